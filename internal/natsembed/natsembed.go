@@ -1,0 +1,114 @@
+// Package natsembed runs a NATS server with JetStream inside the process,
+// for `ndxp up` and for tests.
+package natsembed
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"go.uber.org/zap"
+)
+
+// Defaults for Config. JetStream limits are explicit so that they are never
+// sized from the host.
+const (
+	DefaultHost         = "127.0.0.1"
+	DefaultPort         = 4222
+	DefaultMaxMemory    = 256 << 20 // 256 MiB
+	DefaultMaxStore     = 8 << 30   // 8 GiB
+	DefaultReadyTimeout = 10 * time.Second
+)
+
+// Config configures an embedded server. The zero value of a field means its
+// default; Port -1 picks a random free port.
+type Config struct {
+	// Host is the address to listen on.
+	Host string
+	// Port is the client port; 0 means DefaultPort, -1 a random one.
+	Port int
+	// StoreDir is where JetStream keeps its data (required).
+	StoreDir string
+	// MaxMemory and MaxStore cap JetStream's memory and file storage.
+	MaxMemory int64
+	MaxStore  int64
+	// ServerName names the server in logs and cluster views.
+	ServerName string
+}
+
+func (c *Config) setDefaults() {
+	if c.Host == "" {
+		c.Host = DefaultHost
+	}
+	if c.Port == 0 {
+		c.Port = DefaultPort
+	}
+	if c.MaxMemory == 0 {
+		c.MaxMemory = DefaultMaxMemory
+	}
+	if c.MaxStore == 0 {
+		c.MaxStore = DefaultMaxStore
+	}
+	if c.ServerName == "" {
+		c.ServerName = "ndxp-embedded"
+	}
+}
+
+// Validate reports a configuration that cannot start.
+func (c *Config) Validate() error {
+	if c.StoreDir == "" {
+		return errors.New("natsembed: StoreDir is required")
+	}
+	if c.MaxMemory < 0 || c.MaxStore < 0 {
+		return errors.New("natsembed: JetStream limits must not be negative")
+	}
+	return nil
+}
+
+// Start starts a server and waits until it accepts connections. The caller
+// owns the server and stops it with Shutdown.
+func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.StoreDir, 0o750); err != nil {
+		return nil, fmt.Errorf("natsembed: create store dir: %w", err)
+	}
+	opts := &server.Options{
+		ServerName:         cfg.ServerName,
+		Host:               cfg.Host,
+		Port:               cfg.Port,
+		JetStream:          true,
+		StoreDir:           cfg.StoreDir,
+		JetStreamMaxMemory: cfg.MaxMemory,
+		JetStreamMaxStore:  cfg.MaxStore,
+		NoSigs:             true,
+		MaxPayload:         8 << 20,
+	}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("natsembed: %w", err)
+	}
+	if log != nil {
+		s.SetLoggerV2(&zapLogger{log.Named("nats").Sugar()}, false, false, false)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(DefaultReadyTimeout) {
+		s.Shutdown()
+		return nil, fmt.Errorf("natsembed: server on %s:%d not ready after %s (is the port in use? choose another with --nats-listen)", cfg.Host, cfg.Port, DefaultReadyTimeout)
+	}
+	return s, nil
+}
+
+// zapLogger adapts zap to the nats-server logger interface.
+type zapLogger struct{ s *zap.SugaredLogger }
+
+func (l *zapLogger) Noticef(format string, v ...any) { l.s.Debugf(format, v...) }
+func (l *zapLogger) Warnf(format string, v ...any)   { l.s.Warnf(format, v...) }
+func (l *zapLogger) Fatalf(format string, v ...any)  { l.s.Errorf(format, v...) }
+func (l *zapLogger) Errorf(format string, v ...any)  { l.s.Errorf(format, v...) }
+func (l *zapLogger) Debugf(format string, v ...any)  { l.s.Debugf(format, v...) }
+func (l *zapLogger) Tracef(format string, v ...any)  {}

@@ -1,0 +1,138 @@
+// Package wire defines how the hub and agency nodes talk over NATS: the
+// subjects services are served on, the headers that carry a transaction's
+// metadata, and the validation of the identifiers those are built from.
+//
+// A request to a provider's service is a NATS request on
+//
+//	ndxp.svc.<provider token>.<service code>
+//
+// whose body is the payload bytes and whose headers carry the metadata
+// below. The provider token is the agency code with its dots replaced by
+// underscores ("000.00.00.H29" -> "000_00_00_H29"), so that one agency is
+// exactly one subject token and "ndxp.svc.<token>.>" covers its services.
+// A provider answers with the response payload, or with the nats.go micro
+// error headers (Nats-Service-Error-Code holding a gRPC code number).
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Headers carrying a transaction's metadata on NATS messages.
+const (
+	// HeaderMsgID is the transaction's message id.
+	HeaderMsgID = "Ndxp-Msg-Id"
+	// HeaderConsumer is the consumer's agency code.
+	HeaderConsumer = "Ndxp-Consumer"
+	// HeaderProvider is the provider's agency code.
+	HeaderProvider = "Ndxp-Provider"
+	// HeaderService is the service code.
+	HeaderService = "Ndxp-Service"
+	// HeaderBusinessTime is the business time, RFC 3339 with nanoseconds.
+	HeaderBusinessTime = "Ndxp-Business-Time"
+	// HeaderPurpose is the purpose the consumer stated.
+	HeaderPurpose = "Ndxp-Purpose"
+	// HeaderUserID is the end user the consumer acts for.
+	HeaderUserID = "Ndxp-User-Id"
+	// HeaderPayloadType is the payload's type URL
+	// ("type.googleapis.com/<full message name>"), on requests and replies.
+	HeaderPayloadType = "Ndxp-Payload-Type"
+	// HeaderDeadline is the absolute deadline, RFC 3339 with nanoseconds,
+	// after which the hub no longer waits for the answer.
+	HeaderDeadline = "Ndxp-Deadline"
+)
+
+// Subject prefixes.
+const (
+	// ServicePrefix starts every service subject.
+	ServicePrefix = "ndxp.svc"
+	// RecordPrefix starts every transaction-record subject.
+	RecordPrefix = "ndxp.tx"
+)
+
+// Errors returned by the validators; wrapped with the offending value.
+var (
+	ErrAgencyCode  = errors.New("wire: invalid agency code")
+	ErrServiceCode = errors.New("wire: invalid service code")
+)
+
+var (
+	agencyCodeRE  = regexp.MustCompile(`^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`)
+	serviceCodeRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
+)
+
+// ValidateAgencyCode reports whether code is an electronic agency code of
+// Decision 20/2020: "DDD.DD.DD.LDD", e.g. "000.00.00.H29".
+func ValidateAgencyCode(code string) error {
+	if !agencyCodeRE.MatchString(code) {
+		return fmt.Errorf("%w %q: want the form 000.00.00.H29 (3, 2 and 2 digits, then a capital letter and 2 digits)", ErrAgencyCode, code)
+	}
+	return nil
+}
+
+// ValidateServiceCode reports whether code is a service code: lower-case
+// letters, digits and '-', starting with a letter, at most 64 characters.
+func ValidateServiceCode(code string) error {
+	if !serviceCodeRE.MatchString(code) {
+		return fmt.Errorf("%w %q: want lower-case letters, digits and '-', starting with a letter, at most 64 characters", ErrServiceCode, code)
+	}
+	return nil
+}
+
+// Token turns a valid agency code into its subject token.
+func Token(code string) string {
+	return strings.ReplaceAll(code, ".", "_")
+}
+
+// ServiceSubject is the subject a provider serves a service on.
+func ServiceSubject(provider, service string) (string, error) {
+	if err := ValidateAgencyCode(provider); err != nil {
+		return "", err
+	}
+	if err := ValidateServiceCode(service); err != nil {
+		return "", err
+	}
+	return ServicePrefix + "." + Token(provider) + "." + service, nil
+}
+
+// AgencySubjects is the wildcard covering every service of an agency.
+func AgencySubjects(code string) (string, error) {
+	if err := ValidateAgencyCode(code); err != nil {
+		return "", err
+	}
+	return ServicePrefix + "." + Token(code) + ".>", nil
+}
+
+// ServiceName is the nats.go micro service name of an agency's node:
+// "ndxp-<token>". Every instance of one agency uses the same name, so they
+// share the load through the micro queue group.
+func ServiceName(code string) string {
+	return "ndxp-" + Token(code)
+}
+
+// RecordSubject is the subject a transaction record is stored under:
+// ndxp.tx.<consumer token>.<provider token>.<service>. Consumer or provider
+// may be unknown for refused requests; "_" stands in for them.
+func RecordSubject(consumer, provider, service string) string {
+	return RecordPrefix + "." + tokenOrBlank(consumer) + "." + tokenOrBlank(provider) + "." + serviceOrBlank(service)
+}
+
+func tokenOrBlank(code string) string {
+	if ValidateAgencyCode(code) != nil {
+		return "_"
+	}
+	return Token(code)
+}
+
+func serviceOrBlank(s string) string {
+	if ValidateServiceCode(s) != nil {
+		return "_"
+	}
+	return s
+}
+
+// TypeURLPrefix is the prefix of protobuf Any type URLs.
+const TypeURLPrefix = "type.googleapis.com/"
