@@ -1,0 +1,91 @@
+package hub
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ndxp/ndxp/hub/registry"
+	"github.com/ndxp/ndxp/hub/route"
+	"github.com/ndxp/ndxp/internal/field"
+	"github.com/ndxp/ndxp/internal/wire"
+)
+
+// Errors of the hub itself.
+var (
+	// ErrConsumerMismatch: the request names a consumer other than the
+	// authenticated caller.
+	ErrConsumerMismatch = errors.New("hub: consumer does not match the caller's identity")
+	// ErrPayloadTooLarge: the payload exceeds Config.MaxPayload.
+	ErrPayloadTooLarge = errors.New("hub: payload too large")
+	// ErrNotRecorded: the transaction's record could not be stored, so
+	// the hub does not report it as done.
+	ErrNotRecorded = errors.New("hub: the transaction could not be recorded; retry with the same message_id")
+)
+
+// codeTable maps sentinel errors to gRPC codes, in order; the first match
+// wins. It is the one place where domain errors become gRPC codes.
+var codeTable = []struct {
+	err  error
+	code codes.Code
+}{
+	{registry.ErrUnknownAgency, codes.NotFound},
+	{registry.ErrUnknownService, codes.NotFound},
+	{route.ErrNoNode, codes.Unavailable},
+	{route.ErrTimeout, codes.DeadlineExceeded},
+	{route.ErrCanceled, codes.Canceled},
+	{ErrConsumerMismatch, codes.PermissionDenied},
+	{ErrPayloadTooLarge, codes.ResourceExhausted},
+	{ErrNotRecorded, codes.Unavailable},
+	{wire.ErrAgencyCode, codes.InvalidArgument},
+	{wire.ErrServiceCode, codes.InvalidArgument},
+	{context.DeadlineExceeded, codes.DeadlineExceeded},
+	{context.Canceled, codes.Canceled},
+}
+
+// toStatus converts any error of the hub into a gRPC status error.
+func toStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	return status.Error(codeOf(err), message(err))
+}
+
+// codeOf is the gRPC code an error maps to.
+func codeOf(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	var fe *field.Error
+	if errors.As(err, &fe) {
+		return codes.InvalidArgument
+	}
+	var pe *route.ProviderError
+	if errors.As(err, &pe) {
+		return codes.Code(pe.Code)
+	}
+	for _, e := range codeTable {
+		if errors.Is(err, e.err) {
+			return e.code
+		}
+	}
+	if s, ok := status.FromError(err); ok {
+		return s.Code()
+	}
+	return codes.Internal
+}
+
+// message is the text a caller sees for err: a provider's own message is
+// passed through unchanged.
+func message(err error) string {
+	var pe *route.ProviderError
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	return err.Error()
+}

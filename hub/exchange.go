@@ -1,0 +1,141 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nuid"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/ndxp/ndxp/hub/auth"
+	"github.com/ndxp/ndxp/hub/route"
+	"github.com/ndxp/ndxp/internal/vn"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// recordTimeout bounds storing a record, independently of the caller, whose
+// context may already be done.
+const recordTimeout = 5 * time.Second
+
+// exchange carries one exchange and records it as a transaction, whatever
+// its outcome. It returns domain errors; the gRPC edge maps them.
+func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.ExchangeResponse, error) {
+	received := time.Now()
+	h.metrics.inFlight.Inc()
+	defer h.metrics.inFlight.Dec()
+
+	tx := &hubv1.TransactionRecord{
+		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(),
+		Service: req.GetService(), BusinessTime: req.GetBusinessTime(), ReceivedAt: timestamppb.New(received),
+		HubId: h.cfg.ID, Purpose: req.GetPurpose(), UserId: req.GetUserId(),
+		RequestSize: int64(len(req.GetPayload().GetValue())),
+	}
+	if tx.MessageId == "" {
+		tx.MessageId = nuid.Next()
+	}
+	if tx.BusinessTime == nil {
+		tx.BusinessTime = tx.ReceivedAt
+	}
+	resp, err := h.forward(ctx, req, tx)
+	tx.AnsweredAt = timestamppb.Now()
+	tx.Code = int32(codeOf(err))
+	if err != nil {
+		tx.Error = message(err)
+	}
+	sanitize(tx)
+	if rerr := h.record(tx); rerr != nil && err == nil {
+		return nil, rerr
+	}
+	h.metrics.observe(tx, time.Since(received))
+	if err != nil {
+		h.log.Debug("exchange failed", zap.String("msg_id", tx.MessageId), zap.Error(err))
+		return nil, err
+	}
+	resp.MessageId = tx.MessageId
+	resp.Duration = durationpb.New(time.Since(received))
+	resp.BusinessDay = vn.Day(tx.BusinessTime.AsTime())
+	return resp, nil
+}
+
+// forward validates, resolves and routes the request, filling in tx.
+func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) (*hubv1.ExchangeResponse, error) {
+	consumer, err := h.consumer(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	tx.Consumer = consumer
+	if err := h.validate(req); err != nil {
+		return nil, err
+	}
+	if _, err := h.reg.Service(req.GetProvider(), req.GetService()); err != nil {
+		return nil, err
+	}
+	ctx, cancel := h.deadline(ctx)
+	defer cancel()
+	tx.RequestHash = digest(req.GetPayload().GetValue())
+	tx.ForwardedAt = timestamppb.Now()
+	out, err := h.router.Route(ctx, &route.Request{
+		MessageID: tx.MessageId, Consumer: consumer, Provider: req.GetProvider(), Service: req.GetService(),
+		BusinessTime: tx.BusinessTime.AsTime(), Purpose: req.GetPurpose(), UserID: req.GetUserId(),
+		PayloadType: req.GetPayload().GetTypeUrl(), Payload: req.GetPayload().GetValue(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	tx.ResponseSize = int64(len(out.Payload))
+	tx.ResponseHash = digest(out.Payload)
+	return &hubv1.ExchangeResponse{Payload: &anypb.Any{TypeUrl: out.PayloadType, Value: out.Payload}}, nil
+}
+
+// consumer is the agency the exchange is made for: the authenticated
+// caller when there is one, else the consumer the request names.
+func (h *Hub) consumer(ctx context.Context, req *hubv1.ExchangeRequest) (string, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return req.GetConsumer(), nil
+	}
+	if req.GetConsumer() != "" && req.GetConsumer() != id.Agency {
+		return id.Agency, fmt.Errorf("%w: the request names consumer %q but the caller is %s; leave consumer empty or set it to %s",
+			ErrConsumerMismatch, req.GetConsumer(), id.Agency, id.Agency)
+	}
+	return id.Agency, nil
+}
+
+// deadline applies the default timeout and the ceiling to ctx.
+func (h *Hub) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	limit := h.cfg.DefaultTimeout
+	if d, ok := ctx.Deadline(); ok {
+		limit = min(time.Until(d), h.cfg.MaxTimeout)
+	}
+	return context.WithTimeout(ctx, limit)
+}
+
+// record stores tx; a failure means the transaction may be uncounted, so
+// a successful exchange is then reported as failed.
+func (h *Hub) record(tx *hubv1.TransactionRecord) error {
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	dup, err := h.txlog.Append(ctx, tx)
+	if err != nil {
+		h.log.Warn("transaction not recorded", zap.String("msg_id", tx.MessageId), zap.Error(err))
+		return errors.Join(ErrNotRecorded, err)
+	}
+	if dup {
+		h.log.Debug("retried message id counted once", zap.String("msg_id", tx.MessageId))
+	}
+	return nil
+}
+
+func digest(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	s := sha256.Sum256(b)
+	return s[:]
+}

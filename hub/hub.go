@@ -1,0 +1,145 @@
+// Package hub is the national data-exchange hub: it keeps the registry of
+// agencies, routes each exchange from a consumer to a node of the provider
+// over NATS, records every transaction in JetStream and serves the
+// counters derived from those records. The gRPC API is assembled by
+// NewGRPCServer; the HTTP endpoints (metrics, health) by HTTPHandler.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+	"go.uber.org/zap"
+
+	"github.com/ndxp/ndxp/hub/counter"
+	"github.com/ndxp/ndxp/hub/registry"
+	"github.com/ndxp/ndxp/hub/route"
+	"github.com/ndxp/ndxp/hub/txlog"
+)
+
+// Defaults for Config.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxTimeout  = 60 * time.Second
+	DefaultMaxPayload  = 4 << 20 // 4 MiB
+	DefaultStreamLimit = 1024    // exchanges in flight per ExchangeStream
+)
+
+// Config configures a Hub. The zero value of each field means its default.
+type Config struct {
+	// ID names this hub instance in records and logs (default: host name
+	// and a random suffix).
+	ID string
+	// DefaultTimeout bounds an exchange whose caller set no deadline.
+	DefaultTimeout time.Duration
+	// MaxTimeout caps any caller's deadline.
+	MaxTimeout time.Duration
+	// MaxPayload is the largest request payload accepted, in bytes.
+	MaxPayload int
+	// StreamLimit is how many exchanges one ExchangeStream may have in
+	// flight; further requests wait.
+	StreamLimit int
+	// Registry configures the agency registry bucket.
+	Registry registry.Config
+	// TxLog configures the transaction record stream.
+	TxLog txlog.Config
+}
+
+func (c *Config) setDefaults() {
+	if c.ID == "" {
+		host, _ := os.Hostname()
+		c.ID = host + "-" + nuid.Next()[:6]
+	}
+	if c.DefaultTimeout == 0 {
+		c.DefaultTimeout = DefaultTimeout
+	}
+	if c.MaxTimeout == 0 {
+		c.MaxTimeout = DefaultMaxTimeout
+	}
+	if c.MaxPayload == 0 {
+		c.MaxPayload = DefaultMaxPayload
+	}
+	if c.StreamLimit == 0 {
+		c.StreamLimit = DefaultStreamLimit
+	}
+}
+
+// Validate reports settings that cannot work.
+func (c *Config) Validate() error {
+	switch {
+	case c.DefaultTimeout < 0 || c.MaxTimeout < 0:
+		return errors.New("hub: timeouts must not be negative")
+	case c.DefaultTimeout > c.MaxTimeout:
+		return fmt.Errorf("hub: default timeout %s exceeds the maximum %s", c.DefaultTimeout, c.MaxTimeout)
+	case c.MaxPayload < 0 || c.StreamLimit < 0:
+		return errors.New("hub: limits must not be negative")
+	}
+	return nil
+}
+
+// Hub is safe for concurrent use. Close releases it.
+type Hub struct {
+	cfg     Config
+	log     *zap.Logger
+	nc      *nats.Conn
+	reg     *registry.Registry
+	router  *route.Router
+	txlog   *txlog.Log
+	counter *counter.Counter
+	metrics *metrics
+}
+
+// New opens the registry and the record stream on nc (creating them if
+// needed) and starts counting. nc stays owned by the caller.
+func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("hub: jetstream: %w", err)
+	}
+	reg, err := registry.Open(ctx, js, cfg.Registry, log.Named("registry"))
+	if err != nil {
+		return nil, err
+	}
+	tl, err := txlog.Open(ctx, js, cfg.TxLog)
+	if err != nil {
+		reg.Close()
+		return nil, err
+	}
+	cnt := counter.New(log.Named("counter"))
+	if err := cnt.Follow(ctx, js, tl.Stream()); err != nil {
+		reg.Close()
+		return nil, err
+	}
+	return &Hub{
+		cfg: cfg, log: log, nc: nc, reg: reg, router: route.New(nc),
+		txlog: tl, counter: cnt, metrics: newMetrics(),
+	}, nil
+}
+
+// ID is this hub's instance name.
+func (h *Hub) ID() string { return h.cfg.ID }
+
+// Ready reports whether the hub can serve: its NATS connection is up.
+func (h *Hub) Ready() error {
+	if !h.nc.IsConnected() {
+		return fmt.Errorf("hub: NATS connection is %s", h.nc.Status())
+	}
+	return nil
+}
+
+// Close stops counting and watching the registry. In-flight exchanges
+// should be finished first (stop the gRPC server gracefully).
+func (h *Hub) Close() {
+	h.counter.Stop()
+	h.reg.Close()
+}

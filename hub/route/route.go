@@ -1,0 +1,136 @@
+// Package route carries one exchange from the hub to a node of the provider
+// over NATS request-reply and brings back its answer. Every node of an
+// agency serves the same subject in one queue group, so NATS spreads the
+// requests over the instances that are online.
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/ndxp/ndxp/internal/wire"
+)
+
+// Errors returned by Route.
+var (
+	// ErrNoNode means no node of the provider serves the service right now.
+	ErrNoNode = errors.New("route: no node of the provider is online")
+	// ErrTimeout means the provider did not answer before the deadline.
+	ErrTimeout = errors.New("route: provider did not answer in time")
+	// ErrCanceled means the caller went away before the answer.
+	ErrCanceled = errors.New("route: canceled by the caller")
+)
+
+// ProviderError is an error the provider itself returned. Code is a gRPC
+// status code number; providers that send a non-numeric or out-of-range
+// code get Code 2 (UNKNOWN).
+type ProviderError struct {
+	Provider string
+	Code     uint32
+	Message  string
+}
+
+// Error implements error.
+func (e *ProviderError) Error() string {
+	return fmt.Sprintf("provider %s: %s", e.Provider, e.Message)
+}
+
+// Requester sends a NATS request and waits for the reply; *nats.Conn is one.
+type Requester interface {
+	RequestMsgWithContext(ctx context.Context, msg *nats.Msg) (*nats.Msg, error)
+}
+
+// Request is one exchange to route.
+type Request struct {
+	MessageID    string
+	Consumer     string
+	Provider     string
+	Service      string
+	BusinessTime time.Time
+	Purpose      string
+	UserID       string
+	PayloadType  string
+	Payload      []byte
+}
+
+// Response is the provider's answer.
+type Response struct {
+	PayloadType string
+	Payload     []byte
+}
+
+// Router is safe for concurrent use.
+type Router struct {
+	nc Requester
+}
+
+// New returns a Router sending over nc.
+func New(nc Requester) *Router { return &Router{nc: nc} }
+
+// Route sends req to the provider and waits for the answer until ctx ends;
+// ctx must carry the deadline. It returns ErrNoNode, ErrTimeout,
+// ErrCanceled, a *ProviderError, or another error wrapping a NATS failure.
+func (r *Router) Route(ctx context.Context, req *Request) (*Response, error) {
+	subject, err := wire.ServiceSubject(req.Provider, req.Service)
+	if err != nil {
+		return nil, err
+	}
+	msg := nats.NewMsg(subject)
+	msg.Data = req.Payload
+	setHeaders(ctx, msg.Header, req)
+	reply, err := r.nc.RequestMsgWithContext(ctx, msg)
+	if err != nil {
+		return nil, requestError(err)
+	}
+	if code := reply.Header.Get(micro.ErrorCodeHeader); code != "" {
+		return nil, &ProviderError{Provider: req.Provider, Code: parseCode(code), Message: reply.Header.Get(micro.ErrorHeader)}
+	}
+	return &Response{PayloadType: reply.Header.Get(wire.HeaderPayloadType), Payload: reply.Data}, nil
+}
+
+func setHeaders(ctx context.Context, h nats.Header, req *Request) {
+	h.Set(wire.HeaderMsgID, req.MessageID)
+	h.Set(wire.HeaderConsumer, req.Consumer)
+	h.Set(wire.HeaderProvider, req.Provider)
+	h.Set(wire.HeaderService, req.Service)
+	h.Set(wire.HeaderBusinessTime, req.BusinessTime.UTC().Format(time.RFC3339Nano))
+	if req.PayloadType != "" {
+		h.Set(wire.HeaderPayloadType, req.PayloadType)
+	}
+	if req.Purpose != "" {
+		h.Set(wire.HeaderPurpose, req.Purpose)
+	}
+	if req.UserID != "" {
+		h.Set(wire.HeaderUserID, req.UserID)
+	}
+	if d, ok := ctx.Deadline(); ok {
+		h.Set(wire.HeaderDeadline, d.UTC().Format(time.RFC3339Nano))
+	}
+}
+
+func requestError(err error) error {
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return ErrNoNode
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
+		return ErrTimeout
+	case errors.Is(err, context.Canceled):
+		return ErrCanceled
+	}
+	return fmt.Errorf("route: %w", err)
+}
+
+// parseCode reads a gRPC code number; anything else is UNKNOWN (2).
+func parseCode(s string) uint32 {
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || n == 0 || n > 16 {
+		return 2
+	}
+	return uint32(n)
+}

@@ -1,0 +1,100 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	// The simulators' message types, so that server reflection can resolve
+	// the payloads' @type and grpcurl can write them as JSON.
+	_ "github.com/ndxp/ndxp/proto/ndxp/population/v1"
+)
+
+// Server is the hub's gRPC server with its health service.
+type Server struct {
+	*grpc.Server
+	// Health is the standard health service; Shutdown marks it NOT_SERVING.
+	Health *health.Server
+	// Metrics are the per-RPC Prometheus metrics; register them too.
+	Metrics *grpcprom.ServerMetrics
+}
+
+// NewServer assembles the gRPC server: the interceptors in a fixed order
+// (metrics -> logging -> recovery; auth and rate limits go between logging
+// and recovery), the hub's services, the health service and reflection.
+func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
+	m := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	lg := logging.LoggerFunc(func(_ context.Context, lvl logging.Level, msg string, fields ...any) {
+		log.Sugar().Logw(zapLevel(lvl), msg, fields...)
+	})
+	logOpts := []logging.Option{
+		logging.WithLogOnEvents(logging.FinishCall),
+		logging.WithLevels(codeToLevel),
+	}
+	rec := recovery.WithRecoveryHandler(func(p any) error {
+		log.Error("panic in gRPC handler", zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+		return status.Error(codes.Internal, "hub: internal error")
+	})
+	base := []grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor(), logging.UnaryServerInterceptor(lg, logOpts...), recovery.UnaryServerInterceptor(rec)),
+		grpc.ChainStreamInterceptor(m.StreamServerInterceptor(), logging.StreamServerInterceptor(lg, logOpts...), recovery.StreamServerInterceptor(rec)),
+		grpc.MaxRecvMsgSize(h.cfg.MaxPayload + 64<<10),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	}
+	s := grpc.NewServer(append(base, opts...)...)
+	h.RegisterServices(s)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(s, hs)
+	reflection.Register(s)
+	m.InitializeMetrics(s)
+	for name := range s.GetServiceInfo() {
+		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	return &Server{Server: s, Health: hs, Metrics: m}
+}
+
+// Shutdown marks the server NOT_SERVING, lets in-flight calls finish until
+// ctx ends, then stops hard.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.Health.Shutdown()
+	done := make(chan struct{})
+	go func() { s.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.Stop()
+		return fmt.Errorf("hub: calls still in flight at shutdown were cut: %w", ctx.Err())
+	}
+}
+
+// codeToLevel logs every finished call at debug: outcomes are counted and
+// exposed as metrics, and a failing provider or a bad caller must not
+// flood the log. The hub logs its own failures where they happen.
+func codeToLevel(codes.Code) logging.Level { return logging.LevelDebug }
+
+func zapLevel(l logging.Level) zapcore.Level {
+	switch l {
+	case logging.LevelDebug:
+		return zap.DebugLevel
+	case logging.LevelInfo:
+		return zap.InfoLevel
+	case logging.LevelWarn:
+		return zap.WarnLevel
+	}
+	return zap.ErrorLevel
+}

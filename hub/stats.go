@@ -1,0 +1,92 @@
+package hub
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/ndxp/ndxp/internal/field"
+	"github.com/ndxp/ndxp/internal/vn"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// Bounds on WatchStats intervals.
+const (
+	minWatchInterval     = 100 * time.Millisecond
+	defaultWatchInterval = time.Second
+)
+
+type statsServer struct {
+	hubv1.UnimplementedStatsServiceServer
+	h *Hub
+}
+
+// period validates a day or month selector; empty means today.
+func period(day, month string) (string, error) {
+	switch {
+	case day != "" && month != "":
+		return "", field.Errorf("month", "set either day or month, not both")
+	case day != "":
+		if _, err := vn.ParseDay(day); err != nil {
+			return "", field.Errorf("day", "%q is not a date of the form 2022-03-15", day)
+		}
+		return day, nil
+	case month != "":
+		if _, err := vn.ParseMonth(month); err != nil {
+			return "", field.Errorf("month", "%q is not a month of the form 2022-03", month)
+		}
+		return month, nil
+	}
+	return vn.Day(time.Now()), nil
+}
+
+// Stats returns the counters of a period ("YYYY-MM-DD" or "YYYY-MM"). With
+// sync, it first waits until every record stored so far is counted.
+func (h *Hub) Stats(ctx context.Context, p string, sync bool) (*hubv1.Stats, error) {
+	if sync {
+		last, err := h.txlog.LastSequence(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.counter.WaitFor(ctx, last); err != nil {
+			return nil, err
+		}
+	}
+	return h.counter.Snapshot(p), nil
+}
+
+func (s *statsServer) GetStats(ctx context.Context, req *hubv1.GetStatsRequest) (*hubv1.GetStatsResponse, error) {
+	p, err := period(req.GetDay(), req.GetMonth())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	st, err := s.h.Stats(ctx, p, req.GetSync())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &hubv1.GetStatsResponse{Stats: st}, nil
+}
+
+func (s *statsServer) WatchStats(req *hubv1.WatchStatsRequest, stream grpc.ServerStreamingServer[hubv1.WatchStatsResponse]) error {
+	p, err := period(req.GetDay(), req.GetMonth())
+	if err != nil {
+		return toStatus(err)
+	}
+	interval := defaultWatchInterval
+	if req.GetIntervalMs() > 0 {
+		interval = max(time.Duration(req.GetIntervalMs())*time.Millisecond, minWatchInterval)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := stream.Send(&hubv1.WatchStatsResponse{Stats: s.h.counter.Snapshot(p)}); err != nil {
+			return err
+		}
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package hub
+
+import (
+	"errors"
+	"io"
+	"sync"
+
+	"google.golang.org/grpc"
+
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// ExchangeStream handles requests concurrently, up to Config.StreamLimit
+// in flight, and sends each result as soon as it is ready. When the client
+// closes its side, the stream ends after the last result is sent.
+func (s *exchangeServer) ExchangeStream(stream grpc.BidiStreamingServer[hubv1.ExchangeStreamRequest, hubv1.ExchangeStreamResponse]) error {
+	slots := make(chan struct{}, s.h.cfg.StreamLimit)
+	var (
+		wg      sync.WaitGroup
+		sendMu  sync.Mutex
+		sendErr error
+	)
+	send := func(r *hubv1.ExchangeStreamResponse) {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		if sendErr == nil {
+			sendErr = stream.Send(r)
+		}
+	}
+	var recvErr error
+	for {
+		in, err := stream.Recv()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				recvErr = err
+			}
+			break
+		}
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			send(s.h.streamResult(stream, in.GetRequest()))
+		}()
+	}
+	wg.Wait()
+	if recvErr != nil {
+		return recvErr
+	}
+	return sendErr
+}
+
+func (h *Hub) streamResult(stream grpc.ServerStream, req *hubv1.ExchangeRequest) *hubv1.ExchangeStreamResponse {
+	resp, err := h.exchange(stream.Context(), req)
+	if err != nil {
+		return &hubv1.ExchangeStreamResponse{
+			MessageId: req.GetMessageId(),
+			Error:     &hubv1.Error{Code: int32(codeOf(err)), Message: message(err)},
+		}
+	}
+	return &hubv1.ExchangeStreamResponse{MessageId: resp.GetMessageId(), Response: resp}
+}
