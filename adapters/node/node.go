@@ -1,0 +1,228 @@
+// Package node is the SDK an agency system uses to join the hub: it
+// connects to NATS, serves the agency's services as a nats.go micro
+// service (discovery, stats and a queue group shared by every instance of
+// the agency come with it) and registers the agency with the hub.
+//
+//	n, _ := node.New(node.Config{Agency: agency, NATSURL: url, Hub: "127.0.0.1:9090"}, log)
+//	n.Handle(&hubv1.Service{Code: "citizen-lookup"}, lookup)
+//	err := n.Start(ctx)
+//	defer n.Stop()
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ndxp/ndxp/hub/registry"
+	"github.com/ndxp/ndxp/internal/wire"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// Defaults for Config.
+const (
+	DefaultVersion         = "1.0.0"
+	DefaultMaxConcurrent   = 1024
+	DefaultRegisterTimeout = 30 * time.Second
+)
+
+// Config configures a Node. Zero values mean defaults.
+type Config struct {
+	// Agency is the agency this node serves: code, name and kind. Its
+	// services are taken from the handlers.
+	Agency *hubv1.Agency
+	// NATSURL is the NATS server to join (required).
+	NATSURL string
+	// NATSOptions are extra connection options (credentials, TLS).
+	NATSOptions []nats.Option
+	// Hub is the hub's gRPC address to register with; empty skips
+	// registration (the agency is then registered by someone else).
+	Hub string
+	// DialOptions are the gRPC options used to reach the hub; default is
+	// plaintext.
+	DialOptions []grpc.DialOption
+	// Version is the micro service version (SemVer).
+	Version string
+	// MaxConcurrent bounds the requests handled at once by this instance.
+	MaxConcurrent int
+	// RegisterTimeout bounds the retries of the registration at Start.
+	RegisterTimeout time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Version == "" {
+		c.Version = DefaultVersion
+	}
+	if c.MaxConcurrent == 0 {
+		c.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if c.RegisterTimeout == 0 {
+		c.RegisterTimeout = DefaultRegisterTimeout
+	}
+	if c.DialOptions == nil {
+		c.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	}
+}
+
+// Validate reports a configuration that cannot start.
+func (c *Config) Validate() error {
+	if c.NATSURL == "" {
+		return errors.New("node: NATSURL is required")
+	}
+	if c.Agency == nil {
+		return errors.New("node: Agency is required")
+	}
+	return wire.ValidateAgencyCode(c.Agency.GetCode())
+}
+
+// Handler serves one service. It returns the response message, or an
+// error: an *Error keeps its code, any other error is INTERNAL. ctx ends at
+// the hub's deadline or when the node stops.
+type Handler func(ctx context.Context, req *Request) (proto.Message, error)
+
+type endpoint struct {
+	svc *hubv1.Service
+	h   Handler
+}
+
+// Node is one running instance of an agency. Handle must be called before
+// Start; the other methods are safe for concurrent use.
+type Node struct {
+	cfg       Config
+	log       *zap.Logger
+	endpoints []endpoint
+
+	nc    *nats.Conn
+	svc   micro.Service
+	slots chan struct{}
+	wg    sync.WaitGroup
+	ctx   context.Context
+	stop  context.CancelFunc
+	stats stats
+}
+
+// New returns a Node; nothing is connected until Start.
+func New(cfg Config, log *zap.Logger) (*Node, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Node{cfg: cfg, log: log.With(zap.String("agency", cfg.Agency.GetCode()))}, nil
+}
+
+// Handle adds a service and its handler.
+func (n *Node) Handle(svc *hubv1.Service, h Handler) {
+	n.endpoints = append(n.endpoints, endpoint{svc: svc, h: h})
+}
+
+// Agency is the registration this node sends to the hub.
+func (n *Node) Agency() *hubv1.Agency {
+	a := proto.CloneOf(n.cfg.Agency)
+	a.Services = nil
+	for _, e := range n.endpoints {
+		a.Services = append(a.Services, e.svc)
+	}
+	return a
+}
+
+// Start connects to NATS, serves the endpoints and registers with the hub.
+func (n *Node) Start(ctx context.Context) error {
+	a := n.Agency()
+	if err := registry.Validate(a); err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	opts := append([]nats.Option{nats.Name("ndxp-node-" + a.GetCode()), nats.MaxReconnects(-1)}, n.cfg.NATSOptions...)
+	nc, err := nats.Connect(n.cfg.NATSURL, opts...)
+	if err != nil {
+		return fmt.Errorf("node %s: connect to NATS at %s: %w", a.GetCode(), n.cfg.NATSURL, err)
+	}
+	n.nc = nc
+	n.slots = make(chan struct{}, n.cfg.MaxConcurrent)
+	n.ctx, n.stop = context.WithCancel(context.Background())
+	if err := n.serve(a); err != nil {
+		nc.Close()
+		return err
+	}
+	if n.cfg.Hub != "" {
+		if err := n.register(ctx, a); err != nil {
+			_ = n.Stop()
+			return err
+		}
+	}
+	n.log.Debug("agency node started", zap.Int("services", len(a.GetServices())))
+	return nil
+}
+
+func (n *Node) serve(a *hubv1.Agency) error {
+	svc, err := micro.AddService(n.nc, micro.Config{
+		Name:         wire.ServiceName(a.GetCode()),
+		Version:      n.cfg.Version,
+		Description:  a.GetName(),
+		Metadata:     map[string]string{"agency": a.GetCode(), "kind": a.GetKind().String()},
+		StatsHandler: n.stats.handler,
+	})
+	if err != nil {
+		return fmt.Errorf("node %s: add micro service: %w", a.GetCode(), err)
+	}
+	n.svc = svc
+	for _, e := range n.endpoints {
+		subject, err := wire.ServiceSubject(a.GetCode(), e.svc.GetCode())
+		if err != nil {
+			return err
+		}
+		if err := svc.AddEndpoint(e.svc.GetCode(), n.dispatch(e), micro.WithEndpointSubject(subject),
+			micro.WithEndpointMetadata(map[string]string{"request_type": e.svc.GetRequestType(), "response_type": e.svc.GetResponseType()})); err != nil {
+			return fmt.Errorf("node %s: add endpoint %s: %w", a.GetCode(), e.svc.GetCode(), err)
+		}
+	}
+	return nil
+}
+
+// register tells the hub about the agency, retrying until RegisterTimeout
+// so that a node may start before the hub.
+func (n *Node) register(ctx context.Context, a *hubv1.Agency) error {
+	conn, err := grpc.NewClient(n.cfg.Hub, n.cfg.DialOptions...)
+	if err != nil {
+		return fmt.Errorf("node %s: hub address %q: %w", a.GetCode(), n.cfg.Hub, err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.RegisterTimeout)
+	defer cancel()
+	client := hubv1.NewRegistryServiceClient(conn)
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		_, err = client.RegisterAgency(ctx, &hubv1.RegisterAgencyRequest{Agency: a}, grpc.WaitForReady(true))
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("node %s: register with the hub at %s: %w", a.GetCode(), n.cfg.Hub, err)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Stop stops taking requests, waits for those in progress and closes the
+// NATS connection.
+func (n *Node) Stop() error {
+	if n.nc == nil {
+		return nil
+	}
+	var err error
+	if n.svc != nil {
+		err = n.svc.Stop()
+	}
+	n.wg.Wait()
+	n.stop()
+	n.nc.Close()
+	return err
+}

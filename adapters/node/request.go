@@ -1,0 +1,141 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/micro"
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ndxp/ndxp/internal/wire"
+)
+
+// Request is one exchange as the provider sees it.
+type Request struct {
+	MessageID    string
+	Consumer     string
+	Provider     string
+	Service      string
+	Purpose      string
+	UserID       string
+	BusinessTime time.Time
+	// PayloadType is the payload's type URL, empty if the consumer sent none.
+	PayloadType string
+	// Payload is the request body as the consumer sent it.
+	Payload []byte
+}
+
+// Decode unmarshals the payload into m. It fails with INVALID_ARGUMENT if
+// the payload is of another type or is not valid protobuf.
+func (r *Request) Decode(m proto.Message) error {
+	want := string(m.ProtoReflect().Descriptor().FullName())
+	if got := strings.TrimPrefix(r.PayloadType, wire.TypeURLPrefix); r.PayloadType != "" && got != want {
+		return Errorf(codes.InvalidArgument, "invalid payload: service %s takes %s, got %s", r.Service, want, got)
+	}
+	if err := proto.Unmarshal(r.Payload, m); err != nil {
+		return Errorf(codes.InvalidArgument, "invalid payload: not a valid %s: %v", want, err)
+	}
+	return nil
+}
+
+// Error is an error a provider returns to the consumer with a gRPC code.
+type Error struct {
+	Code    codes.Code
+	Message string
+}
+
+// Error implements error.
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code codes.Code, format string, args ...any) error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
+	return func(mr micro.Request) {
+		select {
+		case n.slots <- struct{}{}:
+		case <-n.ctx.Done():
+			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
+			return
+		}
+		n.wg.Add(1)
+		go func() {
+			defer func() { <-n.slots; n.wg.Done() }()
+			n.handle(e, mr)
+		}()
+	}
+}
+
+func (n *Node) handle(e endpoint, mr micro.Request) {
+	h := mr.Headers()
+	req := &Request{
+		MessageID: h.Get(wire.HeaderMsgID), Consumer: h.Get(wire.HeaderConsumer), Provider: h.Get(wire.HeaderProvider),
+		Service: e.svc.GetCode(), Purpose: h.Get(wire.HeaderPurpose), UserID: h.Get(wire.HeaderUserID),
+		PayloadType: h.Get(wire.HeaderPayloadType), Payload: mr.Data(),
+	}
+	req.BusinessTime, _ = time.Parse(time.RFC3339Nano, h.Get(wire.HeaderBusinessTime))
+	ctx := n.ctx
+	if d, err := time.Parse(time.RFC3339Nano, h.Get(wire.HeaderDeadline)); err == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d)
+		defer cancel()
+	}
+	resp, err := n.call(ctx, e.h, req)
+	if err == nil {
+		err = n.respond(mr, resp)
+	}
+	if err != nil {
+		n.stats.errors.Add(1)
+		n.fail(mr, req, err)
+	}
+}
+
+// call runs a handler, turning a panic into an INTERNAL error so that one
+// bad request cannot take the node down.
+func (n *Node) call(ctx context.Context, h Handler, req *Request) (resp proto.Message, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			n.log.Error("handler panicked", zap.String("service", req.Service), zap.Any("panic", p))
+			err = Errorf(codes.Internal, "%s: internal error", req.Service)
+		}
+	}()
+	return h(ctx, req)
+}
+
+func (n *Node) respond(mr micro.Request, resp proto.Message) error {
+	b, err := proto.Marshal(resp)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	typ := wire.TypeURLPrefix + string(resp.ProtoReflect().Descriptor().FullName())
+	return mr.Respond(b, micro.WithHeaders(micro.Headers{wire.HeaderPayloadType: []string{typ}}))
+}
+
+func (n *Node) fail(mr micro.Request, req *Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		n.log.Warn("handler failed", zap.String("service", req.Service), zap.String("msg_id", req.MessageID), zap.Error(err))
+		e = &Error{Code: codes.Internal, Message: err.Error()}
+	}
+	if rerr := mr.Error(strconv.Itoa(int(e.Code)), e.Message, nil); rerr != nil {
+		n.log.Debug("reply failed", zap.Error(rerr))
+	}
+}
+
+// stats adds the node's own figures to the micro STATS response.
+type stats struct {
+	errors atomic.Int64
+}
+
+func (s *stats) handler(*micro.Endpoint) any {
+	return map[string]int64{"errors": s.errors.Load()}
+}

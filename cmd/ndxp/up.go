@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/ndxp/ndxp/adapters/node"
+	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/internal/platform"
+)
+
+type upFlags struct {
+	platform platform.Config
+	seed     uint64
+	shutdown time.Duration
+}
+
+func (f *upFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server (e.g. nats://127.0.0.1:4222) instead of starting an embedded one")
+	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
+	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
+	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (/metrics, /healthz, /readyz) listens (host:port)")
+	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
+	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
+	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
+}
+
+func newUpCmd(g *globalFlags) *cobra.Command {
+	f := &upFlags{}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run the whole system: embedded NATS, the hub and every simulated agency",
+		Long: `Run the whole system in one process: an embedded NATS server with JetStream,
+the hub's gRPC API and HTTP server, and the simulated agencies, registered
+with the hub. It prints where each part listens and runs until Ctrl-C, then
+shuts down gracefully: in-flight calls finish and NATS drains.`,
+		Example: `  ndxp up
+  ndxp up --grpc-addr 127.0.0.1:9191 --http-addr 127.0.0.1:8181 --nats-listen 127.0.0.1:4333
+  ndxp up --nats-url nats://127.0.0.1:4222 --log-format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			defer func() { _ = log.Sync() }()
+			pop := population.New(population.Config{Seed: f.seed})
+			f.platform.Agencies = []platform.Agency{&node.Group{Services: []node.Service{pop}, Log: log.Named("agency")}}
+			return run(cmd.Context(), f, log)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed of the synthetic population (same seed, same citizens)")
+	return cmd
+}
+
+func newHubCmd(g *globalFlags) *cobra.Command {
+	f := &upFlags{}
+	cmd := &cobra.Command{
+		Use:   "hub",
+		Short: "Run the hub alone (with embedded NATS unless --nats-url is given)",
+		Long: `Run only the hub: its gRPC API and HTTP server, with an embedded NATS server
+unless --nats-url names one. Start agencies separately with "ndxp agency".
+Several hubs may share one NATS: they share the registry and the counters.`,
+		Example: `  ndxp hub --nats-url nats://127.0.0.1:4222 --grpc-addr 127.0.0.1:9091 --http-addr 127.0.0.1:8081`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			defer func() { _ = log.Sync() }()
+			return run(cmd.Context(), f, log)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// run starts the platform, prints where it listens and waits for ctx.
+func run(ctx context.Context, f *upFlags, log *zap.Logger) error {
+	p, err := platform.Start(ctx, f.platform, log)
+	if err != nil {
+		return err
+	}
+	printAddrs(p)
+	<-ctx.Done()
+	log.Info("shutting down: letting in-flight calls finish", zap.Duration("timeout", f.shutdown))
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
+	defer cancel()
+	if err := p.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printAddrs(p *platform.Platform) {
+	nats := p.NATSURL() + " (external)"
+	if p.Embedded() {
+		nats = p.NATSURL() + " (embedded, JetStream data in " + p.DataDir() + ")"
+	}
+	fmt.Fprintf(os.Stderr, `
+ndxp is up
+  gRPC API   %s   (reflection and grpc.health.v1 on; try: grpcurl -plaintext %s list)
+  HTTP       http://%s   (/metrics, /healthz, /readyz)
+  NATS       %s
+Press Ctrl-C to stop.
+
+`, p.GRPCAddr(), p.GRPCAddr(), p.HTTPAddr(), nats)
+}

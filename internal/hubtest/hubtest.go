@@ -1,0 +1,151 @@
+// Package hubtest starts a real ndxp in process for tests: NATS with
+// JetStream on a random port (data in t.TempDir), the hub on random gRPC and
+// HTTP ports, and simulated agencies, all torn down by t.Cleanup.
+//
+//	env := hubtest.Start(t)
+//	resp, err := env.Exchange.Exchange(ctx, req)
+package hubtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/ndxp/ndxp/adapters/node"
+	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/hub"
+	"github.com/ndxp/ndxp/internal/natsembed"
+	"github.com/ndxp/ndxp/internal/platform"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// Env is a running system and clients for it.
+type Env struct {
+	*platform.Platform
+	// Conn is a gRPC connection to the hub.
+	Conn *grpc.ClientConn
+	// Registry, Exchange and Stats are clients of the hub's services.
+	Registry hubv1.RegistryServiceClient
+	Exchange hubv1.ExchangeServiceClient
+	Stats    hubv1.StatsServiceClient
+	// Population is the simulated population database, if started.
+	Population *population.Simulator
+}
+
+type options struct {
+	natsURL    string
+	dataDir    string
+	agencies   []platform.Agency
+	population bool
+	hub        hub.Config
+	logLevel   zap.AtomicLevel
+}
+
+// Option changes what Start starts.
+type Option func(*options)
+
+// WithNATSURL uses an existing NATS server instead of starting one.
+func WithNATSURL(url string) Option { return func(o *options) { o.natsURL = url } }
+
+// WithoutPopulation does not start the population database simulator.
+func WithoutPopulation() Option { return func(o *options) { o.population = false } }
+
+// WithAgencies starts more agencies beside the hub.
+func WithAgencies(a ...platform.Agency) Option {
+	return func(o *options) { o.agencies = append(o.agencies, a...) }
+}
+
+// WithHubConfig sets the hub's configuration.
+func WithHubConfig(cfg hub.Config) Option { return func(o *options) { o.hub = cfg } }
+
+// WithLogLevel sets the level of the test logger (default warn).
+func WithLogLevel(l zap.AtomicLevel) Option { return func(o *options) { o.logLevel = l } }
+
+// Start starts the system and stops it when the test ends.
+func Start(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	o := options{population: true, logLevel: zap.NewAtomicLevelAt(zap.WarnLevel)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	log := zaptest.NewLogger(t, zaptest.Level(o.logLevel))
+	env := &Env{}
+	agencies := o.agencies
+	if o.population {
+		env.Population = population.New(population.Config{Seed: 1})
+		agencies = append([]platform.Agency{&node.Group{Services: []node.Service{env.Population}, Log: log}}, agencies...)
+	}
+	p, err := platform.Start(context.Background(), platform.Config{
+		NATSURL: o.natsURL, NATSAddr: "127.0.0.1:-1", DataDir: t.TempDir(),
+		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Hub: o.hub, Agencies: agencies,
+	}, log)
+	if err != nil {
+		t.Fatalf("hubtest: start: %v", err)
+	}
+	env.Platform = p
+	t.Cleanup(func() { env.Stop(t) })
+	env.Conn = Dial(t, p.GRPCAddr())
+	env.Registry = hubv1.NewRegistryServiceClient(env.Conn)
+	env.Exchange = hubv1.NewExchangeServiceClient(env.Conn)
+	env.Stats = hubv1.NewStatsServiceClient(env.Conn)
+	return env
+}
+
+// Stop shuts the system down now; Start's cleanup then does nothing more.
+func (e *Env) Stop(t testing.TB) {
+	if e.Platform == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Shutdown(ctx); err != nil {
+		t.Errorf("hubtest: shutdown: %v", err)
+	}
+	e.Platform = nil
+}
+
+// Dial opens a plaintext gRPC connection closed when the test ends.
+func Dial(t testing.TB, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatalf("hubtest: dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// StartNATS starts a NATS server with JetStream on a random port, for tests
+// that need NATS to outlive a hub, and shuts it down when the test ends.
+func StartNATS(t testing.TB) *server.Server {
+	t.Helper()
+	s, err := natsembed.Start(natsembed.Config{Port: -1, StoreDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatalf("hubtest: start NATS: %v", err)
+	}
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	return s
+}
+
+// Eventually polls f until it returns nil, failing the test with f's last
+// error after timeout. Use it instead of sleeping.
+func Eventually(t testing.TB, timeout time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hubtest: still failing after %s: %v", timeout, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

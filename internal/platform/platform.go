@@ -1,0 +1,253 @@
+// Package platform assembles a running ndxp: NATS (embedded or external),
+// the hub with its gRPC and HTTP servers, and simulated agency nodes. `ndxp
+// up`, `ndxp hub` and the test harness all start the system through it.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+
+	"github.com/ndxp/ndxp/hub"
+	"github.com/ndxp/ndxp/internal/natsembed"
+)
+
+// Defaults for Config.
+const (
+	DefaultGRPCAddr = "127.0.0.1:9090"
+	DefaultHTTPAddr = "127.0.0.1:8080"
+	DefaultNATSAddr = "127.0.0.1:4222"
+	// DefaultShutdownTimeout is how long in-flight calls get at shutdown.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config configures a Platform. Zero values mean defaults.
+type Config struct {
+	// NATSURL is an external NATS server; empty runs an embedded one.
+	NATSURL string
+	// NATSAddr is where the embedded NATS listens ("host:port"; port -1
+	// picks a free one).
+	NATSAddr string
+	// DataDir holds the embedded NATS's JetStream data (default: the user
+	// cache folder's ndxp directory).
+	DataDir string
+	// GRPCAddr and HTTPAddr are the hub's listen addresses (port 0 picks a
+	// free one).
+	GRPCAddr string
+	HTTPAddr string
+	// Hub configures the hub.
+	Hub hub.Config
+	// Agencies are the simulated agency nodes to start in this process
+	// once the hub is up.
+	Agencies []Agency
+}
+
+// Agency is something that runs as agency nodes beside the hub: it starts
+// against the given NATS URL and hub address and stops with the platform.
+type Agency interface {
+	Start(ctx context.Context, natsURL, hubAddr string) error
+	Stop() error
+}
+
+func (c *Config) setDefaults() error {
+	if c.NATSAddr == "" {
+		c.NATSAddr = DefaultNATSAddr
+	}
+	if c.GRPCAddr == "" {
+		c.GRPCAddr = DefaultGRPCAddr
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = DefaultHTTPAddr
+	}
+	if c.DataDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		c.DataDir = filepath.Join(dir, "ndxp")
+	}
+	return nil
+}
+
+// Platform is a running system. Shutdown stops it.
+type Platform struct {
+	cfg      Config
+	log      *zap.Logger
+	nats     *server.Server // nil with an external NATS
+	natsURL  string
+	nc       *nats.Conn
+	hub      *hub.Hub
+	grpc     *hub.Server
+	grpcLis  net.Listener
+	http     *http.Server
+	httpLis  net.Listener
+	started  []Agency
+	Registry *prometheus.Registry
+}
+
+// Start brings the system up in order: NATS, the hub, its servers, then
+// the agencies. On error everything started is stopped again.
+func Start(ctx context.Context, cfg Config, log *zap.Logger) (_ *Platform, err error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	p := &Platform{cfg: cfg, log: log, Registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), DefaultShutdownTimeout)
+			defer cancel()
+			_ = p.Shutdown(sctx)
+		}
+	}()
+	if err := p.startNATS(); err != nil {
+		return nil, err
+	}
+	if err := p.startHub(ctx); err != nil {
+		return nil, err
+	}
+	for _, a := range cfg.Agencies {
+		if err := a.Start(ctx, p.natsURL, p.GRPCAddr()); err != nil {
+			return nil, err
+		}
+		p.started = append(p.started, a)
+	}
+	return p, nil
+}
+
+func (p *Platform) startNATS() error {
+	p.natsURL = p.cfg.NATSURL
+	if p.natsURL == "" {
+		host, port, err := splitHostPort(p.cfg.NATSAddr)
+		if err != nil {
+			return fmt.Errorf("platform: NATS listen address: %w", err)
+		}
+		s, err := natsembed.Start(natsembed.Config{Host: host, Port: port, StoreDir: filepath.Join(p.cfg.DataDir, "jetstream")}, p.log)
+		if err != nil {
+			return err
+		}
+		p.nats = s
+		p.natsURL = s.ClientURL()
+	}
+	nc, err := nats.Connect(p.natsURL, nats.Name("ndxp-hub"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fmt.Errorf("platform: connect to NATS at %s: %w (is it running? without --nats-url ndxp starts its own)", p.natsURL, err)
+	}
+	p.nc = nc
+	return nil
+}
+
+func (p *Platform) startHub(ctx context.Context) error {
+	h, err := hub.New(ctx, p.nc, p.cfg.Hub, p.log.Named("hub"))
+	if err != nil {
+		return err
+	}
+	p.hub = h
+	p.grpc = hub.NewServer(h, p.log.Named("grpc"))
+	p.Registry.MustRegister(append(h.Collectors(), p.grpc.Metrics,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
+	if p.grpcLis, err = net.Listen("tcp", p.cfg.GRPCAddr); err != nil {
+		return fmt.Errorf("platform: gRPC listen on %s: %w (choose another with --grpc-addr)", p.cfg.GRPCAddr, err)
+	}
+	if p.httpLis, err = net.Listen("tcp", p.cfg.HTTPAddr); err != nil {
+		return fmt.Errorf("platform: HTTP listen on %s: %w (choose another with --http-addr)", p.cfg.HTTPAddr, err)
+	}
+	p.http = &http.Server{Handler: h.HTTPHandler(p.Registry), ReadHeaderTimeout: 10 * time.Second}
+	go p.serve("grpc", func() error { return p.grpc.Serve(p.grpcLis) })
+	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
+	return nil
+}
+
+func (p *Platform) serve(name string, run func() error) {
+	if err := run(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		p.log.Error("server stopped", zap.String("server", name), zap.Error(err))
+	}
+}
+
+// Hub is the running hub.
+func (p *Platform) Hub() *hub.Hub { return p.hub }
+
+// NATSURL is the NATS server everything connects to.
+func (p *Platform) NATSURL() string { return p.natsURL }
+
+// GRPCAddr is where the hub's gRPC server listens.
+func (p *Platform) GRPCAddr() string { return p.grpcLis.Addr().String() }
+
+// HTTPAddr is where the hub's HTTP server listens.
+func (p *Platform) HTTPAddr() string { return p.httpLis.Addr().String() }
+
+// DataDir is where the embedded NATS keeps its data.
+func (p *Platform) DataDir() string { return p.cfg.DataDir }
+
+// Embedded reports whether NATS runs inside this process.
+func (p *Platform) Embedded() bool { return p.nats != nil }
+
+// Shutdown stops the system in reverse order, letting in-flight calls
+// finish until ctx ends: the gRPC server (health goes NOT_SERVING first),
+// the HTTP server, the agencies, the hub, the NATS connection (drained),
+// and the embedded NATS server.
+func (p *Platform) Shutdown(ctx context.Context) error {
+	var errs []error
+	if p.grpc != nil {
+		errs = append(errs, p.grpc.Shutdown(ctx))
+	}
+	if p.http != nil {
+		errs = append(errs, p.http.Shutdown(ctx))
+	}
+	for i := len(p.started) - 1; i >= 0; i-- {
+		errs = append(errs, p.started[i].Stop())
+	}
+	if p.hub != nil {
+		p.hub.Close()
+	}
+	if p.nc != nil {
+		errs = append(errs, drain(ctx, p.nc))
+	}
+	if p.nats != nil {
+		p.nats.Shutdown()
+		p.nats.WaitForShutdown()
+	}
+	return errors.Join(errs...)
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return "", 0, fmt.Errorf("port %q is not a number", port)
+	}
+	return host, n, nil
+}
+
+// drain drains nc and waits until it is closed or ctx ends.
+func drain(ctx context.Context, nc *nats.Conn) error {
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+		return err
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !nc.IsClosed() {
+		select {
+		case <-ctx.Done():
+			nc.Close()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
