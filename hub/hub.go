@@ -102,7 +102,8 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	js, err := jetstream.New(nc)
+	// Stream and bucket set-up may wait on disk syncs of a busy machine.
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(30*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("hub: jetstream: %w", err)
 	}

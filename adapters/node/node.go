@@ -116,6 +116,9 @@ func New(cfg Config, log *zap.Logger) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if log == nil {
+		log = zap.NewNop()
+	}
 	return &Node{cfg: cfg, log: log.With(zap.String("agency", cfg.Agency.GetCode()))}, nil
 }
 
