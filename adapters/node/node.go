@@ -155,6 +155,12 @@ func (n *Node) Start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
+	// Subscriptions are sent asynchronously; a round trip makes sure the
+	// server has them before the hub is told the node can serve.
+	if err := nc.FlushWithContext(ctx); err != nil {
+		_ = n.Stop()
+		return fmt.Errorf("node %s: flush subscriptions: %w", a.GetCode(), err)
+	}
 	if n.cfg.Hub != "" {
 		if err := n.register(ctx, a); err != nil {
 			_ = n.Stop()
