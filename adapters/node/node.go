@@ -157,7 +157,7 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	// Subscriptions are sent asynchronously; a round trip makes sure the
 	// server has them before the hub is told the node can serve.
-	if err := nc.FlushWithContext(ctx); err != nil {
+	if err := nc.FlushTimeout(10 * time.Second); err != nil {
 		_ = n.Stop()
 		return fmt.Errorf("node %s: flush subscriptions: %w", a.GetCode(), err)
 	}
