@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,7 +52,7 @@ shuts down gracefully: in-flight calls finish and NATS drains.`,
 			defer func() { _ = log.Sync() }()
 			pop := population.New(population.Config{Seed: f.seed})
 			f.platform.Agencies = []platform.Agency{&node.Group{Services: []node.Service{pop}, Log: log.Named("agency")}}
-			return run(cmd.Context(), f, log)
+			return run(cmd, f, log)
 		},
 	}
 	f.register(cmd)
@@ -76,20 +76,22 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 				return err
 			}
 			defer func() { _ = log.Sync() }()
-			return run(cmd.Context(), f, log)
+			return run(cmd, f, log)
 		},
 	}
 	f.register(cmd)
 	return cmd
 }
 
-// run starts the platform, prints where it listens and waits for ctx.
-func run(ctx context.Context, f *upFlags, log *zap.Logger) error {
+// run starts the platform, prints where it listens and waits until the
+// command's context ends (Ctrl-C).
+func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
+	ctx := cmd.Context()
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err
 	}
-	printAddrs(p)
+	printAddrs(cmd.ErrOrStderr(), p)
 	<-ctx.Done()
 	log.Info("shutting down: letting in-flight calls finish", zap.Duration("timeout", f.shutdown))
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
@@ -101,12 +103,12 @@ func run(ctx context.Context, f *upFlags, log *zap.Logger) error {
 	return nil
 }
 
-func printAddrs(p *platform.Platform) {
+func printAddrs(w io.Writer, p *platform.Platform) {
 	nats := p.NATSURL() + " (external)"
 	if p.Embedded() {
 		nats = p.NATSURL() + " (embedded, JetStream data in " + p.DataDir() + ")"
 	}
-	fmt.Fprintf(os.Stderr, `
+	fmt.Fprintf(w, `
 ndxp is up
   gRPC API   %s   (reflection and grpc.health.v1 on; try: grpcurl -plaintext %s list)
   HTTP       http://%s   (/metrics, /healthz, /readyz)
