@@ -28,6 +28,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (/metrics, /healthz, /readyz) listens (host:port)")
 	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
+	fs.IntVar(&f.platform.Hub.Registry.Replicas, "replicas", 1, "JetStream replicas of the registry and the transaction records (3 on a 3-server NATS cluster)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
 
@@ -87,6 +88,7 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 // command's context ends (Ctrl-C).
 func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
 	ctx := cmd.Context()
+	f.platform.Hub.TxLog.Replicas = f.platform.Hub.Registry.Replicas
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ package natsembed
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -34,8 +35,24 @@ type Config struct {
 	// MaxMemory and MaxStore cap JetStream's memory and file storage.
 	MaxMemory int64
 	MaxStore  int64
-	// ServerName names the server in logs and cluster views.
+	// ServerName names the server in logs and cluster views; every server
+	// of a cluster needs its own.
 	ServerName string
+	// Cluster, when its Name is set, joins this server to a NATS cluster
+	// (JetStream clustered: streams and buckets may then have replicas).
+	Cluster Cluster
+}
+
+// Cluster configures clustering with other NATS servers.
+type Cluster struct {
+	// Name is the cluster's name, the same on every server.
+	Name string
+	// Host and Port are where this server listens for routes (Port -1
+	// picks a free one).
+	Host string
+	Port int
+	// Routes are other servers' route URLs, e.g. "nats://10.0.0.2:6222".
+	Routes []string
 }
 
 func (c *Config) setDefaults() {
@@ -88,6 +105,9 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 		NoSigs:             true,
 		MaxPayload:         8 << 20,
 	}
+	if err := cfg.Cluster.apply(opts); err != nil {
+		return nil, err
+	}
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: %w", err)
@@ -112,3 +132,21 @@ func (l *zapLogger) Fatalf(format string, v ...any)  { l.s.Errorf(format, v...) 
 func (l *zapLogger) Errorf(format string, v ...any)  { l.s.Errorf(format, v...) }
 func (l *zapLogger) Debugf(format string, v ...any)  { l.s.Debugf(format, v...) }
 func (l *zapLogger) Tracef(format string, v ...any)  {}
+
+func (c Cluster) apply(opts *server.Options) error {
+	if c.Name == "" {
+		return nil
+	}
+	opts.Cluster = server.ClusterOpts{Name: c.Name, Host: c.Host, Port: c.Port}
+	if opts.Cluster.Host == "" {
+		opts.Cluster.Host = DefaultHost
+	}
+	for _, r := range c.Routes {
+		u, err := url.Parse(r)
+		if err != nil {
+			return fmt.Errorf("natsembed: route %q: %w", r, err)
+		}
+		opts.Routes = append(opts.Routes, u)
+	}
+	return nil
+}
