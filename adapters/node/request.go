@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -59,8 +60,13 @@ func Errorf(code codes.Code, format string, args ...any) error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// dispatch hands each request to its own goroutine, at most
+// MaxConcurrent at once, so that a slow handler does not hold up the
+// subscription. The goroutine answers on the NATS connection directly:
+// micro.Request is not safe to use once the micro handler has returned.
 func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
 	return func(mr micro.Request) {
+		in := incoming{reply: mr.Reply(), header: nats.Header(mr.Headers()), data: mr.Data()}
 		select {
 		case n.slots <- struct{}{}:
 		case <-n.ctx.Done():
@@ -70,17 +76,24 @@ func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
 		n.wg.Add(1)
 		go func() {
 			defer func() { <-n.slots; n.wg.Done() }()
-			n.handle(e, mr)
+			n.handle(e, in)
 		}()
 	}
 }
 
-func (n *Node) handle(e endpoint, mr micro.Request) {
-	h := mr.Headers()
+// incoming is what a handler goroutine needs of a NATS request.
+type incoming struct {
+	reply  string
+	header nats.Header
+	data   []byte
+}
+
+func (n *Node) handle(e endpoint, in incoming) {
+	h := in.header
 	req := &Request{
 		MessageID: h.Get(wire.HeaderMsgID), Consumer: h.Get(wire.HeaderConsumer), Provider: h.Get(wire.HeaderProvider),
 		Service: e.svc.GetCode(), Purpose: h.Get(wire.HeaderPurpose), UserID: h.Get(wire.HeaderUserID),
-		PayloadType: h.Get(wire.HeaderPayloadType), Payload: mr.Data(),
+		PayloadType: h.Get(wire.HeaderPayloadType), Payload: in.data,
 	}
 	req.BusinessTime, _ = time.Parse(time.RFC3339Nano, h.Get(wire.HeaderBusinessTime))
 	ctx := n.ctx
@@ -90,12 +103,20 @@ func (n *Node) handle(e endpoint, mr micro.Request) {
 		defer cancel()
 	}
 	resp, err := n.call(ctx, e.h, req)
+	var out *nats.Msg
 	if err == nil {
-		err = n.respond(mr, resp)
+		out, err = response(resp)
 	}
 	if err != nil {
 		n.stats.errors.Add(1)
-		n.fail(mr, req, err)
+		out = n.failure(req, err)
+	}
+	if in.reply == "" {
+		return
+	}
+	out.Subject = in.reply
+	if err := n.nc.PublishMsg(out); err != nil {
+		n.log.Debug("reply failed", zap.String("msg_id", req.MessageID), zap.Error(err))
 	}
 }
 
@@ -111,24 +132,29 @@ func (n *Node) call(ctx context.Context, h Handler, req *Request) (resp proto.Me
 	return h(ctx, req)
 }
 
-func (n *Node) respond(mr micro.Request, resp proto.Message) error {
+// response encodes a handler's answer with its type in a header.
+func response(resp proto.Message) (*nats.Msg, error) {
 	b, err := proto.Marshal(resp)
 	if err != nil {
-		return fmt.Errorf("encode response: %w", err)
+		return nil, fmt.Errorf("encode response: %w", err)
 	}
-	typ := wire.TypeURLPrefix + string(resp.ProtoReflect().Descriptor().FullName())
-	return mr.Respond(b, micro.WithHeaders(micro.Headers{wire.HeaderPayloadType: []string{typ}}))
+	m := &nats.Msg{Data: b, Header: nats.Header{}}
+	m.Header.Set(wire.HeaderPayloadType, wire.TypeURLPrefix+string(resp.ProtoReflect().Descriptor().FullName()))
+	return m, nil
 }
 
-func (n *Node) fail(mr micro.Request, req *Request, err error) {
+// failure encodes an error with the micro error headers; an error that is
+// not an *Error is INTERNAL.
+func (n *Node) failure(req *Request, err error) *nats.Msg {
 	var e *Error
 	if !errors.As(err, &e) {
 		n.log.Warn("handler failed", zap.String("service", req.Service), zap.String("msg_id", req.MessageID), zap.Error(err))
 		e = &Error{Code: codes.Internal, Message: err.Error()}
 	}
-	if rerr := mr.Error(strconv.Itoa(int(e.Code)), e.Message, nil); rerr != nil {
-		n.log.Debug("reply failed", zap.Error(rerr))
-	}
+	m := &nats.Msg{Header: nats.Header{}}
+	m.Header.Set(micro.ErrorCodeHeader, strconv.Itoa(int(e.Code)))
+	m.Header.Set(micro.ErrorHeader, e.Message)
+	return m
 }
 
 // stats adds the node's own figures to the micro STATS response.
