@@ -139,3 +139,7 @@ type stats struct {
 func (s *stats) handler(*micro.Endpoint) any {
 	return map[string]int64{"errors": s.errors.Load()}
 }
+
+// TypeName is the full protobuf name of m's type, as Service.RequestType
+// and ResponseType want it.
+func TypeName(m proto.Message) string { return string(m.ProtoReflect().Descriptor().FullName()) }
