@@ -79,8 +79,8 @@ func enterprise(_ *Simulator, req *node.Request) (proto.Message, error) {
 	}
 	return &businessv1.LookupEnterpriseResponse{
 		EnterpriseCode: c, Name: fmt.Sprintf("Công ty TNHH %s %d", []string{"Thương mại", "Xây dựng", "Công nghệ", "Dịch vụ"}[v>>8%4], v>>16%1000),
-		Status:         []string{"active", "active", "active", "suspended", "dissolved"}[v>>24%5],
-		RegisteredOn:   time.Date(1995+int(v>>32%30), time.Month(1+v>>40%12), 1+int(v>>48%28), 0, 0, 0, 0, time.UTC).Format(time.DateOnly),
+		Status:       []string{"active", "active", "active", "suspended", "dissolved"}[v>>24%5],
+		RegisteredOn: time.Date(1995+int(v>>32%30), time.Month(1+v>>40%12), 1+int(v>>48%28), 0, 0, 0, 0, time.UTC).Format(time.DateOnly),
 	}, nil
 }
 

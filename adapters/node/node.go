@@ -105,9 +105,10 @@ type endpoint struct {
 // Node is one running instance of an agency. Handle must be called before
 // Start; the other methods are safe for concurrent use.
 type Node struct {
-	cfg       Config
-	log       *zap.Logger
-	endpoints []endpoint
+	cfg        Config
+	log        *zap.Logger
+	endpoints  []endpoint
+	middleware []Middleware
 
 	nc      *nats.Conn
 	ownNC   bool
@@ -132,6 +133,13 @@ func New(cfg Config, log *zap.Logger) (*Node, error) {
 	}
 	return &Node{cfg: cfg, log: log.With(zap.String("agency", cfg.Agency.GetCode()))}, nil
 }
+
+// Middleware wraps the handler of a service, e.g. to inject latency.
+type Middleware func(svc *hubv1.Service, h Handler) Handler
+
+// Use adds a middleware applied to every handler, the first added
+// outermost. Like Handle, it must be called before Start.
+func (n *Node) Use(m Middleware) { n.middleware = append(n.middleware, m) }
 
 // Handle adds a service and its handler.
 func (n *Node) Handle(svc *hubv1.Service, h Handler) {
@@ -186,6 +194,9 @@ func (n *Node) serve(a *hubv1.Agency) error {
 	}
 	n.svc = svc
 	for _, e := range n.endpoints {
+		for i := len(n.middleware) - 1; i >= 0; i-- {
+			e.h = n.middleware[i](e.svc, e.h)
+		}
 		subject, err := wire.ServiceSubject(a.GetCode(), e.svc.GetCode())
 		if err != nil {
 			return err
