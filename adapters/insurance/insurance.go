@@ -148,8 +148,8 @@ func (s *Simulator) issue(_ context.Context, req *node.Request) (proto.Message, 
 		return nil, node.Errorf(codes.AlreadyExists, "personal_id %s already has card %s", in.GetPersonalId(), c.GetCardNumber())
 	}
 	s.seq++
-	// TE: children under 6; 1: benefit level; province code; 8 digits.
-	number := fmt.Sprintf("TE1%s%08d", in.GetPersonalId()[:3], s.seq)
+	// TE: children under 6; 1: benefit level; 2-digit province; 10 digits.
+	number := fmt.Sprintf("TE1%s%010d", in.GetPersonalId()[1:3], s.seq)
 	c := &insurancev1.Card{
 		CardNumber: number, PersonalId: in.GetPersonalId(), HolderName: in.GetFullName(),
 		ValidFrom: vn.Day(time.Now()), ValidTo: vn.Day(sixth.AddDate(0, 0, -1)), IssuedAt: timestamppb.Now(),
