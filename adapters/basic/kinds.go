@@ -73,10 +73,10 @@ func enterprise(_ *Simulator, req *node.Request) (proto.Message, error) {
 	if (len(c) != 10 && len(c) != 13) || strings.Trim(c, "0123456789") != "" {
 		return nil, node.Errorf(codes.InvalidArgument, "invalid enterprise_code %q: want 10 digits (13 for a branch)", c)
 	}
-	v := hash(c)
-	if v%10 == 0 {
+	if strings.HasPrefix(c, "0000") {
 		return nil, node.Errorf(codes.NotFound, "no enterprise with code %s", c)
 	}
+	v := hash(c)
 	return &businessv1.LookupEnterpriseResponse{
 		EnterpriseCode: c, Name: fmt.Sprintf("Công ty TNHH %s %d", []string{"Thương mại", "Xây dựng", "Công nghệ", "Dịch vụ"}[v>>8%4], v>>16%1000),
 		Status:       []string{"active", "active", "active", "suspended", "dissolved"}[v>>24%5],
@@ -127,9 +127,9 @@ func dossier(_ *Simulator, req *node.Request) (proto.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	for field, v := range map[string]string{"dossier_id": in.GetDossierId(), "procedure_code": in.GetProcedureCode(), "status": in.GetStatus()} {
-		if v == "" {
-			return nil, node.Errorf(codes.InvalidArgument, "%s is required", field)
+	for _, f := range [][2]string{{"dossier_id", in.GetDossierId()}, {"procedure_code", in.GetProcedureCode()}, {"status", in.GetStatus()}} {
+		if f[1] == "" {
+			return nil, node.Errorf(codes.InvalidArgument, "%s is required", f[0])
 		}
 	}
 	return &portalv1.SyncDossierResponse{Accepted: true}, nil

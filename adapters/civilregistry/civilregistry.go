@@ -118,8 +118,8 @@ func checkBirth(in *civilv1.RegisterBirthRequest) error {
 	if err := province(in.GetProvinceCode()); err != nil {
 		return err
 	}
-	for field, id := range map[string]string{"father_personal_id": in.GetFatherPersonalId(), "mother_personal_id": in.GetMotherPersonalId()} {
-		if err := optionalID(field, id); err != nil {
+	for _, f := range [][2]string{{"father_personal_id", in.GetFatherPersonalId()}, {"mother_personal_id", in.GetMotherPersonalId()}} {
+		if err := optionalID(f[0], f[1]); err != nil {
 			return err
 		}
 	}
@@ -131,8 +131,8 @@ func (s *Simulator) marriage(_ context.Context, req *node.Request) (proto.Messag
 	if err := req.Decode(in); err != nil {
 		return nil, err
 	}
-	for field, id := range map[string]string{"spouse1_personal_id": in.GetSpouse1PersonalId(), "spouse2_personal_id": in.GetSpouse2PersonalId()} {
-		if err := requiredID(field, id); err != nil {
+	for _, f := range [][2]string{{"spouse1_personal_id", in.GetSpouse1PersonalId()}, {"spouse2_personal_id", in.GetSpouse2PersonalId()}} {
+		if err := requiredID(f[0], f[1]); err != nil {
 			return nil, err
 		}
 	}

@@ -134,10 +134,10 @@ func (s *Simulator) status(_ context.Context, req *node.Request) (proto.Message,
 	}
 	if s.runner != nil {
 		if res, ok := s.runner.Result(in.GetDossierId()); ok {
-			return &lgspv1.ProcedureStatusResponse{Result: res}, nil
+			return &lgspv1.ProcedureStatusResponse{Found: true, Result: res}, nil
 		}
 	}
-	return nil, node.Errorf(codes.NotFound, "no dossier %s at %s", in.GetDossierId(), s.cfg.Agency.GetCode())
+	return &lgspv1.ProcedureStatusResponse{}, nil
 }
 
 func (s *Simulator) birth(ctx context.Context, req *node.Request) (proto.Message, error) {

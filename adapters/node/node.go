@@ -171,6 +171,12 @@ func (n *Node) Start(ctx context.Context) error {
 		_ = n.Stop()
 		return err
 	}
+	// The server must have the subscriptions before the hub routes to
+	// them: a flush round-trips after the SUBs.
+	if err := n.nc.FlushTimeout(n.cfg.RegisterTimeout); err != nil {
+		_ = n.Stop()
+		return fmt.Errorf("node %s: flush subscriptions: %w", a.GetCode(), err)
+	}
 	if n.hubConn != nil {
 		if err := n.register(ctx, a); err != nil {
 			_ = n.Stop()

@@ -22,7 +22,8 @@ const (
 )
 
 // LookupEnterpriseRequest is the payload of service "enterprise-lookup".
-// Errors: INVALID_ARGUMENT (not a 10- or 13-digit enterprise code).
+// Errors: INVALID_ARGUMENT (not a 10- or 13-digit enterprise code),
+// NOT_FOUND (codes starting with 0000 belong to no enterprise).
 type LookupEnterpriseRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// enterprise_code is the 10-digit enterprise (tax) code, or 13 digits

@@ -277,7 +277,7 @@ func (x *LookupParcelResponse) GetParcel() *Parcel {
 }
 
 // ProcedureStatusRequest is the payload of service "procedure-status".
-// Errors: INVALID_ARGUMENT, NOT_FOUND (unknown dossier).
+// Errors: INVALID_ARGUMENT.
 type ProcedureStatusRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// dossier_id is the dossier's id (required), as returned by
@@ -327,8 +327,10 @@ func (x *ProcedureStatusRequest) GetDossierId() string {
 // ProcedureStatusResponse carries the dossier's result.
 type ProcedureStatusResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// result is the procedure's result.
-	Result        *ProcedureResult `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// found is false when this LGSP has no dossier with that id.
+	Found bool `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
+	// result is the procedure's result, if found.
+	Result        *ProcedureResult `protobuf:"bytes,2,opt,name=result,proto3" json:"result,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -361,6 +363,13 @@ func (x *ProcedureStatusResponse) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ProcedureStatusResponse.ProtoReflect.Descriptor instead.
 func (*ProcedureStatusResponse) Descriptor() ([]byte, []int) {
 	return file_ndxp_lgsp_v1_lgsp_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ProcedureStatusResponse) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
 }
 
 func (x *ProcedureStatusResponse) GetResult() *ProcedureResult {
@@ -934,9 +943,10 @@ const file_ndxp_lgsp_v1_lgsp_proto_rawDesc = "" +
 	"\x06parcel\x18\x01 \x01(\v2\x14.ndxp.lgsp.v1.ParcelR\x06parcel\"7\n" +
 	"\x16ProcedureStatusRequest\x12\x1d\n" +
 	"\n" +
-	"dossier_id\x18\x01 \x01(\tR\tdossierId\"P\n" +
-	"\x17ProcedureStatusResponse\x125\n" +
-	"\x06result\x18\x01 \x01(\v2\x1d.ndxp.lgsp.v1.ProcedureResultR\x06result\"\x81\x02\n" +
+	"dossier_id\x18\x01 \x01(\tR\tdossierId\"f\n" +
+	"\x17ProcedureStatusResponse\x12\x14\n" +
+	"\x05found\x18\x01 \x01(\bR\x05found\x125\n" +
+	"\x06result\x18\x02 \x01(\v2\x1d.ndxp.lgsp.v1.ProcedureResultR\x06result\"\x81\x02\n" +
 	"\x04Step\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x18\n" +
