@@ -78,10 +78,16 @@ func populationTarget() (valid, map[string]conformance.Invalid) {
 			"citizen-verify": fresh(func() proto.Message { return &populationv1.VerifyCitizenRequest{PersonalId: citizen()} }),
 			"pid-issue": fixed(&populationv1.IssuePersonalIdRequest{FullName: "Lê Gia Bảo", DateOfBirth: yesterday, Sex: populationv1.Sex_SEX_MALE,
 				BirthProvinceCode: "079", BirthRegistrationRef: "KS-079-2026-000001"}),
-			"pid-cancel":         fresh(func() proto.Message { return &populationv1.CancelPersonalIdRequest{PersonalId: citizen(), Reason: "death"} }),
-			"residence-register": fresh(func() proto.Message { return &populationv1.RegisterResidenceRequest{PersonalId: citizen(), Address: address} }),
-			"residence-remove":   fresh(func() proto.Message { return &populationv1.RemoveResidenceRequest{PersonalId: citizen(), Reason: "moved abroad"} }),
-			"household-members":  fresh(func() proto.Message { return &populationv1.HouseholdMembersRequest{PersonalId: citizen()} }),
+			"pid-cancel": fresh(func() proto.Message {
+				return &populationv1.CancelPersonalIdRequest{PersonalId: citizen(), Reason: "death"}
+			}),
+			"residence-register": fresh(func() proto.Message {
+				return &populationv1.RegisterResidenceRequest{PersonalId: citizen(), Address: address}
+			}),
+			"residence-remove": fresh(func() proto.Message {
+				return &populationv1.RemoveResidenceRequest{PersonalId: citizen(), Reason: "moved abroad"}
+			}),
+			"household-members": fresh(func() proto.Message { return &populationv1.HouseholdMembersRequest{PersonalId: citizen()} }),
 		}, map[string]conformance.Invalid{
 			"citizen-lookup":     {Request: &populationv1.LookupCitizenRequest{PersonalId: "0011940"}, Field: "personal_id"},
 			"citizen-verify":     {Request: &populationv1.VerifyCitizenRequest{PersonalId: "abc"}, Field: "personal_id"},
