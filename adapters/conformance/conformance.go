@@ -127,9 +127,14 @@ func Run(t *testing.T, tg Target) {
 		if err := first.Stop(); err != nil {
 			t.Fatalf("stop: %v", err)
 		}
-		if _, err := c.Exchange(probe, tg.Valid[probe](t, c)); status.Code(err) != codes.Unavailable {
-			t.Fatalf("with the node stopped: got %v, want Unavailable", err)
-		}
+		// Stopping drains: requests already on their way are still
+		// answered, so poll until the hub finds no node.
+		hubtest.Eventually(t, timeout, func() error {
+			if _, err := c.Exchange(probe, tg.Valid[probe](t, c)); status.Code(err) != codes.Unavailable {
+				return fmt.Errorf("with the node stopped: got %v, want Unavailable", err)
+			}
+			return nil
+		})
 		start(t, env, tg)
 		hubtest.Eventually(t, timeout, func() error {
 			_, err := c.Exchange(probe, tg.Valid[probe](t, c))
