@@ -13,6 +13,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -115,5 +116,36 @@ func TestRunState(t *testing.T) {
 		if err := f(); status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "cancelled") {
 			t.Errorf("%s after cancel: got %v, want FailedPrecondition (cancelled)", name, err)
 		}
+	}
+}
+
+// TestRetriedIssueIsAnsweredOnce: a pid-issue retried with the same
+// message id (its answer lost) gets the same number, not a second one.
+func TestRetriedIssueIsAnsweredOnce(t *testing.T) {
+	full, err := topology.Builtin("2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := full.Filter(topology.PopulationCode)
+	env := hubtest.Start(t, hubtest.WithTopology(sub))
+	req, _ := anypb.New(&populationv1.IssuePersonalIdRequest{
+		FullName: "Đỗ An", DateOfBirth: vn.Day(time.Now()), Sex: populationv1.Sex_SEX_FEMALE, BirthProvinceCode: "001", BirthRegistrationRef: "KS-1",
+	})
+	var ids []string
+	for _, msgID := range []string{"retry-1", "retry-1", "other"} {
+		out, err := env.Exchange.Exchange(context.Background(), &hubv1.ExchangeRequest{
+			MessageId: msgID, Consumer: topology.CivilRegistryCode, Provider: population.Code, Service: population.ServicePIDIssue, Payload: req,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := &populationv1.IssuePersonalIdResponse{}
+		if err := out.GetPayload().UnmarshalTo(resp); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, resp.GetPersonalId())
+	}
+	if ids[0] != ids[1] || ids[0] == ids[2] {
+		t.Fatalf("issued %v: want the retry to get the first number and another message id a new one", ids)
 	}
 }

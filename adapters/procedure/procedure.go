@@ -34,6 +34,11 @@ const (
 const (
 	// DefaultCompensateAttempts is how often an undoing call is tried.
 	DefaultCompensateAttempts = 3
+	// DefaultStepAttempts is how often a step is tried when it fails with
+	// UNAVAILABLE or DEADLINE_EXCEEDED.
+	DefaultStepAttempts = 2
+	// retryWait is the pause before a retry, times the attempt number.
+	retryWait = 100 * time.Millisecond
 	// DefaultStepTimeout bounds one step.
 	DefaultStepTimeout = 10 * time.Second
 )
@@ -59,6 +64,11 @@ type Config struct {
 	UserID string
 	// CompensateAttempts is how often an undoing call is tried.
 	CompensateAttempts int
+	// StepAttempts is how often a step is tried when it fails with
+	// UNAVAILABLE or DEADLINE_EXCEEDED (the answer may have been lost);
+	// retries reuse the message id, so the provider answers a step it
+	// already did with its first answer and the hub counts it once.
+	StepAttempts int
 	// StepTimeout bounds one step.
 	StepTimeout time.Duration
 }
@@ -70,6 +80,9 @@ func (c *Config) setDefaults() {
 	c.UserID = cmp(c.UserID, "mot-cua-"+c.ProvinceCode)
 	if c.CompensateAttempts <= 0 {
 		c.CompensateAttempts = DefaultCompensateAttempts
+	}
+	if c.StepAttempts <= 0 {
+		c.StepAttempts = DefaultStepAttempts
 	}
 	if c.StepTimeout <= 0 {
 		c.StepTimeout = DefaultStepTimeout
@@ -185,9 +198,7 @@ func (r *Runner) saga(ctx context.Context, res *lgspv1.ProcedureResult, steps []
 	for i, s := range steps {
 		st := &lgspv1.Step{Name: s.name, Provider: s.provider, Service: s.service, MessageId: res.GetDossierId() + "/" + s.name}
 		res.Steps = append(res.Steps, st)
-		sctx, cancel := context.WithTimeout(ctx, r.cfg.StepTimeout)
-		ref, err := s.run(sctx, r.call(res, s.provider, s.service, st.MessageId))
-		cancel()
+		ref, err := r.try(ctx, s, r.call(res, s.provider, s.service, st.MessageId))
 		if err != nil {
 			st.Status, st.Error = lgspv1.StepStatus_STEP_STATUS_FAILED, describe(err)
 			res.FailedStep = s.name
@@ -205,6 +216,28 @@ func (r *Runner) saga(ctx context.Context, res *lgspv1.ProcedureResult, steps []
 	}
 	for i := done - 1; i >= 0; i-- {
 		r.compensate(ctx, res, steps[i], res.Steps[i])
+	}
+}
+
+// try runs a step, retrying with the same message id while it fails in a
+// way that may have lost the answer and ctx allows.
+func (r *Runner) try(ctx context.Context, s step, call node.Call) (string, error) {
+	var (
+		ref string
+		err error
+	)
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := context.WithTimeout(ctx, r.cfg.StepTimeout)
+		ref, err = s.run(sctx, call)
+		cancel()
+		if c := code(err); (c != codes.Unavailable && c != codes.DeadlineExceeded) || attempt >= r.cfg.StepAttempts {
+			return ref, err
+		}
+		select {
+		case <-ctx.Done():
+			return ref, err
+		case <-time.After(time.Duration(attempt) * retryWait):
+		}
 	}
 }
 

@@ -164,5 +164,14 @@ func (set *Set) behave(a topology.Agency, svc node.Service, cfg Config) (node.Se
 		return nil, err
 	}
 	set.Behaviours[a.Code] = b
-	return behave.Service{Service: svc, B: b}, nil
+	return behave.Service{Service: idempotent{svc}, B: b}, nil
+}
+
+// idempotent answers a retried message id with the first answer (see
+// node.Dedup), so the procedures can retry a step whose answer was lost.
+type idempotent struct{ node.Service }
+
+func (s idempotent) Install(n *node.Node) {
+	n.Use(node.Dedup(0))
+	s.Service.Install(n)
 }
