@@ -180,6 +180,7 @@ type counting struct {
 	n *atomic.Int64
 }
 
+// Install counts every request before the wrapped handlers see it.
 func (s counting) Install(n *node.Node) {
 	n.Use(func(_ *hubv1.Service, h node.Handler) node.Handler {
 		return func(ctx context.Context, req *node.Request) (proto.Message, error) {

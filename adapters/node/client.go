@@ -75,6 +75,7 @@ func (c *Client) Exchange(ctx context.Context, call Call, req, resp proto.Messag
 // may be taken before Start.
 type hubConn struct{ n *Node }
 
+// Invoke implements grpc.ClientConnInterface.
 func (h hubConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
 	if h.n.hubConn == nil {
 		return ErrNoHub
@@ -82,6 +83,7 @@ func (h hubConn) Invoke(ctx context.Context, method string, args, reply any, opt
 	return h.n.hubConn.Invoke(ctx, method, args, reply, opts...)
 }
 
+// NewStream implements grpc.ClientConnInterface.
 func (h hubConn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	if h.n.hubConn == nil {
 		return nil, ErrNoHub

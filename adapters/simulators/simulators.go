@@ -23,6 +23,10 @@ import (
 type Config struct {
 	// Seed selects the synthetic population.
 	Seed uint64
+	// Whole is the whole topology when Build is given a subset of it (see
+	// topology.Filter): the national databases the LGSPs' procedures call
+	// are looked up there. Nil means the topology given to Build.
+	Whole *topology.Topology
 	// Behaviours override the topology's behaviour per selector: an agency
 	// code, a kind name ("province-lgsp") or "*" for every agency. The
 	// last matching selector wins over the topology file.
@@ -56,7 +60,11 @@ type Set struct {
 // service an agency declares is one its simulator implements.
 func Build(t *topology.Topology, cfg Config) (*Set, error) {
 	set := &Set{Behaviours: map[string]*behave.Behaviour{}}
-	providers := providerCodes(t)
+	whole := cfg.Whole
+	if whole == nil {
+		whole = t
+	}
+	providers := providerCodes(whole)
 	var errs []error
 	for _, a := range t.Agencies {
 		svc, err := set.build(a, cfg, providers)
@@ -171,6 +179,7 @@ func (set *Set) behave(a topology.Agency, svc node.Service, cfg Config) (node.Se
 // node.Dedup), so the procedures can retry a step whose answer was lost.
 type idempotent struct{ node.Service }
 
+// Install puts node.Dedup in front of the wrapped handlers.
 func (s idempotent) Install(n *node.Node) {
 	n.Use(node.Dedup(0))
 	s.Service.Install(n)

@@ -36,12 +36,12 @@ func (f *topologyFlags) group() (*node.Group, *topology.Topology, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	cfg := simulators.Config{Seed: f.seed, Whole: t}
 	if len(f.only) > 0 {
 		if t, err = t.Filter(f.only...); err != nil {
 			return nil, nil, err
 		}
 	}
-	cfg := simulators.Config{Seed: f.seed}
 	for _, b := range f.behaviours {
 		sel, spec, ok := strings.Cut(b, "=")
 		if !ok {
