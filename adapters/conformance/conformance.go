@@ -74,6 +74,7 @@ type Invalid struct {
 type Caller struct {
 	env      *hubtest.Env
 	provider string
+	timeout  time.Duration // per exchange; zero is the suite's timeout
 }
 
 // Exchange calls one of the target's services; it returns the answer
@@ -83,7 +84,11 @@ func (c *Caller) Exchange(service string, req proto.Message) (*anypb.Any, error)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	d := c.timeout
+	if d == 0 {
+		d = timeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	out, err := c.env.Exchange.Exchange(ctx, &hubv1.ExchangeRequest{
 		Consumer: Consumer, Provider: c.provider, Service: service, Payload: payload,
@@ -128,9 +133,11 @@ func Run(t *testing.T, tg Target) {
 			t.Fatalf("stop: %v", err)
 		}
 		// Stopping drains: requests already on their way are still
-		// answered, so poll until the hub finds no node.
+		// answered, so poll (with short calls) until the hub finds no
+		// node.
+		quick := &Caller{env: env, provider: tg.Agency.Code, timeout: 2 * time.Second}
 		hubtest.Eventually(t, timeout, func() error {
-			if _, err := c.Exchange(probe, tg.Valid[probe](t, c)); status.Code(err) != codes.Unavailable {
+			if _, err := quick.Exchange(probe, tg.Valid[probe](t, c)); status.Code(err) != codes.Unavailable {
 				return fmt.Errorf("with the node stopped: got %v, want Unavailable", err)
 			}
 			return nil

@@ -110,6 +110,10 @@ type Node struct {
 	endpoints  []endpoint
 	middleware []Middleware
 
+	// mu guards closing against the dispatch of new requests, so that
+	// none is added to wg once Stop waits on it.
+	mu      sync.RWMutex
+	closing bool
 	nc      *nats.Conn
 	ownNC   bool
 	hubConn *grpc.ClientConn
@@ -261,9 +265,14 @@ func (n *Node) register(ctx context.Context, a *hubv1.Agency) error {
 }
 
 // Stop stops taking requests, waits for those in progress and closes the
-// connections the node opened itself.
+// connections the node opened itself. Requests that still arrive while
+// the subscriptions drain are answered UNAVAILABLE.
 func (n *Node) Stop() error {
-	if n.nc == nil {
+	n.mu.Lock()
+	done := n.nc == nil || n.closing
+	n.closing = true
+	n.mu.Unlock()
+	if done {
 		return nil
 	}
 	var err error
@@ -280,6 +289,5 @@ func (n *Node) Stop() error {
 	if n.ownHub {
 		_ = n.hubConn.Close()
 	}
-	n.nc = nil
 	return err
 }

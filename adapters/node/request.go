@@ -62,13 +62,21 @@ func Errorf(code codes.Code, format string, args ...any) error {
 
 func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
 	return func(mr micro.Request) {
-		select {
-		case n.slots <- struct{}{}:
-		case <-n.ctx.Done():
+		n.mu.RLock()
+		if n.closing {
+			n.mu.RUnlock()
 			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
 			return
 		}
 		n.wg.Add(1)
+		n.mu.RUnlock()
+		select {
+		case n.slots <- struct{}{}:
+		case <-n.ctx.Done():
+			n.wg.Done()
+			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
+			return
+		}
 		go func() {
 			defer func() { <-n.slots; n.wg.Done() }()
 			n.handle(e, mr)
