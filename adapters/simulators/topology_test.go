@@ -5,9 +5,14 @@ import (
 	"slices"
 	"testing"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
+
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/internal/hubtest"
+	genericv1 "github.com/ndxp/ndxp/proto/ndxp/generic/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -74,5 +79,42 @@ func TestBuildErrors(t *testing.T) {
 			}
 			t.Log(err)
 		})
+	}
+}
+
+// TestBehaviourFromFile: a behaviour written in a topology file applies to
+// that agency only, and survives export and reload.
+func TestBehaviourFromFile(t *testing.T) {
+	const file = `
+name: two
+agencies:
+  - code: 000.00.01.G03
+    name: Down
+    kind: national-database
+    simulator: generic
+    behaviour: outage=on
+  - code: 000.00.01.G04
+    name: Up
+    kind: national-database
+    simulator: generic
+`
+	top, err := topology.Parse([]byte(file), topology.FormatYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := top.Marshal(topology.FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top, err = topology.Parse(out, topology.FormatJSON); err != nil || top.Agencies[0].Behaviour != "outage=on" {
+		t.Fatalf("behaviour lost in the round trip: %v %v", err, top)
+	}
+	env := hubtest.Start(t, hubtest.WithoutPopulation(), hubtest.WithTopology(top))
+	for code, want := range map[string]codes.Code{"000.00.01.G03": codes.Unavailable, "000.00.01.G04": codes.OK} {
+		payload, _ := anypb.New(&genericv1.PingRequest{Text: "a"})
+		_, err := env.Exchange.Exchange(context.Background(), &hubv1.ExchangeRequest{Consumer: "000.00.00.H01", Provider: code, Service: "ping", Payload: payload})
+		if status.Code(err) != want {
+			t.Errorf("%s: got %v, want %v", code, err, want)
+		}
 	}
 }
