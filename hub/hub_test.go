@@ -220,7 +220,9 @@ func TestRegistrySurvivesHubRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetAgency after restart: %v", err)
 	}
-	if len(resp.GetAgency().GetServices()) != 2 {
+	// The population database's services (citizen lookup and verify, ID
+	// numbers, residence, household) are all still registered.
+	if len(resp.GetAgency().GetServices()) != 7 {
 		t.Fatalf("services = %v", resp.GetAgency().GetServices())
 	}
 }

@@ -21,7 +21,17 @@ import (
 
 	// The simulators' message types, so that server reflection can resolve
 	// the payloads' @type and grpcurl can write them as JSON.
+	_ "github.com/ndxp/ndxp/proto/ndxp/business/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/document/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/generic/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/insurance/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/land/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/lgsp/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/officials/v1"
 	_ "github.com/ndxp/ndxp/proto/ndxp/population/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/portal/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/reporting/v1"
 )
 
 // Server is the hub's gRPC server with its health service.

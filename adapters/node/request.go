@@ -60,40 +60,36 @@ func Errorf(code codes.Code, format string, args ...any) error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// dispatch hands each request to its own goroutine, at most
-// MaxConcurrent at once, so that a slow handler does not hold up the
-// subscription. The goroutine answers on the NATS connection directly:
-// micro.Request is not safe to use once the micro handler has returned.
 func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
 	return func(mr micro.Request) {
-		in := incoming{reply: mr.Reply(), header: nats.Header(mr.Headers()), data: mr.Data()}
-		select {
-		case n.slots <- struct{}{}:
-		case <-n.ctx.Done():
+		n.mu.RLock()
+		if n.closing {
+			n.mu.RUnlock()
 			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
 			return
 		}
 		n.wg.Add(1)
+		n.mu.RUnlock()
+		select {
+		case n.slots <- struct{}{}:
+		case <-n.ctx.Done():
+			n.wg.Done()
+			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
+			return
+		}
 		go func() {
 			defer func() { <-n.slots; n.wg.Done() }()
-			n.handle(e, in)
+			n.handle(e, mr)
 		}()
 	}
 }
 
-// incoming is what a handler goroutine needs of a NATS request.
-type incoming struct {
-	reply  string
-	header nats.Header
-	data   []byte
-}
-
-func (n *Node) handle(e endpoint, in incoming) {
-	h := in.header
+func (n *Node) handle(e endpoint, mr micro.Request) {
+	h := mr.Headers()
 	req := &Request{
 		MessageID: h.Get(wire.HeaderMsgID), Consumer: h.Get(wire.HeaderConsumer), Provider: h.Get(wire.HeaderProvider),
 		Service: e.svc.GetCode(), Purpose: h.Get(wire.HeaderPurpose), UserID: h.Get(wire.HeaderUserID),
-		PayloadType: h.Get(wire.HeaderPayloadType), Payload: in.data,
+		PayloadType: h.Get(wire.HeaderPayloadType), Payload: mr.Data(),
 	}
 	req.BusinessTime, _ = time.Parse(time.RFC3339Nano, h.Get(wire.HeaderBusinessTime))
 	ctx := n.ctx
@@ -103,20 +99,12 @@ func (n *Node) handle(e endpoint, in incoming) {
 		defer cancel()
 	}
 	resp, err := n.call(ctx, e.h, req)
-	var out *nats.Msg
 	if err == nil {
-		out, err = response(resp)
+		err = n.respond(mr, resp)
 	}
 	if err != nil {
 		n.stats.errors.Add(1)
-		out = n.failure(req, err)
-	}
-	if in.reply == "" {
-		return
-	}
-	out.Subject = in.reply
-	if err := n.nc.PublishMsg(out); err != nil {
-		n.log.Debug("reply failed", zap.String("msg_id", req.MessageID), zap.Error(err))
+		n.fail(mr, req, err)
 	}
 }
 
@@ -132,29 +120,39 @@ func (n *Node) call(ctx context.Context, h Handler, req *Request) (resp proto.Me
 	return h(ctx, req)
 }
 
-// response encodes a handler's answer with its type in a header.
-func response(resp proto.Message) (*nats.Msg, error) {
+func (n *Node) respond(mr micro.Request, resp proto.Message) error {
 	b, err := proto.Marshal(resp)
 	if err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
+		return fmt.Errorf("encode response: %w", err)
 	}
-	m := &nats.Msg{Data: b, Header: nats.Header{}}
-	m.Header.Set(wire.HeaderPayloadType, wire.TypeURLPrefix+string(resp.ProtoReflect().Descriptor().FullName()))
-	return m, nil
+	typ := wire.TypeURLPrefix + string(resp.ProtoReflect().Descriptor().FullName())
+	return n.reply(mr, &nats.Msg{Data: b, Header: nats.Header{wire.HeaderPayloadType: []string{typ}}})
 }
 
-// failure encodes an error with the micro error headers; an error that is
-// not an *Error is INTERNAL.
-func (n *Node) failure(req *Request, err error) *nats.Msg {
+func (n *Node) fail(mr micro.Request, req *Request, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
 		n.log.Warn("handler failed", zap.String("service", req.Service), zap.String("msg_id", req.MessageID), zap.Error(err))
 		e = &Error{Code: codes.Internal, Message: err.Error()}
 	}
-	m := &nats.Msg{Header: nats.Header{}}
-	m.Header.Set(micro.ErrorCodeHeader, strconv.Itoa(int(e.Code)))
-	m.Header.Set(micro.ErrorHeader, e.Message)
-	return m
+	if rerr := n.reply(mr, &nats.Msg{Header: nats.Header{
+		micro.ErrorHeader: []string{e.Message}, micro.ErrorCodeHeader: []string{strconv.Itoa(int(e.Code))},
+	}}); rerr != nil {
+		n.log.Debug("reply failed", zap.Error(rerr))
+	}
+}
+
+// reply publishes the answer to mr. Handlers run on their own goroutines,
+// after micro's handler has returned, so they must not answer through
+// mr.Respond or mr.Error: those record the outcome in the request, which
+// micro reads concurrently for its stats (a data race). The node counts
+// its errors itself (stats below).
+func (n *Node) reply(mr micro.Request, m *nats.Msg) error {
+	m.Subject = mr.Reply()
+	if m.Subject == "" {
+		return errors.New("node: request has no reply subject")
+	}
+	return n.nc.PublishMsg(m)
 }
 
 // stats adds the node's own figures to the micro STATS response.
@@ -165,3 +163,7 @@ type stats struct {
 func (s *stats) handler(*micro.Endpoint) any {
 	return map[string]int64{"errors": s.errors.Load()}
 }
+
+// TypeName is the full protobuf name of m's type, as Service.RequestType
+// and ResponseType want it.
+func TypeName(m proto.Message) string { return string(m.ProtoReflect().Descriptor().FullName()) }

@@ -9,15 +9,14 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/ndxp/ndxp/adapters/node"
-	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/internal/platform"
 )
 
 type upFlags struct {
 	platform platform.Config
-	seed     uint64
+	topo     topologyFlags
 	shutdown time.Duration
+	agencies string // what to print: how many agencies run
 }
 
 func (f *upFlags) register(cmd *cobra.Command) {
@@ -38,10 +37,14 @@ func newUpCmd(g *globalFlags) *cobra.Command {
 		Use:   "up",
 		Short: "Run the whole system: embedded NATS, the hub and every simulated agency",
 		Long: `Run the whole system in one process: an embedded NATS server with JetStream,
-the hub's gRPC API and HTTP server, and the simulated agencies, registered
-with the hub. It prints where each part listens and runs until Ctrl-C, then
-shuts down gracefully: in-flight calls finish and NATS drains.`,
+the hub's gRPC API and HTTP server, and every agency of the topology (by
+default the 2023 one: 85 LGSPs, 9 national databases, 13 national systems)
+as simulated nodes, registered with the hub. It prints where each part
+listens and runs until Ctrl-C, then shuts down gracefully: in-flight calls
+finish and NATS drains.`,
 		Example: `  ndxp up
+  ndxp up --topology 2021
+  ndxp up --topology my.yaml --behave 000.00.01.G23=latency=50ms/800ms,errors=0.05
   ndxp up --grpc-addr 127.0.0.1:9191 --http-addr 127.0.0.1:8181 --nats-listen 127.0.0.1:4333
   ndxp up --nats-url nats://127.0.0.1:4222 --log-format json`,
 		Args: cobra.NoArgs,
@@ -51,13 +54,18 @@ shuts down gracefully: in-flight calls finish and NATS drains.`,
 				return err
 			}
 			defer func() { _ = log.Sync() }()
-			pop := population.New(population.Config{Seed: f.seed})
-			f.platform.Agencies = []platform.Agency{&node.Group{Services: []node.Service{pop}, Log: log.Named("agency")}}
+			grp, t, err := f.topo.group()
+			if err != nil {
+				return err
+			}
+			grp.Log = log.Named("agency")
+			f.platform.Agencies = []platform.Agency{grp}
+			f.agencies = fmt.Sprintf("%d (topology %s)", len(t.Agencies), t.Name)
 			return run(cmd, f, log)
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed of the synthetic population (same seed, same citizens)")
+	f.topo.register(cmd, false)
 	return cmd
 }
 
@@ -88,12 +96,13 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 // command's context ends (Ctrl-C).
 func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
 	ctx := cmd.Context()
+	start := time.Now()
 	f.platform.Hub.TxLog.Replicas = f.platform.Hub.Registry.Replicas
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err
 	}
-	printAddrs(cmd.ErrOrStderr(), p)
+	printAddrs(cmd.ErrOrStderr(), p, f.agencies, time.Since(start))
 	<-ctx.Done()
 	log.Info("shutting down: letting in-flight calls finish", zap.Duration("timeout", f.shutdown))
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
@@ -105,17 +114,21 @@ func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
 	return nil
 }
 
-func printAddrs(w io.Writer, p *platform.Platform) {
+func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Duration) {
 	nats := p.NATSURL() + " (external)"
 	if p.Embedded() {
 		nats = p.NATSURL() + " (embedded, JetStream data in " + p.DataDir() + ")"
 	}
+	if agencies == "" {
+		agencies = "none (start them with \"ndxp agency\")"
+	}
 	fmt.Fprintf(w, `
-ndxp is up
+ndxp is up (in %s)
   gRPC API   %s   (reflection and grpc.health.v1 on; try: grpcurl -plaintext %s list)
   HTTP       http://%s   (/metrics, /healthz, /readyz)
   NATS       %s
+  agencies   %s
 Press Ctrl-C to stop.
 
-`, p.GRPCAddr(), p.GRPCAddr(), p.HTTPAddr(), nats)
+`, took.Round(time.Millisecond), p.GRPCAddr(), p.GRPCAddr(), p.HTTPAddr(), nats, agencies)
 }
