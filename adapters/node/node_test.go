@@ -80,7 +80,7 @@ func TestMicroDiscovery(t *testing.T) {
 	if err := json.Unmarshal(msg.Data, &info); err != nil {
 		t.Fatal(err)
 	}
-	if info.Metadata["agency"] != "000.00.01.G01" || len(info.Endpoints) != 2 {
+	if info.Metadata["agency"] != "000.00.01.G01" || len(info.Endpoints) == 0 || info.Endpoints[0].Name != "citizen-lookup" {
 		t.Fatalf("info = %+v", info)
 	}
 	for _, e := range info.Endpoints {
