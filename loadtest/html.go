@@ -108,7 +108,9 @@ func svgOpen(b *strings.Builder, title string, maxY float64, yunit string) {
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"us":  us,
 	"pct": func(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) },
-	"dur": func(s float64) string { return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String() },
+	"dur": func(s float64) string {
+		return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
+	},
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ndxp load test {{.R.RunID}}</title>
 <style>
