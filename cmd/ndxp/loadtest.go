@@ -17,6 +17,10 @@ import (
 // thresholds or its reconciliation; the report says why.
 var errNotGreen = errors.New("the load test failed (see the report)")
 
+// errInterrupted makes an interrupted run exit non-zero even when what was
+// sent reconciles: the report is partial.
+var errInterrupted = errors.New("the load test was interrupted; the report covers what was sent")
+
 type loadtestFlags struct {
 	cf           clientFlags
 	profile      string
@@ -107,8 +111,11 @@ func (f *loadtestFlags) run(cmd *cobra.Command, g *globalFlags) error {
 	if err := f.write(cmd, rep); err != nil {
 		return err
 	}
-	if !rep.Green {
+	switch {
+	case !rep.Green:
 		return errNotGreen
+	case rep.Interrupted:
+		return errInterrupted
 	}
 	return nil
 }
