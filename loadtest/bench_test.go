@@ -140,4 +140,3 @@ func (e *echoServer) ExchangeStream(st grpc.BidiStreamingServer[hubv1.ExchangeSt
 		}
 	}
 }
-

@@ -6,6 +6,8 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"google.golang.org/grpc/codes"
+
+	"github.com/ndxp/ndxp/internal/vn"
 )
 
 // Histogram range: 1 µs to 5 minutes, 3 significant digits.
@@ -53,6 +55,7 @@ type collector struct {
 	services []*svcStats
 	days     []dayStats
 	codes    map[codes.Code]int64
+	byHour   [24]int64 // sent by business hour of the day
 	done     int64
 	errors   int64
 
@@ -86,10 +89,11 @@ func newCollector(start time.Time, nsvc, ndays int) *collector {
 
 func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMax, histDigits) }
 
-// sent counts a request handed to gRPC on day.
-func (c *collector) sent(day int) {
+// sent counts a request handed to gRPC.
+func (c *collector) sent(j job) {
 	c.mu.Lock()
-	c.days[day].sent++
+	c.days[j.day].sent++
+	c.byHour[j.business.In(vn.Zone).Hour()]++
 	c.mu.Unlock()
 }
 

@@ -40,7 +40,7 @@ func (r *runner) unaryOne(client hubv1.ExchangeServiceClient, j job, rng *rand.R
 	}
 	from := origin(j)
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Timeout)
-	r.col.sent(j.day)
+	r.col.sent(j)
 	_, err = client.Exchange(ctx, req)
 	cancel()
 	now := time.Now()
@@ -99,7 +99,7 @@ func (r *runner) streamOne(client hubv1.ExchangeServiceClient, jobs <-chan job, 
 		mu.Lock()
 		flight[req.GetMessageId()] = pending{j: j, from: origin(j)}
 		mu.Unlock()
-		r.col.sent(j.day)
+		r.col.sent(j)
 		if err := st.Send(&hubv1.ExchangeStreamRequest{Request: req}); err != nil {
 			break // Recv reports the stream's error and fails what is in flight
 		}

@@ -29,7 +29,14 @@ func (rep *Report) WriteHTML(w io.Writer) error {
 		bars[i] = point{float64(i), float64(b.Count)}
 		labels[i] = us(b.FromUs)
 	}
+	hours := make([]point, 24)
+	hourLabels := make([]string, 24)
+	for h, n := range rep.ByHour {
+		hours[h] = point{float64(h), float64(n)}
+		hourLabels[h] = fmt.Sprintf("%dh", h)
+	}
 	return page.Execute(w, map[string]any{
+		"Curve":   barChart("transactions by business hour (the daily curve, Vietnam time)", hours, hourLabels),
 		"R":       rep,
 		"Rate":    lineChart("transactions per second", "s", "tx/s", []series{{"tx/s", "#2a6fdb", rate}}),
 		"Latency": lineChart("latency over time", "s", "ms", []series{{"p50", "#2a9d4b", p50}, {"p99", "#d9480f", p99}}),
@@ -102,7 +109,15 @@ func svgOpen(b *strings.Builder, title string, maxY float64, yunit string) {
 	fmt.Fprintf(b, `<svg viewBox="0 0 %g %g" width="%g" height="%g" role="img"><title>%s</title>`, chartW, chartH, chartW, chartH, html.EscapeString(title))
 	fmt.Fprintf(b, `<line x1="%g" y1="4" x2="%g" y2="%g" stroke="#999"/><line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#999"/>`,
 		padL, padL, chartH-padB+4, padL, chartH-padB+4, chartW-4, chartH-padB+4)
-	fmt.Fprintf(b, `<text x="4" y="14" class="ax">%.4g %s</text><text x="4" y="%g" class="ax">0</text>`, maxY, html.EscapeString(yunit), chartH-padB+4)
+	fmt.Fprintf(b, `<text x="4" y="14" class="ax">%s %s</text><text x="4" y="%g" class="ax">0</text>`, nice(maxY), html.EscapeString(yunit), chartH-padB+4)
+}
+
+// nice formats an axis maximum: whole numbers from 100 up.
+func nice(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -131,6 +146,7 @@ p99.9 {{us .R.Latency.P999us}}, max {{us .R.Latency.MaxUs}}.</p>
 <table><tr><th>day</th><th>published</th><th>planned</th><th>sent</th><th>succeeded</th><th>failed</th><th>counted</th><th>counted succeeded</th><th>match</th></tr>
 {{range .R.Days}}<tr><td>{{.Day}}</td><td>{{.Published}}</td><td>{{.Planned}}</td><td>{{.Sent}}</td><td>{{.Succeeded}}</td><td>{{.Failed}}</td><td>{{.Counted}}</td><td>{{.CountedSucceeded}}</td><td>{{if .OK}}yes{{else}}<b class="red">NO</b>{{end}}</td></tr>
 {{end}}</table>
+<h2>Business time</h2>{{.Curve}}
 <h2>Throughput</h2>{{.Rate}}
 <h2>Latency</h2>{{.Latency}}{{.Hist}}
 <h2>Services</h2>

@@ -58,6 +58,9 @@ type Report struct {
 	ReconcileError string `json:"reconcile_error,omitempty"`
 	// Timeline is the throughput and latency over time.
 	Timeline []Bucket `json:"timeline"`
+	// ByHour is the transactions sent by business hour of the day (Vietnam
+	// time, summed over the days): the daily curve as replayed.
+	ByHour [24]int64 `json:"by_hour"`
 	// Histogram is the latency distribution (microseconds, count).
 	Histogram []HistBar `json:"histogram"`
 	// Failures lists why the run is not green; Green is true when it is
@@ -127,7 +130,7 @@ func (r *runner) report(start time.Time, elapsed time.Duration, interrupted bool
 		Connections: len(r.conns), Concurrency: r.cfg.Concurrency,
 		Started: start, DurationS: elapsed.Seconds(), Interrupted: interrupted,
 		Latency: latencyOf(c.all), Errors: map[string]int64{}, Timeline: c.timeline,
-		Histogram: histBars(c.all),
+		Histogram: histBars(c.all), ByHour: c.byHour,
 	}
 	if s := elapsed.Seconds(); s > 0 {
 		rep.Throughput = float64(c.done) / s

@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/ndxp/ndxp/adapters/population/synth"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/loadtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
 
 // TestRunReconciles replays two days of 2022-h1 at 1/1000 scale in both
@@ -120,4 +125,52 @@ func countAll(t *testing.T, env *hubtest.Env) int64 {
 		t.Fatal(err)
 	}
 	return resp.GetStats().GetCount().GetTotal()
+}
+
+// TestRunFailuresAndThresholds sends some malformed lookups: the failures
+// are counted by the hub as failures (the run reconciles), and the
+// thresholds turn the run red.
+func TestRunFailuresAndThresholds(t *testing.T) {
+	env := hubtest.Start(t)
+	prof, err := loadtest.LoadProfile("2021-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	malformed := func(r *rand.Rand) proto.Message {
+		if n.Add(1)%4 == 0 {
+			return &populationv1.LookupCitizenRequest{PersonalId: "0011940"}
+		}
+		return &populationv1.LookupCitizenRequest{PersonalId: synth.Population{Seed: 1}.Sample(r)}
+	}
+	maxRate := 0.01
+	rep, err := loadtest.Run(context.Background(), loadtest.Config{
+		Profile: prof, Scale: 0.005, Mode: loadtest.ModeStream, MaxErrorRate: &maxRate, MaxP99: time.Microsecond,
+		Payloads: map[string]loadtest.PayloadFunc{"ndxp.population.v1.LookupCitizenRequest": malformed},
+	}, []grpc.ClientConnInterface{env.Conn}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed == 0 || rep.Errors["InvalidArgument"] != rep.Failed {
+		t.Errorf("failed %d, errors %v; want InvalidArgument failures", rep.Failed, rep.Errors)
+	}
+	if !rep.Reconciled || rep.Days[0].CountedFailed != rep.Failed {
+		t.Errorf("reconciled %v, hub counted %d failed, client saw %d", rep.Reconciled, rep.Days[0].CountedFailed, rep.Failed)
+	}
+	if rep.Green || len(rep.Failures) != 2 ||
+		!strings.Contains(rep.Failures[0], "max-error-rate") || !strings.Contains(rep.Failures[1], "max-p99") {
+		t.Errorf("green %v, failures %q; want the two thresholds", rep.Green, rep.Failures)
+	}
+	var html bytes.Buffer
+	if err := rep.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "citizen-lookup", "InvalidArgument", "max-p99"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if strings.Contains(html.String(), "http://") || strings.Contains(html.String(), "https://") {
+		t.Error("HTML report refers to the network")
+	}
 }
