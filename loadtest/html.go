@@ -137,10 +137,11 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 <h1>ndxp load test {{.R.RunID}}</h1>
 <p>Profile <b>{{.R.Profile}}</b>{{if .R.Source}} ({{.R.Source}}){{end}}; mode {{.R.Mode}}, speed {{.R.Speed}}, scale {{.R.Scale}},
 {{.R.Connections}} connection(s), concurrency {{.R.Concurrency}}; started {{.R.Started.Format "2006-01-02 15:04:05 MST"}}, ran {{dur .R.DurationS}}{{if .R.Interrupted}} (<b>interrupted</b>){{end}}.</p>
-{{if .R.Green}}<p class="green"><b>GREEN</b>: every transaction sent was counted once by the hub with its outcome.</p>
+{{if and .R.Green .R.ReconcileSkipped}}<p class="green"><b>GREEN</b> (the hub's counters were not read).</p>
+{{else if .R.Green}}<p class="green"><b>GREEN</b>: every transaction sent was counted once by the hub with its outcome.</p>
 {{else}}<p class="red"><b>FAILED</b>:</p><ul>{{range .R.Failures}}<li class="red">{{.}}</li>{{end}}</ul>{{end}}
 <p>{{.R.Sent}} of {{.R.Planned}} planned transactions sent, {{.R.Succeeded}} succeeded, {{.R.Failed}} failed;
-{{printf "%.0f" .R.Throughput}} tx/s. Latency p50 {{us .R.Latency.P50us}}, p90 {{us .R.Latency.P90us}}, p99 {{us .R.Latency.P99us}},
+{{printf "%.0f" .R.Throughput}} tx/s ({{printf "%.3g" .R.DaysPerMinute}} national days a minute). Latency p50 {{us .R.Latency.P50us}}, p90 {{us .R.Latency.P90us}}, p99 {{us .R.Latency.P99us}},
 p99.9 {{us .R.Latency.P999us}}, max {{us .R.Latency.MaxUs}}.</p>
 <h2>Days</h2>
 <table><tr><th>day</th><th>published</th><th>planned</th><th>sent</th><th>succeeded</th><th>failed</th><th>counted</th><th>counted succeeded</th><th>match</th></tr>
