@@ -3,9 +3,11 @@ package loadtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"testing"
 
 	"go.uber.org/zap"
@@ -26,7 +28,8 @@ import (
 // API with canned answers of the population database's size (unary and
 // stream), and the real hub with the population simulator over NATS
 // (unary and stream). It reports each path's tx/s and the hub's ratios to
-// raw gRPC. Run it with a fixed count:
+// raw gRPC. The paths take turns over three rounds of b.N/3 each and
+// report their medians. Run it with a fixed count:
 //
 //	go test ./loadtest -run '^$' -bench Throughput -benchtime 50000x
 func BenchmarkThroughput(b *testing.B) {
@@ -52,25 +55,42 @@ func BenchmarkThroughput(b *testing.B) {
 		{"hub-unary", loadtest.ModeUnary, env.Conn, false},
 		{"hub-stream", loadtest.ModeStream, env.Conn, false},
 	}
-	tps := map[string]float64{}
+	// The machine may be shared: the paths take turns, round after round,
+	// and each reports its median, so a burst of other work does not
+	// land on one path only.
+	const rounds = 3
+	tps := map[string][]float64{}
+	p99 := map[string][]float64{}
 	b.ResetTimer()
-	for _, p := range paths {
-		rep, err := loadtest.Run(context.Background(), loadtest.Config{
-			Profile: prof, Mode: p.mode, SkipReconcile: p.raw, RunID: "bench-" + p.name,
-		}, []grpc.ClientConnInterface{p.conn}, zap.NewNop())
-		if err != nil {
-			b.Fatal(err)
+	for round := range rounds {
+		for _, p := range paths {
+			prof.PerDay = max(n/rounds, 1)
+			rep, err := loadtest.Run(context.Background(), loadtest.Config{
+				Profile: prof, Mode: p.mode, SkipReconcile: p.raw, RunID: fmt.Sprintf("bench-%s-%d", p.name, round),
+			}, []grpc.ClientConnInterface{p.conn}, zap.NewNop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !rep.Green || rep.Failed > 0 || rep.Sent != prof.PerDay {
+				b.Fatalf("%s: sent %d of %d, %d failed, failures %v", p.name, rep.Sent, prof.PerDay, rep.Failed, rep.Failures)
+			}
+			tps[p.name] = append(tps[p.name], rep.Throughput)
+			p99[p.name] = append(p99[p.name], float64(rep.Latency.P99us))
 		}
-		if !rep.Green || rep.Failed > 0 || rep.Sent != n {
-			b.Fatalf("%s: sent %d of %d, %d failed, failures %v", p.name, rep.Sent, n, rep.Failed, rep.Failures)
-		}
-		tps[p.name] = rep.Throughput
-		b.ReportMetric(rep.Throughput, p.name+"-tx/s")
-		b.ReportMetric(float64(rep.Latency.P99us), p.name+"-p99-µs")
 	}
-	b.ReportMetric(tps["hub-unary"]/tps["raw-unary"], "hub-unary/raw-unary")
-	b.ReportMetric(tps["hub-stream"]/tps["raw-stream"], "hub-stream/raw-stream")
-	b.ReportMetric(tps["hub-stream"]/tps["raw-unary"], "hub-stream/raw-unary")
+	for _, p := range paths {
+		b.ReportMetric(median(tps[p.name]), p.name+"-tx/s")
+		b.ReportMetric(median(p99[p.name]), p.name+"-p99-µs")
+	}
+	b.ReportMetric(median(tps["hub-unary"])/median(tps["raw-unary"]), "hub-unary/raw-unary")
+	b.ReportMetric(median(tps["hub-stream"])/median(tps["raw-stream"]), "hub-stream/raw-stream")
+	b.ReportMetric(median(tps["hub-stream"])/median(tps["raw-unary"]), "hub-stream/raw-unary")
+}
+
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 func flat() []float64 {
