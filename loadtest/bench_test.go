@@ -34,6 +34,7 @@ import (
 //	go test ./loadtest -run '^$' -bench Throughput -benchtime 50000x
 func BenchmarkThroughput(b *testing.B) {
 	env := hubtest.Start(b)
+	waitReady(b, env)
 	echo := startEcho(b)
 	n := int64(b.N)
 	prof := loadtest.Profile{

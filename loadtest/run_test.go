@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/adapters/population/synth"
 	"github.com/ndxp/ndxp/internal/hubtest"
@@ -26,6 +27,7 @@ import (
 // transaction once, on its day, with its outcome.
 func TestRunReconciles(t *testing.T) {
 	env := hubtest.Start(t)
+	waitReady(t, env)
 	prof, err := loadtest.LoadProfile("2022-h1")
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +90,7 @@ func TestRunWithoutServices(t *testing.T) {
 // reconciles.
 func TestRunInterrupted(t *testing.T) {
 	env := hubtest.Start(t)
+	waitReady(t, env)
 	prof, err := loadtest.LoadProfile("2021-08")
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +121,28 @@ func TestRunInterrupted(t *testing.T) {
 	}
 }
 
+// waitReady polls until the population node answers through the hub: a
+// node may register a moment before its subscription reaches NATS. The
+// probe is counted on today, not on the replayed days.
+func waitReady(t testing.TB, env *hubtest.Env) {
+	t.Helper()
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		req := &hubv1.ExchangeRequest{Consumer: "000.00.00.H29", Provider: "000.00.01.G01", Service: "citizen-verify",
+			Payload: mustAny(t, &populationv1.VerifyCitizenRequest{PersonalId: synth.Population{Seed: 1}.Sample(rand.New(rand.NewPCG(1, 1)))})}
+		_, err := env.Exchange.Exchange(context.Background(), req)
+		return err
+	})
+}
+
+func mustAny(t testing.TB, m proto.Message) *anypb.Any {
+	t.Helper()
+	a, err := anypb.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func countAll(t *testing.T, env *hubtest.Env) int64 {
 	t.Helper()
 	resp, err := env.Stats.GetStats(context.Background(), &hubv1.GetStatsRequest{Day: "2021-08-01", Sync: true})
@@ -132,6 +157,7 @@ func countAll(t *testing.T, env *hubtest.Env) int64 {
 // thresholds turn the run red.
 func TestRunFailuresAndThresholds(t *testing.T) {
 	env := hubtest.Start(t)
+	waitReady(t, env)
 	prof, err := loadtest.LoadProfile("2021-08")
 	if err != nil {
 		t.Fatal(err)

@@ -7,12 +7,30 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/internal/hubtest"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 func TestLoadtestCmd(t *testing.T) {
 	env := hubtest.Start(t)
+	// A node may register a moment before its subscription reaches NATS:
+	// wait until it answers (counted today, not on the replayed day).
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		_, err := env.Exchange.Exchange(context.Background(), &hubv1.ExchangeRequest{
+			Consumer: "000.00.00.H29", Provider: "000.00.01.G01", Service: "citizen-verify",
+			Payload: &anypb.Any{TypeUrl: "type.googleapis.com/ndxp.population.v1.VerifyCitizenRequest"},
+		})
+		if status.Code(err) == codes.Unavailable {
+			return err
+		}
+		return nil
+	})
 	html := filepath.Join(t.TempDir(), "report.html")
 	tests := []struct {
 		name    string
