@@ -236,10 +236,13 @@ func (r *runner) request(j job, rng *rand.Rand) (*hubv1.ExchangeRequest, error) 
 }
 
 // origin is where a transaction's latency starts: its due time when
-// paced, else the moment it is sent.
+// paced and sent late (so waiting for a worker or a stream slot counts),
+// else the moment it is sent (at --speed max, or when the generator sent
+// it up to a millisecond early rather than sleep).
 func origin(j job) time.Time {
-	if j.due.IsZero() {
-		return time.Now()
+	now := time.Now()
+	if j.due.IsZero() || now.Before(j.due) {
+		return now
 	}
 	return j.due
 }
