@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+
+	"github.com/ndxp/ndxp/adapters/population/synth"
+	_ "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
 
 func TestPlanTotals(t *testing.T) {
@@ -218,6 +222,27 @@ func TestParseSpeed(t *testing.T) {
 	for _, in := range []string{"", "fast", "0x", "-2x"} {
 		if _, err := ParseSpeed(in); err == nil {
 			t.Errorf("ParseSpeed(%q) accepted", in)
+		}
+	}
+}
+
+func TestReflectPayload(t *testing.T) {
+	pop := synth.Population{Seed: 1}
+	f := reflectPayload(pop, "ndxp.population.v1.VerifyCitizenRequest")
+	if f == nil {
+		t.Fatal("no builder for VerifyCitizenRequest")
+	}
+	m, ok := f(rand.New(rand.NewPCG(1, 1))).(*populationv1.VerifyCitizenRequest)
+	if !ok {
+		t.Fatalf("built %T", m)
+	}
+	c, found := pop.Citizen(m.GetPersonalId())
+	if !found || c.GetFullName() != m.GetFullName() || c.GetDateOfBirth() != m.GetDateOfBirth() {
+		t.Errorf("built %v, want an existing citizen's id, name and date of birth", m)
+	}
+	for _, name := range []string{"ndxp.nothing.v1.Unknown", "ndxp.hub.v1.GetAgencyRequest"} {
+		if reflectPayload(pop, name) != nil {
+			t.Errorf("a builder for %s, want none", name)
 		}
 	}
 }

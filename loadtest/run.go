@@ -117,7 +117,11 @@ func (r *runner) resolveMix(ctx context.Context) error {
 			continue
 		}
 		prov, code, _ := strings.Cut(m.Service, "/")
-		r.services = append(r.services, service{ref: m.Service, provider: prov, code: code, requestType: rt, weight: m.Weight, payload: payloads[rt]})
+		pf := payloads[rt]
+		if pf == nil && rt != "" {
+			pf = reflectPayload(synth.Population{Seed: 1}, rt)
+		}
+		r.services = append(r.services, service{ref: m.Service, provider: prov, code: code, requestType: rt, weight: m.Weight, payload: pf})
 	}
 	if len(r.services) == 0 {
 		slices.Sort(names)
