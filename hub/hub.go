@@ -49,6 +49,8 @@ type Config struct {
 	Registry registry.Config
 	// TxLog configures the transaction record stream.
 	TxLog txlog.Config
+	// Counter configures the counters' checkpoints.
+	Counter counter.Config
 }
 
 func (c *Config) setDefaults() {
@@ -116,8 +118,8 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
-	cnt := counter.New(log.Named("counter"))
-	if err := cnt.Follow(ctx, js, tl.Stream()); err != nil {
+	cnt := counter.New(cfg.Counter, log.Named("counter"))
+	if err := cnt.Start(ctx, js, tl.Stream()); err != nil {
 		reg.Close()
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -68,10 +69,19 @@ func (s *statsServer) GetStats(ctx context.Context, req *hubv1.GetStatsRequest) 
 	return &hubv1.GetStatsResponse{Stats: st}, nil
 }
 
+// Counter is the hub's transaction counter, for read-outs and tests.
+func (h *Hub) Counter() *counter.Counter { return h.counter }
+
+// WatchStats sends the period's counters every interval. Without day or
+// month it follows today: after midnight (Vietnam time) it sends the new day.
 func (s *statsServer) WatchStats(req *hubv1.WatchStatsRequest, stream grpc.ServerStreamingServer[hubv1.WatchStatsResponse]) error {
 	p, err := period(req.GetDay(), req.GetMonth())
 	if err != nil {
 		return toStatus(err)
+	}
+	today := req.GetDay() == "" && req.GetMonth() == ""
+	if req.GetIntervalMs() < 0 {
+		return toStatus(field.Errorf("interval_ms", "%d is negative; want 0 (one second) or a number of milliseconds", req.GetIntervalMs()))
 	}
 	interval := defaultWatchInterval
 	if req.GetIntervalMs() > 0 {
@@ -80,6 +90,9 @@ func (s *statsServer) WatchStats(req *hubv1.WatchStatsRequest, stream grpc.Serve
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		if today {
+			p = vn.Day(time.Now())
+		}
 		if err := stream.Send(&hubv1.WatchStatsResponse{Stats: s.h.counter.Snapshot(p)}); err != nil {
 			return err
 		}
