@@ -6,11 +6,11 @@ var (
 	txDesc = prometheus.NewDesc("ndxp_transactions_total",
 		"Transactions counted from the shared record stream since it began, by consumer, provider, service and outcome code. Every hub on one NATS reports the same totals: aggregate across hubs with max(), not sum().",
 		[]string{"consumer", "provider", "service", "code"}, nil)
-	appliedDesc = prometheus.NewDesc("ndxp_counter_applied_sequence",
+	appliedDesc = prometheus.NewDesc("ndxp_records_applied_sequence",
 		"Stream sequence of the last transaction record this hub has counted.", nil, nil)
-	savedDesc = prometheus.NewDesc("ndxp_counter_checkpoint_sequence",
+	savedDesc = prometheus.NewDesc("ndxp_records_checkpoint_sequence",
 		"Stream sequence included in the newest counter checkpoint this hub wrote or restored.", nil, nil)
-	lostDesc = prometheus.NewDesc("ndxp_counter_lost_records_total",
+	lostDesc = prometheus.NewDesc("ndxp_records_lost_total",
 		"Transaction records the stream discarded (MaxBytes or MaxAge) before a checkpoint included them; should stay 0.", nil, nil)
 )
 
