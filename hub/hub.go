@@ -31,6 +31,10 @@ const (
 	DefaultStreamLimit = 1024    // exchanges in flight per ExchangeStream
 )
 
+// minRecordAge is the shortest MaxAge allowed for the record stream: far
+// longer than counter checkpoints take, so that no record expires uncounted.
+const minRecordAge = time.Hour
+
 // Config configures a Hub. The zero value of each field means its default.
 type Config struct {
 	// ID names this hub instance in records and logs (default: host name
@@ -81,6 +85,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("hub: default timeout %s exceeds the maximum %s", c.DefaultTimeout, c.MaxTimeout)
 	case c.MaxPayload < 0 || c.StreamLimit < 0:
 		return errors.New("hub: limits must not be negative")
+	case c.TxLog.MaxAge > 0 && c.TxLog.MaxAge < minRecordAge:
+		return fmt.Errorf("hub: the record stream's MaxAge %s is under %s: records could expire before a counter checkpoint includes them", c.TxLog.MaxAge, minRecordAge)
 	}
 	return nil
 }
