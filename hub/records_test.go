@@ -13,6 +13,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -112,5 +113,27 @@ func TestQueryRecordsValidation(t *testing.T) {
 				t.Fatalf("QueryRecords(%v) = %v, want InvalidArgument naming %s", tc.req, err, tc.field)
 			}
 		})
+	}
+}
+
+func TestWatchStatsToday(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation())
+	w, err := env.Stats.WatchStats(ctxT(t), &hubv1.WatchStatsRequest{IntervalMs: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := w.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if today := vn.Day(time.Now()); u.GetStats().GetPeriod() != today && u.GetStats().GetPeriod() != vn.Day(time.Now().Add(-time.Minute)) {
+		t.Fatalf("period = %s, want today %s", u.GetStats().GetPeriod(), today)
+	}
+	bad, err := env.Stats.WatchStats(ctxT(t), &hubv1.WatchStatsRequest{IntervalMs: -5})
+	if err == nil {
+		_, err = bad.Recv()
+	}
+	if err == nil || !strings.Contains(err.Error(), "invalid interval_ms") {
+		t.Fatalf("WatchStats(interval_ms -5) = %v, want InvalidArgument naming interval_ms", err)
 	}
 }
