@@ -23,7 +23,7 @@ const stream = "TEST_TX"
 var business = time.Date(2023, 5, 20, 3, 0, 0, 0, time.UTC) // 10:00 in Hà Nội
 
 // setup starts NATS with a record stream that keeps only maxMsgs records.
-func setup(t *testing.T, maxMsgs int64) jetstream.JetStream {
+func setup(t testing.TB, maxMsgs int64) jetstream.JetStream {
 	t.Helper()
 	ns := hubtest.StartNATS(t)
 	nc, err := nats.Connect(ns.ClientURL())
@@ -124,3 +124,5 @@ func TestCheckpoints(t *testing.T) {
 		}
 	})
 }
+
+func setupB(b *testing.B) jetstream.JetStream { return setup(b, 0) }
