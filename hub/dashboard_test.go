@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -95,6 +96,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := todayStats(t, env).GetCount().GetTotal(); got != 6 {
 		t.Fatalf("API counted %d, want 6", got)
 	}
+
+	// The records panel: who called the population database.
+	js[any](t, ctx, `document.getElementById('rec-agency').value = '`+population.Code+`'; document.getElementById('records-form').requestSubmit()`)
+	waitFor(t, ctx, `document.querySelectorAll('#records tr').length === 6`)
+	if got := js[string](t, ctx, `document.querySelector('#records tr[data-message-id="dash-bad"]').children[4].textContent`); got != "INVALID_ARGUMENT" {
+		t.Errorf("the records panel shows dash-bad's outcome as %q, want INVALID_ARGUMENT", got)
+	}
+	js[any](t, ctx, `document.getElementById('rec-agency').value = 'population'; document.getElementById('records-form').requestSubmit()`)
+	waitFor(t, ctx, `document.getElementById('rec-status').textContent.includes('invalid agency')`)
 }
 
 func sendToday(t *testing.T, env *hubtest.Env, id, personalID string) {

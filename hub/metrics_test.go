@@ -3,6 +3,8 @@ package hub_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/internal/hubtest"
 )
 
@@ -66,6 +69,26 @@ func TestReadoutsAgree(t *testing.T) {
 	}
 	if byCode["OK"] != float64(ok) || byCode["INVALID_ARGUMENT"] != float64(failed) {
 		t.Fatalf("/metrics ndxp_transactions_total by code = %v, want OK %d, INVALID_ARGUMENT %d", byCode, ok, failed)
+	}
+
+	var records struct {
+		Records []struct {
+			MessageID string `json:"messageId"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal([]byte(get(t, "http://"+env.HTTPAddr()+"/api/records?agency="+population.Code+"&page_size=100")), &records); err != nil || len(records.Records) != ok+failed {
+		t.Fatalf("/api/records: %d records, %v; want %d", len(records.Records), err, ok+failed)
+	}
+	for _, bad := range []string{"/api/records?from=10:05", "/api/records?page_size=x", "/api/records?service=Bad", "/api/stats?day=2023-02-30"} {
+		resp, err := http.Get("http://" + env.HTTPAddr() + bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "invalid ") {
+			t.Errorf("GET %s = %d %s, want 400 naming the field", bad, resp.StatusCode, body)
+		}
 	}
 
 	problems, err := testutil.GatherAndLint(env.Platform.Registry)

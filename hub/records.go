@@ -28,11 +28,15 @@ func (s *statsServer) QueryRecords(ctx context.Context, req *hubv1.QueryRecordsR
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	return recordsResponse(page), nil
+}
+
+func recordsResponse(page *txlog.Page) *hubv1.QueryRecordsResponse {
 	resp := &hubv1.QueryRecordsResponse{Records: page.Records}
 	if page.Next > 0 {
 		resp.NextPageToken = strconv.FormatUint(page.Next, 10)
 	}
-	return resp, nil
+	return resp
 }
 
 // recordQuery validates req into a query.

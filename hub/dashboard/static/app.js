@@ -171,7 +171,66 @@ async function tick() {
   }
 }
 
+// The gRPC code names, by number.
+const CODES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+  "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+  "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"];
+
+// vnTime shows an RFC 3339 time in Vietnam time, to the millisecond.
+function vnTime(s) {
+  const d = new Date(Date.parse(s) + 7 * 3600 * 1000);
+  return d.toISOString().replace("T", " ").slice(0, 23);
+}
+
+// vnInput turns a datetime-local value (Vietnam time) into RFC 3339.
+function vnInput(v) {
+  if (!v) return "";
+  return (v.length === 16 ? v + ":00" : v) + "+07:00";
+}
+
+let recordQuery = null;
+async function searchRecords(more) {
+  if (!more) {
+    const p = new URLSearchParams({ page_size: "50" });
+    for (const [key, id] of [["agency", "rec-agency"], ["service", "rec-service"]]) {
+      if ($(id).value.trim()) p.set(key, $(id).value.trim());
+    }
+    if ($("rec-from").value) p.set("from", vnInput($("rec-from").value));
+    if ($("rec-to").value) p.set("to", vnInput($("rec-to").value));
+    recordQuery = p;
+    $("records").replaceChildren();
+  }
+  try {
+    const resp = await fetch("api/records?" + recordQuery.toString(), { cache: "no-store" });
+    const body = await resp.json();
+    if (!resp.ok) throw new Error(body.error || resp.statusText);
+    const rows = (body.records || []).map((r) => {
+      const tr = document.createElement("tr");
+      const ms = (Date.parse(r.answeredAt) - Date.parse(r.receivedAt));
+      for (const v of [vnTime(r.receivedAt), r.consumer, r.provider, r.service, CODES[r.code] || String(r.code),
+        String(ms), r.messageId, r.purpose, r.userId]) {
+        const td = document.createElement("td");
+        td.textContent = v || "-";
+        tr.appendChild(td);
+      }
+      tr.dataset.messageId = r.messageId;
+      return tr;
+    });
+    $("records").append(...rows);
+    $("rec-more").hidden = !body.nextPageToken;
+    recordQuery.set("page_token", body.nextPageToken || "");
+    $("rec-status").textContent = $("records").children.length + " records" + (body.nextPageToken ? " (more below)" : "");
+  } catch (e) {
+    $("rec-status").textContent = "records: " + e.message;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  $("records-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    searchRecords(false);
+  });
+  $("rec-more").addEventListener("click", () => searchRecords(true));
   $("month-input").addEventListener("change", async (ev) => {
     if (!/^\d{4}-\d{2}$/.test(ev.target.value)) return;
     month = ev.target.value;
