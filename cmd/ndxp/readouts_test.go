@@ -137,7 +137,7 @@ func TestCommandsAgree(t *testing.T) {
 	if out, err := runCLI(t, "stats", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "INVALID_ARGUMENT") {
 		t.Fatalf("stats = %s, %v", out, err)
 	}
-	if out, err := runCLI(t, "top", "--once", hub); err != nil || !strings.Contains(out, "7 transactions") {
+	if out, err := runCLI(t, "top", "--once", "--interval", "100ms", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "0.0 tx/s") || strings.Contains(out, "\x1b[") {
 		t.Fatalf("top --once = %s, %v", out, err)
 	}
 

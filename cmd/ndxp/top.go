@@ -52,7 +52,7 @@ against the platform's published daily figures, the error rate, latency and
 the busiest agencies and services. It follows WatchStats and redraws the
 terminal in place every interval; Ctrl-C quits. Without --day or --month it
 follows today (Vietnam time), rolling over at midnight.`,
-		Example: "  ndxp top\n  ndxp top --interval 5s --top 15\n  ndxp top --once   # one frame, no redraw, for scripts",
+		Example: "  ndxp top\n  ndxp top --interval 5s --top 15\n  ndxp top --once   # one frame (after two updates, for the rate), no redraw",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if interval < 100*time.Millisecond {
@@ -86,11 +86,13 @@ follows today (Vietnam time), rolling over at midnight.`,
 					return fmt.Errorf("watch %s: %w", cf.hub, err)
 				}
 				frame := renderTop(u.GetStats(), prev, cf.hub, topN)
-				if once {
+				if once && prev != nil { // the second frame has a rate
 					_, err := io.WriteString(out, frame)
 					return err
 				}
-				fmt.Fprint(out, ansiHome+strings.ReplaceAll(frame, "\n", ansiClearLine+"\n")+ansiClearDown)
+				if !once {
+					fmt.Fprint(out, ansiHome+strings.ReplaceAll(frame, "\n", ansiClearLine+"\n")+ansiClearDown)
+				}
 				prev = u.GetStats()
 			}
 		},
@@ -100,7 +102,7 @@ follows today (Vietnam time), rolling over at midnight.`,
 	cmd.Flags().StringVar(&req.Month, "month", "", "watch this business month (YYYY-MM)")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between updates")
 	cmd.Flags().IntVar(&topN, "top", 8, "how many agencies and services to list")
-	cmd.Flags().BoolVar(&once, "once", false, "print one frame and exit")
+	cmd.Flags().BoolVar(&once, "once", false, "print one frame (the second update, which has a rate) and exit")
 	return cmd
 }
 
