@@ -7,9 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -26,7 +30,7 @@ import (
 const hubProcessEnv = "NDXP_TEST_HUB_PROCESS_NATS"
 
 // TestHubProcess is not a test: run by TestHubKilled as a separate process,
-// it runs a hub (checkpointing every 50 ms) and the population database on
+// it runs a hub (checkpointing every 20 ms) and the population database on
 // the given NATS, prints its gRPC address and serves until it is killed.
 func TestHubProcess(t *testing.T) {
 	url := os.Getenv(hubProcessEnv)
@@ -36,7 +40,7 @@ func TestHubProcess(t *testing.T) {
 	log := zap.NewNop()
 	p, err := platform.Start(context.Background(), platform.Config{
 		NATSURL: url, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Hub:      hub.Config{Counter: counter.Config{CheckpointInterval: 50 * time.Millisecond}},
+		Hub:      hub.Config{Counter: counter.Config{CheckpointInterval: 20 * time.Millisecond}},
 		Agencies: []platform.Agency{&node.Group{Services: []node.Service{population.New(population.Config{Seed: 1})}, Log: log}},
 	}, log)
 	if err != nil {
@@ -48,8 +52,9 @@ func TestHubProcess(t *testing.T) {
 }
 
 // TestHubKilled kills a hub process (SIGKILL: no shutdown, no last
-// checkpoint) right after its last answer; a new hub on the same NATS
-// counts every transaction the client saw succeed, once.
+// checkpoint) while clients are sending; they retry what failed, with the
+// same message ids, on a new hub on the same NATS, which counts every
+// transaction the clients saw succeed exactly once.
 func TestHubKilled(t *testing.T) {
 	ns := hubtest.StartNATS(t)
 	child := exec.Command(os.Args[0], "-test.run=^TestHubProcess$", "-test.count=1")
@@ -82,23 +87,88 @@ func TestHubKilled(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the hub process did not start within a minute")
 	}
-	exchange := hubv1.NewExchangeServiceClient(hubtest.Dial(t, grpcAddr))
-	const n = 40
-	for i := range n {
-		req := lookup(t, knownID)
-		req.MessageId, req.BusinessTime = fmt.Sprint("killed-", i), timestamppb.New(durableDay)
-		if _, err := exchange.Exchange(ctxT(t), req); err != nil {
-			t.Fatalf("exchange %d: %v", i, err)
-		}
+	// Clients send unique message ids; on an error they retry the same id,
+	// on whichever hub is current, as a real client would.
+	var (
+		current atomic.Pointer[hubv1.ExchangeServiceClient]
+		ok      atomic.Int64
+		wg      sync.WaitGroup
+	)
+	first := hubv1.NewExchangeServiceClient(hubtest.Dial(t, grpcAddr))
+	current.Store(&first)
+	const workers, perWorker = 4, 60
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				req := lookup(t, knownID)
+				req.MessageId, req.BusinessTime = fmt.Sprintf("killed-%d-%d", w, i), timestamppb.New(durableDay)
+				deadline := time.Now().Add(2 * time.Minute)
+				for {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					_, err := (*current.Load()).Exchange(ctx, req)
+					cancel()
+					if err == nil {
+						ok.Add(1)
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Errorf("message %s never succeeded: %v", req.MessageId, err)
+						return
+					}
+					time.Sleep(20 * time.Millisecond) // a client's back-off
+				}
+			}
+		})
 	}
-	if err := child.Process.Kill(); err != nil {
+	checkpoints := objectStore(t, ns.ClientURL(), counter.DefaultBucket)
+	hubtest.Eventually(t, time.Minute, func() error {
+		if n := ok.Load(); n < 30 {
+			return fmt.Errorf("%d exchanges done", n)
+		}
+		if _, err := checkpoints.GetInfo(context.Background(), "NDXP_TX.json.gz"); err != nil {
+			return fmt.Errorf("no checkpoint yet: %w", err)
+		}
+		return nil
+	})
+	if err := child.Process.Kill(); err != nil { // mid-run, exchanges in flight
 		t.Fatal(err)
 	}
 	_ = child.Wait()
+	killedAt := ok.Load()
 
 	next := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()))
-	if c := dayStats(t, next).GetCount(); c.GetTotal() != n || c.GetSucceeded() != n {
-		t.Fatalf("after the kill the new hub counted %v, want the %d transactions the client saw succeed", c, n)
+	second := next.Exchange
+	current.Store(&second)
+	wg.Wait()
+	const n = workers * perWorker
+	if ok.Load() != n {
+		t.Fatalf("%d exchanges succeeded, want %d", ok.Load(), n)
 	}
-	t.Logf("the new hub restored a checkpoint at record %d and read the rest of the %d records from the stream", next.Hub().Counter().Restored(), n)
+	if c := dayStats(t, next).GetCount(); c.GetTotal() != n || c.GetSucceeded() != n {
+		t.Fatalf("after the kill the new hub counted %v, want exactly the %d transactions the clients saw succeed", c, n)
+	}
+	if r := next.Hub().Counter().Restored(); r == 0 || r > n {
+		t.Fatalf("the new hub restored the checkpoint at %d, want one written before the kill", r)
+	}
+	t.Logf("killed after %d answers; the new hub restored a checkpoint at record %d and read the rest from the stream", killedAt, next.Hub().Counter().Restored())
+}
+
+// objectStore opens a JetStream object store on the NATS at url.
+func objectStore(t *testing.T, url, bucket string) jetstream.ObjectStore {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var store jetstream.ObjectStore
+	hubtest.Eventually(t, time.Minute, func() error {
+		store, err = js.ObjectStore(context.Background(), bucket)
+		return err
+	})
+	return store
 }
