@@ -70,26 +70,49 @@ type checkpointRow struct {
 func (c *Counter) objectName() string { return c.stream.CachedInfo().Config.Name + ".json.gz" }
 
 // take copies the aggregates into a checkpoint, consistently with the
-// applied sequence.
+// applied sequence. The lock is held only to copy: latency histograms of
+// days that changed since the last checkpoint are encoded outside it, the
+// others reuse their cached encoding.
 func (c *Counter) take() (*checkpoint, error) {
+	type pending struct {
+		name    string
+		version uint64
+		hist    *hdrhistogram.Histogram
+	}
+	var todo []pending
+	info := c.stream.CachedInfo()
 	c.mu.RLock()
-	defer c.mu.RUnlock()
 	cp := &checkpoint{
-		Version: checkpointVersion, Stream: c.stream.CachedInfo().Config.Name,
-		StreamCreated: c.stream.CachedInfo().Created, Sequence: c.applied.Load(), Lost: c.lost,
-		Days: make(map[string]checkpointDay, len(c.days)),
+		Version: checkpointVersion, Stream: info.Config.Name, StreamCreated: info.Created,
+		Sequence: c.applied.Load(), Lost: c.lost, Days: make(map[string]checkpointDay, len(c.days)),
 	}
 	for name, d := range c.days {
-		enc, err := d.latency.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-		if err != nil {
-			return nil, fmt.Errorf("counter: encode latency of %s: %w", name, err)
-		}
-		cd := checkpointDay{Rows: make([]checkpointRow, 0, len(d.rows)), Latency: string(enc)}
+		cd := checkpointDay{Rows: make([]checkpointRow, 0, len(d.rows)), Latency: d.enc}
 		for k, n := range d.rows {
 			cd.Rows = append(cd.Rows, checkpointRow{k.Consumer, k.Provider, k.Service, k.Code, n})
 		}
+		if d.enc == "" || d.encVersion != d.version {
+			todo = append(todo, pending{name, d.version, d.latency.Clone()})
+		}
 		cp.Days[name] = cd
 	}
+	c.mu.RUnlock()
+	for _, p := range todo {
+		enc, err := p.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return nil, fmt.Errorf("counter: encode latency of %s: %w", p.name, err)
+		}
+		cd := cp.Days[p.name]
+		cd.Latency = string(enc)
+		cp.Days[p.name] = cd
+	}
+	c.mu.Lock()
+	for _, p := range todo {
+		if d := c.days[p.name]; d != nil && d.version == p.version {
+			d.enc, d.encVersion = cp.Days[p.name].Latency, p.version
+		}
+	}
+	c.mu.Unlock()
 	return cp, nil
 }
 
@@ -197,7 +220,7 @@ func (c *Counter) load(cp *checkpoint) error {
 		if err != nil {
 			return fmt.Errorf("counter: decode latency of %s: %w", name, err)
 		}
-		d := &day{rows: make(map[Key]int64, len(cd.Rows)), latency: h}
+		d := &day{rows: make(map[Key]int64, len(cd.Rows)), latency: h, enc: cd.Latency}
 		for _, r := range cd.Rows {
 			k := Key{r.Consumer, r.Provider, r.Service, r.Code}
 			d.rows[k] += r.Count

@@ -66,6 +66,11 @@ type Key struct {
 type day struct {
 	rows    map[Key]int64
 	latency *hdrhistogram.Histogram // microseconds
+	// version counts the records applied to the day; enc is the latency
+	// histogram's encoding at version encVersion, reused by checkpoints
+	// while the day does not change (past days never do).
+	version, encVersion uint64
+	enc                 string
 }
 
 func newHist() *hdrhistogram.Histogram {
@@ -212,6 +217,7 @@ func (c *Counter) count(rec *hubv1.TransactionRecord) {
 		c.days[d] = dd
 	}
 	dd.rows[k]++
+	dd.version++
 	_ = dd.latency.RecordValue(max(us, 1))
 	c.all[k]++
 }
