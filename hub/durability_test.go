@@ -54,7 +54,8 @@ func TestCountsSurviveHubDeath(t *testing.T) {
 	for i := range 5 {
 		sendOK(t, first, fmt.Sprint("first-", i))
 	}
-	first.Stop(t) // saves a checkpoint at sequence 5
+	dayStats(t, first) // counted up to sequence 5
+	first.Stop(t)      // saves a checkpoint at sequence 5
 	killed := hubtest.Start(t, withCheckpoints(ns.ClientURL(), -1)...)
 	if got := killed.Hub().Counter().Restored(); got != 5 {
 		t.Fatalf("second hub restored the checkpoint at %d, want 5", got)

@@ -164,11 +164,17 @@ func (c *Counter) handle(msg jetstream.Msg) {
 	c.apply(seq, rec)
 }
 
-// Stop stops following the stream and saves a last checkpoint (unless
+// stopCatchUp bounds how long Stop waits for the records already stored
+// to be counted, so that the last checkpoint includes them.
+const stopCatchUp = 2 * time.Second
+
+// Stop catches up with the records already stored (for a short while),
+// stops following the stream and saves a last checkpoint (unless
 // checkpoints are disabled). It is safe to call more than once.
 func (c *Counter) Stop() {
 	c.stopOnce.Do(func() {
 		if c.cc != nil {
+			c.catchUp()
 			c.cc.Stop()
 		}
 		if c.stop != nil {
@@ -176,6 +182,16 @@ func (c *Counter) Stop() {
 			<-c.done
 		}
 	})
+}
+
+func (c *Counter) catchUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), stopCatchUp)
+	defer cancel()
+	info, err := c.stream.Info(ctx)
+	if err != nil {
+		return
+	}
+	_ = c.WaitFor(ctx, info.State.LastSeq)
 }
 
 // Apply counts one record stored at stream sequence seq. Records must be
