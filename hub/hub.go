@@ -101,6 +101,7 @@ type Hub struct {
 	txlog   *txlog.Log
 	counter *counter.Counter
 	metrics *metrics
+	watches watches
 }
 
 // New opens the registry and the record stream on nc (creating them if

@@ -137,3 +137,31 @@ func TestWatchStatsToday(t *testing.T) {
 		t.Fatalf("WatchStats(interval_ms -5) = %v, want InvalidArgument naming interval_ms", err)
 	}
 }
+
+// TestWatchStatsEndsAtShutdown: an open watch does not hold up a graceful
+// shutdown; the watcher is told the hub is going away.
+func TestWatchStatsEndsAtShutdown(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	w, err := env.Stats.WatchStats(ctx, &hubv1.WatchStatsRequest{IntervalMs: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	env.Stop(t) // fails the test if the shutdown had to cut calls
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("shutdown took %s with a watcher", d)
+	}
+	for {
+		if _, err := w.Recv(); err != nil {
+			if !strings.Contains(err.Error(), "Unavailable") {
+				t.Fatalf("watch ended with %v, want Unavailable", err)
+			}
+			return
+		}
+	}
+}
