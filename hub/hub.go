@@ -2,7 +2,8 @@
 // agencies, routes each exchange from a consumer to a node of the provider
 // over NATS, records every transaction in JetStream and serves the
 // counters derived from those records. The gRPC API is assembled by
-// NewGRPCServer; the HTTP endpoints (metrics, health) by HTTPHandler.
+// NewServer; the HTTP endpoints (dashboard, JSON, metrics, health) by
+// HTTPHandler.
 package hub
 
 import (

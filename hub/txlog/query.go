@@ -127,7 +127,10 @@ type stored struct {
 	data []byte
 }
 
-// source reads one filter's records through an ephemeral pull consumer.
+// source reads one filter's records through an ephemeral pull consumer
+// without acks, starting by time or sequence and deleted when the query
+// ends. (An ordered consumer would be re-created on every fetch; a direct
+// get per record would cost a round trip each.)
 type source struct {
 	log  *Log
 	cons jetstream.Consumer
