@@ -41,6 +41,7 @@ type Server struct {
 	Health *health.Server
 	// Metrics are the per-RPC Prometheus metrics; register them too.
 	Metrics *grpcprom.ServerMetrics
+	hub     *Hub
 }
 
 // NewServer assembles the gRPC server: the interceptors in a fixed order
@@ -74,13 +75,14 @@ func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 	for name := range s.GetServiceInfo() {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
-	return &Server{Server: s, Health: hs, Metrics: m}
+	return &Server{Server: s, Health: hs, Metrics: m, hub: h}
 }
 
 // Shutdown marks the server NOT_SERVING, lets in-flight calls finish until
 // ctx ends, then stops hard.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Health.Shutdown()
+	s.hub.watches.end() // WatchStats streams never finish by themselves
 	done := make(chan struct{})
 	go func() { s.GracefulStop(); close(done) }()
 	select {

@@ -24,7 +24,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server (e.g. nats://127.0.0.1:4222) instead of starting an embedded one")
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
-	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (/metrics, /healthz, /readyz) listens (host:port)")
+	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
 	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
 	fs.IntVar(&f.platform.Hub.Registry.Replicas, "replicas", 1, "JetStream replicas of the registry and the transaction records (3 on a 3-server NATS cluster)")
@@ -125,7 +125,7 @@ func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Du
 	fmt.Fprintf(w, `
 ndxp is up (in %s)
   gRPC API   %s   (reflection and grpc.health.v1 on; try: grpcurl -plaintext %s list)
-  HTTP       http://%s   (/metrics, /healthz, /readyz)
+  HTTP       http://%s   (dashboard at /, /api/stats, /metrics, /healthz, /readyz)
   NATS       %s
   agencies   %s
 Press Ctrl-C to stop.
