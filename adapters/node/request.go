@@ -131,7 +131,13 @@ func (n *Node) respond(mr micro.Request, resp proto.Message) error {
 
 func (n *Node) fail(mr micro.Request, req *Request, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
+	case errors.Is(err, context.DeadlineExceeded):
+		e = &Error{Code: codes.DeadlineExceeded, Message: req.Service + ": the deadline passed before the answer was ready"}
+	case errors.Is(err, context.Canceled):
+		e = &Error{Code: codes.Unavailable, Message: req.Service + ": the node is stopping"}
+	default:
 		n.log.Warn("handler failed", zap.String("service", req.Service), zap.String("msg_id", req.MessageID), zap.Error(err))
 		e = &Error{Code: codes.Internal, Message: err.Error()}
 	}
