@@ -53,13 +53,18 @@ func startCluster(t *testing.T, n int) []*server.Server {
 		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 		servers = append(servers, s)
 	}
+	// Placement of replicated assets needs the meta leader to know every
+	// peer as online, with stats.
 	hubtest.Eventually(t, 60*time.Second, func() error {
 		for _, s := range servers {
-			if s.NumRoutes() < n-1 || !s.JetStreamIsCurrent() {
-				return fmt.Errorf("server %s: %d routes, JetStream current %v", s.Name(), s.NumRoutes(), s.JetStreamIsCurrent())
+			if s.JetStreamIsLeader() {
+				if peers := s.JetStreamClusterPeers(); len(peers) != n {
+					return fmt.Errorf("meta leader %s sees peers %v", s.Name(), peers)
+				}
+				return nil
 			}
 		}
-		return nil
+		return fmt.Errorf("no JetStream meta leader yet")
 	})
 	return servers
 }
