@@ -18,6 +18,12 @@ var (
 	// ErrConsumerMismatch: the request names a consumer other than the
 	// authenticated caller.
 	ErrConsumerMismatch = errors.New("hub: consumer does not match the caller's identity")
+	// ErrForbidden: the authenticated caller may not do this (act for
+	// another agency, change another provider's grants).
+	ErrForbidden = errors.New("hub: permission denied")
+	// ErrNotAnAgency: the caller is authenticated but is not an agency
+	// (the operator), so it cannot be the consumer of an exchange.
+	ErrNotAnAgency = errors.New("hub: only an agency can make exchanges")
 	// ErrPayloadTooLarge: the payload exceeds Config.MaxPayload.
 	ErrPayloadTooLarge = errors.New("hub: payload too large")
 	// ErrNotRecorded: the transaction's record could not be stored, so
@@ -37,6 +43,8 @@ var codeTable = []struct {
 	{route.ErrTimeout, codes.DeadlineExceeded},
 	{route.ErrCanceled, codes.Canceled},
 	{ErrConsumerMismatch, codes.PermissionDenied},
+	{ErrForbidden, codes.PermissionDenied},
+	{ErrNotAnAgency, codes.PermissionDenied},
 	{ErrPayloadTooLarge, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
 	{wire.ErrAgencyCode, codes.InvalidArgument},

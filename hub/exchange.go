@@ -70,7 +70,7 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 		return nil, err
 	}
 	tx.Consumer = consumer
-	if err := h.validate(req); err != nil {
+	if err := h.validate(req, consumer); err != nil {
 		return nil, err
 	}
 	if _, err := h.reg.Service(req.GetProvider(), req.GetService()); err != nil {
@@ -99,6 +99,9 @@ func (h *Hub) consumer(ctx context.Context, req *hubv1.ExchangeRequest) (string,
 	id, ok := auth.FromContext(ctx)
 	if !ok {
 		return req.GetConsumer(), nil
+	}
+	if id.Role != auth.RoleAgency {
+		return req.GetConsumer(), fmt.Errorf("%w: the caller is %s", ErrNotAnAgency, who(id))
 	}
 	if req.GetConsumer() != "" && req.GetConsumer() != id.Agency {
 		return id.Agency, fmt.Errorf("%w: the request names consumer %q but the caller is %s; leave consumer empty or set it to %s",

@@ -49,6 +49,8 @@ type Config struct {
 	Registry registry.Config
 	// TxLog configures the transaction record stream.
 	TxLog txlog.Config
+	// Security configures identities, grants and limits (see Security).
+	Security Security
 }
 
 func (c *Config) setDefaults() {

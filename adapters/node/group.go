@@ -6,6 +6,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ndxp/ndxp/internal/pki"
+
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -29,7 +31,9 @@ type Group struct {
 	// Log is the logger nodes log to.
 	Log *zap.Logger
 
-	nodes []*Node
+	nodes   []*Node
+	certs   pki.Dir
+	natsTLS bool
 }
 
 // Start starts every node against natsURL, registering with the hub at
@@ -38,6 +42,9 @@ func (g *Group) Start(ctx context.Context, natsURL, hubAddr string) error {
 	for _, s := range g.Services {
 		cfg := g.Template
 		cfg.Agency, cfg.NATSURL, cfg.Hub = s.Agency(), natsURL, hubAddr
+		if err := g.secure(&cfg); err != nil {
+			return errors.Join(err, g.Stop())
+		}
 		n, err := New(cfg, g.Log)
 		if err != nil {
 			return errors.Join(err, g.Stop())

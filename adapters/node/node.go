@@ -11,6 +11,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
@@ -48,8 +50,12 @@ type Config struct {
 	// registration (the agency is then registered by someone else).
 	Hub string
 	// DialOptions are the gRPC options used to reach the hub; default is
-	// plaintext.
+	// plaintext, or TLS when TLS is set.
 	DialOptions []grpc.DialOption
+	// TLS is the node's identity towards the hub: TLS with this client
+	// certificate (whose URI SAN names the agency, see hub/auth) and these
+	// root CAs. For NATS, add nats.Secure(cfg) to NATSOptions.
+	TLS *tls.Config
 	// Version is the micro service version (SemVer).
 	Version string
 	// MaxConcurrent bounds the requests handled at once by this instance.
@@ -69,7 +75,11 @@ func (c *Config) setDefaults() {
 		c.RegisterTimeout = DefaultRegisterTimeout
 	}
 	if c.DialOptions == nil {
-		c.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+		creds := insecure.NewCredentials()
+		if c.TLS != nil {
+			creds = credentials.NewTLS(c.TLS)
+		}
+		c.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	}
 }
 

@@ -34,6 +34,9 @@ its load: NATS spreads requests over the instances.`,
 			}
 			defer func() { _ = log.Sync() }()
 			grp := &node.Group{Services: []node.Service{population.New(population.Config{Seed: seed})}, Log: log.Named("agency")}
+			if !cf.insecure {
+				grp.UseCerts(cf.certs(), true)
+			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
 				return err
 			}

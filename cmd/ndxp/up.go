@@ -28,6 +28,8 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (/metrics, /healthz, /readyz) listens (host:port)")
 	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
+	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
+	fs.StringVar(&f.platform.CertDir, "cert-dir", "", "development certificates, created on first start (default: <data dir>/certs)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
 
@@ -106,12 +108,17 @@ func printAddrs(p *platform.Platform) {
 	if p.Embedded() {
 		nats = p.NATSURL() + " (embedded, JetStream data in " + p.DataDir() + ")"
 	}
+	try := "grpcurl -plaintext " + p.GRPCAddr() + " list   (INSECURE mode)"
+	if d := p.Certs(); d != "" {
+		try = "grpcurl -cacert " + d.CAFile() + " " + p.GRPCAddr() + " list"
+		nats += "\n  Certs      " + string(d) + "   (TLS with client certificates; ndxp clients find them)"
+	}
 	fmt.Fprintf(os.Stderr, `
 ndxp is up
-  gRPC API   %s   (reflection and grpc.health.v1 on; try: grpcurl -plaintext %s list)
+  gRPC API   %s   (reflection and grpc.health.v1 on; try: %s)
   HTTP       http://%s   (/metrics, /healthz, /readyz)
   NATS       %s
 Press Ctrl-C to stop.
 
-`, p.GRPCAddr(), p.GRPCAddr(), p.HTTPAddr(), nats)
+`, p.GRPCAddr(), try, p.HTTPAddr(), nats)
 }

@@ -14,6 +14,18 @@ type Identity struct {
 	// Subject describes where the identity came from, e.g. a certificate's
 	// subject, for logs and audit.
 	Subject string
+	// Role is what kind of caller this is; Agency is set only for
+	// RoleAgency.
+	Role Role
+}
+
+// IsOperator reports whether the caller is the platform operator.
+func (id Identity) IsOperator() bool { return id.Role == RoleOperator }
+
+// MayActFor reports whether the caller may act for agency code: it is
+// that agency, or the operator.
+func (id Identity) MayActFor(code string) bool {
+	return id.IsOperator() || (id.Role == RoleAgency && id.Agency == code)
 }
 
 type ctxKey struct{}

@@ -3,6 +3,7 @@
 package natsembed
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -36,6 +37,13 @@ type Config struct {
 	MaxStore  int64
 	// ServerName names the server in logs and cluster views.
 	ServerName string
+	// TLS, when set, makes the server require TLS and a client certificate
+	// verified against TLS.ClientCAs, and map each certificate to one of
+	// Users by its URI SAN (nats-server's verify_and_map): see
+	// HubUser and AgencyUser. Nil: plaintext, no authentication.
+	TLS *tls.Config
+	// Users are the users TLS certificates map to, with their permissions.
+	Users []*server.User
 }
 
 func (c *Config) setDefaults() {
@@ -87,6 +95,9 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 		JetStreamMaxStore:  cfg.MaxStore,
 		NoSigs:             true,
 		MaxPayload:         8 << 20,
+	}
+	if cfg.TLS != nil {
+		secure(opts, cfg)
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {

@@ -1,0 +1,93 @@
+package hub_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/pki"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// wantCode fails the test unless err carries code.
+func wantCode(t *testing.T, err error, code codes.Code) {
+	t.Helper()
+	if status.Code(err) != code {
+		t.Fatalf("error = %v, want code %s", err, code)
+	}
+}
+
+func dialCAOnly(t *testing.T, env *hubtest.Env) *grpc.ClientConn {
+	cfg, err := pki.ClientTLS(env.Certs().CAFile(), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(env.GRPCAddr(), grpc.WithTransportCredentials(credentials.NewTLS(cfg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+func TestSecureIdentity(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithSecurity())
+	ctx := ctxT(t)
+	h29 := hubv1.NewExchangeServiceClient(env.DialAs(t, consumer))
+
+	t.Run("health and reflection need no client certificate", func(t *testing.T) {
+		conn := dialCAOnly(t, env)
+		if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+			t.Fatalf("health: %v", err)
+		}
+		_, err := hubv1.NewRegistryServiceClient(conn).ListAgencies(ctx, &hubv1.ListAgenciesRequest{})
+		wantCode(t, err, codes.Unauthenticated)
+	})
+	t.Run("plaintext is refused", func(t *testing.T) {
+		conn := hubtest.Dial(t, env.GRPCAddr())
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_, err := hubv1.NewRegistryServiceClient(conn).ListAgencies(sctx, &hubv1.ListAgenciesRequest{})
+		if err == nil {
+			t.Fatal("a plaintext call succeeded on a TLS hub")
+		}
+	})
+	t.Run("consumer from the certificate", func(t *testing.T) {
+		req := lookup(t, knownID)
+		req.Consumer = ""
+		if _, err := h29.Exchange(ctx, req); err != nil {
+			t.Fatalf("Exchange as %s: %v", consumer, err)
+		}
+	})
+	t.Run("forged consumer is refused", func(t *testing.T) {
+		req := lookup(t, knownID)
+		req.Consumer = "000.00.00.H01"
+		_, err := h29.Exchange(ctx, req)
+		wantCode(t, err, codes.PermissionDenied)
+	})
+	t.Run("operator makes no exchanges", func(t *testing.T) {
+		_, err := env.Exchange.Exchange(ctx, lookup(t, knownID))
+		wantCode(t, err, codes.PermissionDenied)
+	})
+	t.Run("register only your own agency", func(t *testing.T) {
+		reg := hubv1.NewRegistryServiceClient(env.DialAs(t, consumer))
+		_, err := reg.RegisterAgency(ctx, &hubv1.RegisterAgencyRequest{Agency: &hubv1.Agency{
+			Code: population.Code, Name: "fake population", Kind: hubv1.AgencyKind_AGENCY_KIND_NATIONAL_DATABASE,
+		}})
+		wantCode(t, err, codes.PermissionDenied)
+		_, err = reg.RegisterAgency(ctx, &hubv1.RegisterAgencyRequest{Agency: &hubv1.Agency{
+			Code: consumer, Name: "Hồ Chí Minh", Kind: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP,
+		}})
+		if err != nil {
+			t.Fatalf("register own agency: %v", err)
+		}
+	})
+}

@@ -1,0 +1,139 @@
+package platform
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/hub/auth"
+	"github.com/ndxp/ndxp/internal/natsembed"
+	"github.com/ndxp/ndxp/internal/pki"
+)
+
+// SecureAgency is an Agency that can run with the development
+// certificates. In secure mode the platform issues a certificate for each
+// of its Codes, then calls UseCerts before Start.
+type SecureAgency interface {
+	Agency
+	// Codes are the agency codes it runs.
+	Codes() []string
+	// UseCerts gives it the certificate folder; natsTLS says whether NATS
+	// requires TLS client certificates (the embedded NATS in secure mode).
+	UseCerts(dir pki.Dir, natsTLS bool)
+}
+
+// security is the secure mode's wiring, zero in insecure mode.
+type security struct {
+	certs      pki.Dir
+	natsServer natsembed.Config // TLS and Users for the embedded NATS
+	natsOpts   []nats.Option    // the hub's NATS identity
+	grpcOpts   []grpc.ServerOption
+}
+
+// setupSecurity issues missing development certificates (for every
+// agency of the built-in topology, the agencies started here and
+// Config.CertAgencies) and prepares TLS for gRPC and the embedded NATS.
+func (p *Platform) setupSecurity() error {
+	if p.cfg.Insecure {
+		p.log.Warn("running INSECURE (--insecure): plaintext gRPC and NATS, no identities, grants not enforced; the consumer named in a request is trusted")
+		return nil
+	}
+	d := pki.Dir(p.cfg.CertDir)
+	if d == "" {
+		d = pki.DefaultDir(p.cfg.DataDir)
+	}
+	codes, err := p.certCodes()
+	if err != nil {
+		return err
+	}
+	if err := pki.Ensure(d, codes); err != nil {
+		return err
+	}
+	serverTLS, err := d.ServerTLS()
+	if err != nil {
+		return err
+	}
+	hubTLS, err := d.ClientTLS(pki.Hub)
+	if err != nil {
+		return err
+	}
+	users, err := natsUsers(d)
+	if err != nil {
+		return err
+	}
+	p.sec = security{
+		certs:      d,
+		natsServer: natsembed.Config{TLS: serverTLS, Users: users},
+		natsOpts:   []nats.Option{nats.Secure(hubTLS)},
+		grpcOpts:   []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
+	}
+	p.cfg.Hub.Security.RequireIdentity = true
+	p.cfg.Hub.Security.EnforceGrants = true
+	p.log.Info("secure mode: TLS with client certificates", zap.String("certs", string(d)))
+	return nil
+}
+
+func (p *Platform) certCodes() ([]string, error) {
+	topo, err := topology.Builtin("2023")
+	if err != nil {
+		return nil, err
+	}
+	codes := slices.Clone(p.cfg.CertAgencies)
+	for _, a := range topo.Agencies {
+		codes = append(codes, a.Code)
+	}
+	for _, a := range p.cfg.Agencies {
+		if s, ok := a.(SecureAgency); ok {
+			codes = append(codes, s.Codes()...)
+		}
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes), nil
+}
+
+// natsUsers maps every certificate of the folder to a NATS user: the hub
+// and the operator may do anything, an agency only serve its own subjects.
+func natsUsers(d pki.Dir) ([]*server.User, error) {
+	codes, err := d.Agencies()
+	if err != nil {
+		return nil, err
+	}
+	users := []*server.User{natsembed.HubUser(auth.HubURI), natsembed.HubUser(auth.OperatorURI)}
+	for _, code := range codes {
+		u, err := natsembed.AgencyUser(auth.AgencyURI(code), code)
+		if err != nil {
+			return nil, fmt.Errorf("platform: NATS user of %s: %w", code, err)
+		}
+		users = append(users, u)
+	}
+	return users, nil
+}
+
+// secureAgency hands the certificates to an agency before it starts.
+func (p *Platform) secureAgency(a Agency) {
+	if s, ok := a.(SecureAgency); ok && p.sec.certs != "" {
+		s.UseCerts(p.sec.certs, p.nats != nil)
+	}
+}
+
+// Certs is the certificate folder in secure mode, "" in insecure mode.
+func (p *Platform) Certs() pki.Dir { return p.sec.certs }
+
+// DefaultDataDir is where `ndxp up` keeps its data when --data-dir is not
+// given: <user cache dir>/ndxp. Clients find the development certificates
+// under it.
+func DefaultDataDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "ndxp")
+}
