@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/internal/field"
@@ -44,6 +45,8 @@ var codeTable = []struct {
 	{route.ErrCanceled, codes.Canceled},
 	{ErrConsumerMismatch, codes.PermissionDenied},
 	{ErrForbidden, codes.PermissionDenied},
+	{access.ErrDenied, codes.PermissionDenied},
+	{access.ErrUnknownGrant, codes.NotFound},
 	{ErrNotAnAgency, codes.PermissionDenied},
 	{ErrPayloadTooLarge, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},

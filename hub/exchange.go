@@ -73,7 +73,11 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	if err := h.validate(req, consumer); err != nil {
 		return nil, err
 	}
-	if _, err := h.reg.Service(req.GetProvider(), req.GetService()); err != nil {
+	svc, err := h.reg.Service(req.GetProvider(), req.GetService())
+	if err != nil {
+		return nil, err
+	}
+	if err := h.authorize(consumer, req, svc); err != nil {
 		return nil, err
 	}
 	ctx, cancel := h.deadline(ctx)

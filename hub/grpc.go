@@ -13,6 +13,7 @@ func (h *Hub) RegisterServices(s grpc.ServiceRegistrar) {
 	hubv1.RegisterRegistryServiceServer(s, &registryServer{h: h})
 	hubv1.RegisterExchangeServiceServer(s, &exchangeServer{h: h})
 	hubv1.RegisterStatsServiceServer(s, &statsServer{h: h})
+	hubv1.RegisterAccessServiceServer(s, &accessServer{h: h})
 }
 
 type registryServer struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nuid"
 	"go.uber.org/zap"
 
+	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
@@ -49,6 +50,8 @@ type Config struct {
 	Registry registry.Config
 	// TxLog configures the transaction record stream.
 	TxLog txlog.Config
+	// Access configures the grants bucket.
+	Access access.Config
 	// Security configures identities, grants and limits (see Security).
 	Security Security
 }
@@ -91,6 +94,7 @@ type Hub struct {
 	log     *zap.Logger
 	nc      *nats.Conn
 	reg     *registry.Registry
+	access  *access.Store
 	router  *route.Router
 	txlog   *txlog.Log
 	counter *counter.Counter
@@ -113,18 +117,25 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	if err != nil {
 		return nil, err
 	}
+	acc, err := access.Open(ctx, js, cfg.Access, log.Named("access"))
+	if err != nil {
+		reg.Close()
+		return nil, err
+	}
 	tl, err := txlog.Open(ctx, js, cfg.TxLog)
 	if err != nil {
+		acc.Close()
 		reg.Close()
 		return nil, err
 	}
 	cnt := counter.New(log.Named("counter"))
 	if err := cnt.Follow(ctx, js, tl.Stream()); err != nil {
+		acc.Close()
 		reg.Close()
 		return nil, err
 	}
 	return &Hub{
-		cfg: cfg, log: log, nc: nc, reg: reg, router: route.New(nc),
+		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
 		txlog: tl, counter: cnt, metrics: newMetrics(),
 	}, nil
 }
@@ -144,5 +155,6 @@ func (h *Hub) Ready() error {
 // should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
 	h.counter.Stop()
+	h.access.Close()
 	h.reg.Close()
 }

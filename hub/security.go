@@ -3,8 +3,11 @@ package hub
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ndxp/ndxp/hub/auth"
+	"github.com/ndxp/ndxp/internal/field"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Security configures who may call the hub and what they may read. The
@@ -45,4 +48,30 @@ func who(id auth.Identity) string {
 		return id.Agency
 	}
 	return id.Subject
+}
+
+// authorize applies access control to an exchange whose provider offers
+// svc: the provider's grant (deny by default), then, for personal data, a
+// stated purpose and end user.
+func (h *Hub) authorize(consumer string, req *hubv1.ExchangeRequest, svc *hubv1.Service) error {
+	if !h.cfg.Security.EnforceGrants {
+		return nil
+	}
+	kind := hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED
+	if a, err := h.reg.Get(consumer); err == nil {
+		kind = a.GetKind()
+	}
+	if err := h.access.Check(consumer, kind, req.GetProvider(), req.GetService()); err != nil {
+		return err
+	}
+	if !svc.GetPersonalData() {
+		return nil
+	}
+	if strings.TrimSpace(req.GetPurpose()) == "" {
+		return field.Errorf("purpose", "is required: %s/%s returns personal data; state the case or procedure the request serves", req.GetProvider(), req.GetService())
+	}
+	if strings.TrimSpace(req.GetUserId()) == "" {
+		return field.Errorf("user_id", "is required: %s/%s returns personal data; name the official the request is made for", req.GetProvider(), req.GetService())
+	}
+	return nil
 }

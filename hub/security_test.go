@@ -39,7 +39,9 @@ func dialCAOnly(t *testing.T, env *hubtest.Env) *grpc.ClientConn {
 }
 
 func TestSecureIdentity(t *testing.T) {
-	env := hubtest.Start(t, hubtest.WithSecurity())
+	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithGrants(&hubv1.AccessGrant{
+		Provider: population.Code, Service: "*", To: &hubv1.AccessGrant_Consumer{Consumer: consumer},
+	}))
 	ctx := ctxT(t)
 	h29 := hubv1.NewExchangeServiceClient(env.DialAs(t, consumer))
 

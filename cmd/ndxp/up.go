@@ -11,6 +11,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/internal/platform"
 )
 
@@ -54,6 +55,11 @@ shuts down gracefully: in-flight calls finish and NATS drains.`,
 			defer func() { _ = log.Sync() }()
 			pop := population.New(population.Config{Seed: f.seed})
 			f.platform.Agencies = []platform.Agency{&node.Group{Services: []node.Service{pop}, Log: log.Named("agency")}}
+			topo, err := topology.Builtin("2023")
+			if err != nil {
+				return err
+			}
+			f.platform.Grants = platform.DefaultGrants(topo)
 			return run(cmd.Context(), f, log)
 		},
 	}

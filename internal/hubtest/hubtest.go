@@ -35,6 +35,8 @@ type Env struct {
 	Registry hubv1.RegistryServiceClient
 	Exchange hubv1.ExchangeServiceClient
 	Stats    hubv1.StatsServiceClient
+	// Access is a client of the access service (the operator's WithSecurity).
+	Access hubv1.AccessServiceClient
 	// Population is the simulated population database, if started.
 	Population *population.Simulator
 }
@@ -47,6 +49,7 @@ type options struct {
 	hub        hub.Config
 	logLevel   zap.AtomicLevel
 	secure     bool
+	grants     []*hubv1.AccessGrant
 }
 
 // Option changes what Start starts.
@@ -71,6 +74,12 @@ func WithAgencies(a ...platform.Agency) Option {
 // default.
 func WithSecurity() Option { return func(o *options) { o.secure = true } }
 
+// WithGrants stores grants at start (they matter WithSecurity, where
+// grants are enforced).
+func WithGrants(g ...*hubv1.AccessGrant) Option {
+	return func(o *options) { o.grants = append(o.grants, g...) }
+}
+
 // WithHubConfig sets the hub's configuration.
 func WithHubConfig(cfg hub.Config) Option { return func(o *options) { o.hub = cfg } }
 
@@ -94,7 +103,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	p, err := platform.Start(context.Background(), platform.Config{
 		NATSURL: o.natsURL, NATSAddr: "127.0.0.1:-1", DataDir: t.TempDir(),
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Hub: o.hub, Agencies: agencies,
-		Insecure: !o.secure,
+		Insecure: !o.secure, Grants: o.grants,
 	}, log)
 	if err != nil {
 		t.Fatalf("hubtest: start: %v", err)
@@ -109,6 +118,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	env.Registry = hubv1.NewRegistryServiceClient(env.Conn)
 	env.Exchange = hubv1.NewExchangeServiceClient(env.Conn)
 	env.Stats = hubv1.NewStatsServiceClient(env.Conn)
+	env.Access = hubv1.NewAccessServiceClient(env.Conn)
 	return env
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/natsembed"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Defaults for Config.
@@ -58,6 +59,9 @@ type Config struct {
 	// CertDir holds the development certificates, created on first start
 	// (default: <DataDir>/certs).
 	CertDir string
+	// Grants are stored on the first start (when no grant exists yet),
+	// e.g. DefaultGrants of a topology.
+	Grants []*hubv1.AccessGrant
 	// CertAgencies are agency codes to issue certificates for, beyond the
 	// built-in topology's and the agencies started here.
 	CertAgencies []string
@@ -128,6 +132,9 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (_ *Platform, err e
 		return nil, err
 	}
 	if err := p.startHub(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.seedGrants(ctx); err != nil {
 		return nil, err
 	}
 	for _, a := range cfg.Agencies {
