@@ -77,7 +77,7 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	if err != nil {
 		return nil, err
 	}
-	if err := h.authorize(consumer, req, svc); err != nil {
+	if err := h.authorize(ctx, consumer, req, svc); err != nil {
 		return nil, err
 	}
 	ctx, cancel := h.deadline(ctx)

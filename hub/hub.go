@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ndxp/ndxp/hub/access"
+	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
@@ -50,6 +51,8 @@ type Config struct {
 	Registry registry.Config
 	// TxLog configures the transaction record stream.
 	TxLog txlog.Config
+	// Audit configures the tamper-evident audit stream.
+	Audit audit.Config
 	// Access configures the grants bucket.
 	Access access.Config
 	// Security configures identities, grants and limits (see Security).
@@ -98,6 +101,7 @@ type Hub struct {
 	router  *route.Router
 	txlog   *txlog.Log
 	counter *counter.Counter
+	audit   *audit.Chain
 	metrics *metrics
 }
 
@@ -134,9 +138,16 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	chain, err := audit.Follow(ctx, js, cfg.Audit, tl.Stream(), log.Named("audit"))
+	if err != nil {
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
 	return &Hub{
 		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
-		txlog: tl, counter: cnt, metrics: newMetrics(),
+		txlog: tl, counter: cnt, audit: chain, metrics: newMetrics(),
 	}, nil
 }
 
@@ -154,6 +165,7 @@ func (h *Hub) Ready() error {
 // Close stops counting and watching the registry. In-flight exchanges
 // should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
+	h.audit.Stop()
 	h.counter.Stop()
 	h.access.Close()
 	h.reg.Close()

@@ -51,16 +51,17 @@ func who(id auth.Identity) string {
 }
 
 // authorize applies access control to an exchange whose provider offers
-// svc: the provider's grant (deny by default), then, for personal data, a
+// svc, for consumer, whose kind comes from its certificate: the provider's grant (deny by default), then, for personal data, a
 // stated purpose and end user.
-func (h *Hub) authorize(consumer string, req *hubv1.ExchangeRequest, svc *hubv1.Service) error {
+func (h *Hub) authorize(ctx context.Context, consumer string, req *hubv1.ExchangeRequest, svc *hubv1.Service) error {
 	if !h.cfg.Security.EnforceGrants {
 		return nil
 	}
-	kind := hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED
-	if a, err := h.reg.Get(consumer); err == nil {
-		kind = a.GetKind()
-	}
+	// Group membership is what the certificate states, not what the
+	// agency registered itself as: any agency may register, only the CA
+	// can vouch for its kind.
+	id, _ := auth.FromContext(ctx)
+	kind := id.Kind
 	if err := h.access.Check(consumer, kind, req.GetProvider(), req.GetService()); err != nil {
 		return err
 	}

@@ -6,11 +6,11 @@ import (
 	"github.com/ndxp/ndxp/internal/pki"
 )
 
-// Codes are the agency codes of the group's services.
-func (g *Group) Codes() []string {
-	out := make([]string, 0, len(g.Services))
+// CertAgencies are the group's agencies, to issue certificates for.
+func (g *Group) CertAgencies() []pki.Agency {
+	out := make([]pki.Agency, 0, len(g.Services))
 	for _, s := range g.Services {
-		out = append(out, s.Agency().GetCode())
+		out = append(out, pki.Agency{Code: s.Agency().GetCode(), Kind: s.Agency().GetKind()})
 	}
 	return out
 }

@@ -40,11 +40,11 @@ its first start, in <data dir>/certs.`,
 			if err != nil {
 				return err
 			}
-			codes := extra
+			agencies := pki.Codes(extra...)
 			for _, a := range topo.Agencies {
-				codes = append(codes, a.Code)
+				agencies = append(agencies, pki.Agency{Code: a.Code, Kind: a.Kind})
 			}
-			if err := pki.Ensure(d, codes); err != nil {
+			if err := pki.Ensure(d, agencies); err != nil {
 				return err
 			}
 			have, err := d.Agencies()

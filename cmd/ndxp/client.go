@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -30,8 +31,14 @@ type clientFlags struct {
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.hub, "hub", platform.DefaultGRPCAddr, "the hub's gRPC address (host:port); the default is where \"ndxp up\" listens")
+	f.registerTLS(cmd)
+}
+
+// registerTLS registers the identity flags alone, for subcommands that
+// talk to NATS rather than to the hub.
+func (f *clientFlags) registerTLS(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.hub, "hub", platform.DefaultGRPCAddr, "the hub's gRPC address (host:port); the default is where \"ndxp up\" listens")
 	fs.StringVar(&f.dataDir, "data-dir", "", "the data dir of the local \"ndxp up\" whose development certificates to use (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.certDir, "certs", "", "the development certificate folder (default: <data dir>/certs)")
 	fs.StringVar(&f.as, "as", "", "act as this agency (its code, e.g. 000.00.00.H29) with its development certificate; default: the operator")
@@ -92,6 +99,16 @@ func (f *clientFlags) tlsConfig() (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	return cfg, nil
+}
+
+// natsOptions are the options to connect to the embedded NATS of a
+// secure "ndxp up" with the caller's certificate.
+func (f *clientFlags) natsOptions() ([]nats.Option, error) {
+	cfg, err := f.tlsConfig()
+	if err != nil || cfg == nil {
+		return nil, err
+	}
+	return []nats.Option{nats.Secure(cfg)}, nil
 }
 
 // dial connects to the hub.

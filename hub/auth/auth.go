@@ -5,7 +5,11 @@
 // consumer named in the request.
 package auth
 
-import "context"
+import (
+	"context"
+
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
 
 // Identity is an authenticated caller.
 type Identity struct {
@@ -17,6 +21,10 @@ type Identity struct {
 	// Role is what kind of caller this is; Agency is set only for
 	// RoleAgency.
 	Role Role
+	// Kind is the agency's kind as its certificate states it (the CA
+	// vouches for it, unlike a self-made registration): group grants
+	// apply by it. Unspecified if the certificate states none.
+	Kind hubv1.AgencyKind
 }
 
 // IsOperator reports whether the caller is the platform operator.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ndxp/ndxp/internal/wire"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // URIs that name identities in certificates' subject alternative names.
@@ -72,7 +73,22 @@ func FromCertificate(cert *x509.Certificate) (Identity, error) {
 	case 0:
 		return Identity{}, fmt.Errorf("%w: no URI SAN of the form %s<code> (subject %q)", ErrNoIdentity, AgencyURIPrefix, cert.Subject.String())
 	case 1:
-		return found[0], nil
+		id := found[0]
+		if id.Role == RoleAgency {
+			id.Kind = KindOf(cert.Subject.OrganizationalUnit)
+		}
+		return id, nil
 	}
 	return Identity{}, fmt.Errorf("%w: %d ndxp URIs in one certificate; want exactly one", ErrNoIdentity, len(found))
+}
+
+// KindOf reads an agency kind from a certificate subject's organizational
+// units: the first that names a kind (e.g. "AGENCY_KIND_PROVINCE_LGSP").
+func KindOf(units []string) hubv1.AgencyKind {
+	for _, u := range units {
+		if k, ok := hubv1.AgencyKind_value[u]; ok && k != 0 {
+			return hubv1.AgencyKind(k)
+		}
+	}
+	return hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED
 }

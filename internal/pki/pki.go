@@ -38,6 +38,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/wire"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Names of the non-agency identities, as accepted by Dir.ClientTLS.
@@ -61,12 +62,30 @@ type Dir string
 // DefaultDir is the certificate folder inside a data dir.
 func DefaultDir(dataDir string) Dir { return Dir(filepath.Join(dataDir, "certs")) }
 
+// Agency is an agency to issue a certificate for. Its kind, when given,
+// goes into the subject's organizational unit (e.g.
+// "AGENCY_KIND_PROVINCE_LGSP"): the CA vouches for the group the agency
+// belongs to, and group grants apply by it (see hub/auth.KindOf).
+type Agency struct {
+	Code string
+	Kind hubv1.AgencyKind
+}
+
+// Codes turns agency codes into Agencies of unstated kind.
+func Codes(codes ...string) []Agency {
+	out := make([]Agency, len(codes))
+	for i, c := range codes {
+		out[i] = Agency{Code: c}
+	}
+	return out
+}
+
 // Ensure creates whatever is missing in d: the CA, the hub's and the
-// operator's certificates and one certificate per agency code. Existing
-// files are kept, so it is safe to call at every start.
-func Ensure(d Dir, agencies []string) error {
-	for _, code := range agencies {
-		if err := wire.ValidateAgencyCode(code); err != nil {
+// operator's certificates and one certificate per agency. Existing files
+// are kept, so it is safe to call at every start.
+func Ensure(d Dir, agencies []Agency) error {
+	for _, a := range agencies {
+		if err := wire.ValidateAgencyCode(a.Code); err != nil {
 			return fmt.Errorf("pki: %w", err)
 		}
 	}
@@ -77,14 +96,14 @@ func Ensure(d Dir, agencies []string) error {
 	if err != nil {
 		return err
 	}
-	if err := d.ensureLeaf(Hub, ca, caKey); err != nil {
+	if err := d.ensureLeaf(Agency{Code: Hub}, ca, caKey); err != nil {
 		return err
 	}
-	if err := d.ensureLeaf(Operator, ca, caKey); err != nil {
+	if err := d.ensureLeaf(Agency{Code: Operator}, ca, caKey); err != nil {
 		return err
 	}
-	for _, code := range agencies {
-		if err := d.ensureLeaf(code, ca, caKey); err != nil {
+	for _, a := range agencies {
+		if err := d.ensureLeaf(a, ca, caKey); err != nil {
 			return err
 		}
 	}
@@ -163,8 +182,8 @@ func (d Dir) ensureCA() (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	return cert, key, err
 }
 
-func (d Dir) ensureLeaf(name string, ca *x509.Certificate, caKey *ecdsa.PrivateKey) error {
-	certFile, keyFile := d.Files(name)
+func (d Dir) ensureLeaf(a Agency, ca *x509.Certificate, caKey *ecdsa.PrivateKey) error {
+	certFile, keyFile := d.Files(a.Code)
 	if _, err := os.Stat(certFile); err == nil {
 		return nil
 	}
@@ -172,7 +191,7 @@ func (d Dir) ensureLeaf(name string, ca *x509.Certificate, caKey *ecdsa.PrivateK
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	der, err := sign(leafTemplate(name), ca, &key.PublicKey, caKey)
+	der, err := sign(leafTemplate(a), ca, &key.PublicKey, caKey)
 	if err != nil {
 		return err
 	}
@@ -182,7 +201,8 @@ func (d Dir) ensureLeaf(name string, ca *x509.Certificate, caKey *ecdsa.PrivateK
 // leafTemplate is the certificate of an identity. Every leaf may act as a
 // TLS client; the hub's is also a server certificate for the loopback
 // addresses.
-func leafTemplate(name string) *x509.Certificate {
+func leafTemplate(a Agency) *x509.Certificate {
+	name := a.Code
 	uri := auth.AgencyURI(name)
 	switch name {
 	case Operator:
@@ -198,6 +218,9 @@ func leafTemplate(name string) *x509.Certificate {
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		URIs:        []*url.URL{u},
+	}
+	if a.Kind != hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED {
+		t.Subject.OrganizationalUnit = []string{a.Kind.String()}
 	}
 	if name == Hub {
 		t.ExtKeyUsage = append(t.ExtKeyUsage, x509.ExtKeyUsageServerAuth)

@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/ndxp/ndxp/hub/auth"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 func TestEnsure(t *testing.T) {
 	d := Dir(t.TempDir())
 	codes := []string{"000.00.00.H29", "000.00.01.G01"}
-	if err := Ensure(d, codes); err != nil {
+	if err := Ensure(d, []Agency{{Code: codes[0], Kind: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP}, {Code: codes[1]}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := d.Agencies()
@@ -27,7 +28,8 @@ func TestEnsure(t *testing.T) {
 		name string
 		want auth.Identity
 	}{
-		{"000.00.00.H29", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.00.H29", Subject: auth.AgencyURI("000.00.00.H29")}},
+		{"000.00.00.H29", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.00.H29", Subject: auth.AgencyURI("000.00.00.H29"), Kind: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP}},
+		{"000.00.01.G01", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.01.G01", Subject: auth.AgencyURI("000.00.01.G01")}},
 		{Operator, auth.Identity{Role: auth.RoleOperator, Subject: auth.OperatorURI}},
 		{Hub, auth.Identity{Role: auth.RoleHub, Subject: auth.HubURI}},
 	}
@@ -49,7 +51,7 @@ func TestEnsure(t *testing.T) {
 	}
 	// A second Ensure keeps what exists and adds what is missing.
 	before, _ := d.ClientTLS("000.00.00.H29")
-	if err := Ensure(d, append(codes, "000.00.00.H01")); err != nil {
+	if err := Ensure(d, Codes(append(codes, "000.00.00.H01")...)); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := d.ClientTLS("000.00.00.H29")
@@ -59,7 +61,7 @@ func TestEnsure(t *testing.T) {
 	if _, err := d.ClientTLS("000.00.00.H02"); !errors.Is(err, ErrNoCerts) {
 		t.Errorf("ClientTLS of an unknown agency: %v, want ErrNoCerts", err)
 	}
-	if err := Ensure(d, []string{"bad"}); err == nil {
+	if err := Ensure(d, Codes("bad")); err == nil {
 		t.Error("Ensure accepted an invalid agency code")
 	}
 }

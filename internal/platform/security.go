@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -16,6 +17,7 @@ import (
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // SecureAgency is an Agency that can run with the development
@@ -23,8 +25,8 @@ import (
 // of its Codes, then calls UseCerts before Start.
 type SecureAgency interface {
 	Agency
-	// Codes are the agency codes it runs.
-	Codes() []string
+	// CertAgencies are the agencies it runs, with their kinds.
+	CertAgencies() []pki.Agency
 	// UseCerts gives it the certificate folder; natsTLS says whether NATS
 	// requires TLS client certificates (the embedded NATS in secure mode).
 	UseCerts(dir pki.Dir, natsTLS bool)
@@ -50,11 +52,11 @@ func (p *Platform) setupSecurity() error {
 	if d == "" {
 		d = pki.DefaultDir(p.cfg.DataDir)
 	}
-	codes, err := p.certCodes()
+	agencies, err := p.certAgencies()
 	if err != nil {
 		return err
 	}
-	if err := pki.Ensure(d, codes); err != nil {
+	if err := pki.Ensure(d, agencies); err != nil {
 		return err
 	}
 	serverTLS, err := d.ServerTLS()
@@ -81,22 +83,34 @@ func (p *Platform) setupSecurity() error {
 	return nil
 }
 
-func (p *Platform) certCodes() ([]string, error) {
+// certAgencies are the agencies to issue certificates for, with the kind
+// the built-in topology (or the agency itself) states.
+func (p *Platform) certAgencies() ([]pki.Agency, error) {
 	topo, err := topology.Builtin("2023")
 	if err != nil {
 		return nil, err
 	}
-	codes := slices.Clone(p.cfg.CertAgencies)
+	all := pki.Codes(p.cfg.CertAgencies...)
 	for _, a := range topo.Agencies {
-		codes = append(codes, a.Code)
+		all = append(all, pki.Agency{Code: a.Code, Kind: a.Kind})
 	}
 	for _, a := range p.cfg.Agencies {
 		if s, ok := a.(SecureAgency); ok {
-			codes = append(codes, s.Codes()...)
+			all = append(all, s.CertAgencies()...)
 		}
 	}
-	slices.Sort(codes)
-	return slices.Compact(codes), nil
+	kinds := map[string]hubv1.AgencyKind{}
+	for _, a := range all {
+		if k, ok := kinds[a.Code]; !ok || k == hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED {
+			kinds[a.Code] = a.Kind
+		}
+	}
+	out := make([]pki.Agency, 0, len(kinds))
+	for c, k := range kinds {
+		out = append(out, pki.Agency{Code: c, Kind: k})
+	}
+	slices.SortFunc(out, func(a, b pki.Agency) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
 }
 
 // natsUsers maps every certificate of the folder to a NATS user: the hub
