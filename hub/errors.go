@@ -49,6 +49,8 @@ var codeTable = []struct {
 	{access.ErrUnknownGrant, codes.NotFound},
 	{ErrNotAnAgency, codes.PermissionDenied},
 	{ErrPayloadTooLarge, codes.ResourceExhausted},
+	{ErrRateLimited, codes.ResourceExhausted},
+	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
 	{wire.ErrAgencyCode, codes.InvalidArgument},
 	{wire.ErrServiceCode, codes.InvalidArgument},

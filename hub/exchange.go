@@ -73,6 +73,9 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	if err := h.validate(req, consumer); err != nil {
 		return nil, err
 	}
+	if err := h.limits.allow(consumer, time.Now()); err != nil {
+		return nil, err
+	}
 	svc, err := h.reg.Service(req.GetProvider(), req.GetService())
 	if err != nil {
 		return nil, err

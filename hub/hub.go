@@ -87,6 +87,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("hub: default timeout %s exceeds the maximum %s", c.DefaultTimeout, c.MaxTimeout)
 	case c.MaxPayload < 0 || c.StreamLimit < 0:
 		return errors.New("hub: limits must not be negative")
+	case c.Security.RateLimit < 0 || c.Security.RateBurst < 0 || c.Security.DailyQuota < 0:
+		return errors.New("hub: rate limit, burst and quota must not be negative")
 	}
 	return nil
 }
@@ -102,6 +104,7 @@ type Hub struct {
 	txlog   *txlog.Log
 	counter *counter.Counter
 	audit   *audit.Chain
+	limits  *limiter
 	metrics *metrics
 }
 
@@ -147,7 +150,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	}
 	return &Hub{
 		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
-		txlog: tl, counter: cnt, audit: chain, metrics: newMetrics(),
+		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
 	}, nil
 }
 

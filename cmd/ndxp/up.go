@@ -31,6 +31,9 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
 	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
 	fs.StringVar(&f.platform.CertDir, "cert-dir", "", "development certificates, created on first start (default: <data dir>/certs)")
+	fs.Float64Var(&f.platform.Hub.Security.RateLimit, "rate-limit", 0, "exchanges per second each consumer may make on this hub (0: unlimited)")
+	fs.IntVar(&f.platform.Hub.Security.RateBurst, "rate-burst", 0, "exchanges each consumer may make at once (default: the rate limit)")
+	fs.Int64Var(&f.platform.Hub.Security.DailyQuota, "daily-quota", 0, "exchanges each consumer may make per business day on this hub (0: unlimited)")
 	fs.DurationVar(&f.platform.Hub.Audit.Retention, "audit-retention", 0, "drop audit records older than this (e.g. 8760h); 0 keeps them until the stream's size limit")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
