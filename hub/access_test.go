@@ -1,12 +1,16 @@
 package hub_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -119,4 +123,20 @@ func TestGrants(t *testing.T) {
 			return fmt.Errorf("by code: %v", resp.GetStats().GetByCode())
 		})
 	})
+}
+
+func TestNodeGrants(t *testing.T) {
+	const provider = "000.00.99.G90"
+	grp := hubtest.Group(&hubtest.FuncAgency{Code: provider, Handlers: map[string]node.Handler{
+		"ping": func(context.Context, *node.Request) (proto.Message, error) { return &emptypb.Empty{}, nil },
+	}})
+	grp.Template.Grants = []*hubv1.AccessGrant{{Provider: provider, Service: "ping", To: &hubv1.AccessGrant_Consumer{Consumer: consumer}}}
+	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithoutPopulation(), hubtest.WithAgencies(grp))
+	ctx := ctxT(t)
+	ping := &hubv1.ExchangeRequest{Provider: provider, Service: "ping"}
+	if _, err := hubv1.NewExchangeServiceClient(env.DialAs(t, consumer)).Exchange(ctx, ping); err != nil {
+		t.Fatalf("granted at registration: %v", err)
+	}
+	_, err := hubv1.NewExchangeServiceClient(env.DialAs(t, "000.00.00.H01")).Exchange(ctx, ping)
+	wantCode(t, err, codes.PermissionDenied)
 }

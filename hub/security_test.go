@@ -75,6 +75,35 @@ func TestSecureIdentity(t *testing.T) {
 		_, err := h29.Exchange(ctx, req)
 		wantCode(t, err, codes.PermissionDenied)
 	})
+	t.Run("the stream takes the consumer from the certificate too", func(t *testing.T) {
+		st, err := h29.ExchangeStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		good := lookup(t, knownID)
+		good.Consumer, good.MessageId = "", "s-good"
+		forged := lookup(t, knownID)
+		forged.Consumer, forged.MessageId = "000.00.00.H01", "s-forged"
+		for _, r := range []*hubv1.ExchangeRequest{good, forged} {
+			if err := st.Send(&hubv1.ExchangeStreamRequest{Request: r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.CloseSend(); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]codes.Code{}
+		for range 2 {
+			r, err := st.Recv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[r.GetMessageId()] = codes.Code(r.GetError().GetCode())
+		}
+		if got["s-good"] != codes.OK || got["s-forged"] != codes.PermissionDenied {
+			t.Fatalf("stream outcomes %v, want s-good OK and s-forged PERMISSION_DENIED", got)
+		}
+	})
 	t.Run("operator makes no exchanges", func(t *testing.T) {
 		_, err := env.Exchange.Exchange(ctx, lookup(t, knownID))
 		wantCode(t, err, codes.PermissionDenied)
