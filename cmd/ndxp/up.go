@@ -59,11 +59,6 @@ shuts down gracefully: in-flight calls finish and NATS drains.`,
 			defer func() { _ = log.Sync() }()
 			pop := population.New(population.Config{Seed: f.seed})
 			f.platform.Agencies = []platform.Agency{&node.Group{Services: []node.Service{pop}, Log: log.Named("agency")}}
-			topo, err := topology.Builtin("2023")
-			if err != nil {
-				return err
-			}
-			f.platform.Grants = platform.DefaultGrants(topo)
 			return run(cmd.Context(), f, log)
 		},
 	}
@@ -95,8 +90,15 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 	return cmd
 }
 
-// run starts the platform, prints where it listens and waits for ctx.
+// run starts the platform, prints where it listens and waits for ctx. On
+// the first start, the grants that make the built-in topology's flows work
+// are stored (access is denied by default).
 func run(ctx context.Context, f *upFlags, log *zap.Logger) error {
+	topo, err := topology.Builtin("2023")
+	if err != nil {
+		return err
+	}
+	f.platform.Grants = platform.DefaultGrants(topo)
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err
