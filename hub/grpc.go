@@ -22,7 +22,7 @@ type registryServer struct {
 }
 
 func (s *registryServer) RegisterAgency(ctx context.Context, req *hubv1.RegisterAgencyRequest) (*hubv1.RegisterAgencyResponse, error) {
-	if err := mayActFor(ctx, req.GetAgency().GetCode()); err != nil {
+	if err := mayRegister(ctx, req.GetAgency()); err != nil {
 		return nil, toStatus(err)
 	}
 	a, err := s.h.reg.Register(ctx, req.GetAgency())

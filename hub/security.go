@@ -43,6 +43,21 @@ func mayActFor(ctx context.Context, code string) error {
 	return fmt.Errorf("%w: the caller is %s and may not act for agency %s", ErrForbidden, who(id), code)
 }
 
+// mayRegister refuses a registration an authenticated caller may not
+// make: another agency's, or its own under another kind than its
+// certificate states (group grants follow the certificate's kind; a
+// registry saying otherwise would only mislead).
+func mayRegister(ctx context.Context, a *hubv1.Agency) error {
+	if err := mayActFor(ctx, a.GetCode()); err != nil {
+		return err
+	}
+	id, ok := auth.FromContext(ctx)
+	if ok && id.Role == auth.RoleAgency && id.Kind != hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED && a.GetKind() != id.Kind {
+		return fmt.Errorf("%w: the certificate of %s states kind %s, the registration %s", ErrForbidden, id.Agency, id.Kind, a.GetKind())
+	}
+	return nil
+}
+
 func who(id auth.Identity) string {
 	if id.Agency != "" {
 		return id.Agency

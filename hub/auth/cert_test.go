@@ -91,3 +91,22 @@ func FuzzParseURI(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromCertificate parses arbitrary DER and maps what parses: no
+// panic, and an agency identity always has a valid, round-tripping code.
+func FuzzFromCertificate(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x01})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return
+		}
+		id, err := FromCertificate(cert)
+		if err == nil && id.Role == RoleAgency {
+			if _, err := ParseURI(AgencyURI(id.Agency)); err != nil {
+				t.Fatalf("identity %+v does not round-trip: %v", id, err)
+			}
+		}
+	})
+}
