@@ -139,3 +139,23 @@ func TestNodeGrants(t *testing.T) {
 	_, err := hubv1.NewExchangeServiceClient(env.DialAs(t, "000.00.00.H01")).Exchange(ctx, ping)
 	wantCode(t, err, codes.PermissionDenied)
 }
+
+func TestGrantReachesEveryHub(t *testing.T) {
+	ns := hubtest.StartNATS(t)
+	a := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithSecurity())
+	b := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithSecurity(), hubtest.WithoutPopulation())
+	ctx := ctxT(t)
+	viaB := hubv1.NewExchangeServiceClient(b.DialAs(t, consumer))
+	req := lookup(t, knownID)
+	_, err := viaB.Exchange(ctx, req)
+	wantCode(t, err, codes.PermissionDenied)
+	if _, err := a.Access.Grant(ctx, &hubv1.GrantRequest{Grant: &hubv1.AccessGrant{
+		Provider: population.Code, Service: population.ServiceLookup, To: &hubv1.AccessGrant_Consumer{Consumer: consumer},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	hubtest.Eventually(t, 20*time.Second, func() error {
+		_, err := viaB.Exchange(ctx, req)
+		return err
+	})
+}
