@@ -165,7 +165,8 @@ func (h *Hub) Ready() error {
 	return nil
 }
 
-// Close stops counting and watching the registry. In-flight exchanges
+// Close stops the audit chain, counting and watching the grants and the
+// registry. In-flight exchanges
 // should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
 	h.audit.Stop()
