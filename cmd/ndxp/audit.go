@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ndxp/ndxp/hub/audit"
+	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/vn"
 )
 
@@ -64,13 +65,14 @@ an inspector, who can check them with "verify --file".`,
 
 func newAuditVerifyCmd() *cobra.Command {
 	var (
-		f    auditFlags
-		file string
+		f       auditFlags
+		file    string
+		records bool
 	)
 	cmd := &cobra.Command{
 		Use:     "verify",
 		Short:   "Check the audit chain and name the first broken record",
-		Example: "  ndxp audit verify\n  ndxp audit verify --file audit-2024-03.jsonl",
+		Example: "  ndxp audit verify\n  ndxp audit verify --records\n  ndxp audit verify --file audit-2024-03.jsonl",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var (
@@ -85,7 +87,15 @@ func newAuditVerifyCmd() *cobra.Command {
 					return cerr
 				}
 				defer closeFn()
-				n, err = audit.Verify(cmd.Context(), js, f.stream)
+				if records {
+					var missing int
+					n, missing, err = audit.VerifyRecords(cmd.Context(), js, f.stream, txlog.DefaultStream)
+					if missing > 0 {
+						fmt.Fprintf(cmd.ErrOrStderr(), "%d transaction records no longer in %s (retention) were not compared\n", missing, txlog.DefaultStream)
+					}
+				} else {
+					n, err = audit.Verify(cmd.Context(), js, f.stream)
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("%d records verified before the break: %w", n, err)
@@ -96,6 +106,7 @@ func newAuditVerifyCmd() *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&file, "file", "", "verify an exported JSON-lines file instead of the stream")
+	cmd.Flags().BoolVar(&records, "records", false, "also compare every transaction record still in NDXP_TX with the hash the audit log holds")
 	return cmd
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/hub/audit"
+	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
@@ -171,6 +172,22 @@ func TestUntouchedChainVerifies(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Every entry matches its transaction record; a record dropped from
+	// NDXP_TX is reported as missing, not as a break.
+	n, missing, err := audit.VerifyRecords(ctx, js, audit.DefaultStream, txlog.DefaultStream)
+	if err != nil || n != 6 || missing != 0 {
+		t.Fatalf("VerifyRecords = %d, %d, %v; want 6, 0, nil", n, missing, err)
+	}
+	tx, err := js.Stream(ctx, txlog.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.DeleteMsg(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if n, missing, err = audit.VerifyRecords(ctx, js, audit.DefaultStream, txlog.DefaultStream); err != nil || n != 6 || missing != 1 {
+		t.Fatalf("VerifyRecords after dropping a record = %d, %d, %v; want 6, 1, nil", n, missing, err)
 	}
 }
 

@@ -158,3 +158,41 @@ func Verify(ctx context.Context, js jetstream.JetStream, stream string) (int, er
 	}
 	return v.Count(), err
 }
+
+// VerifyRecords checks the chain like Verify and, for every entry whose
+// transaction record is still in txStream, that the record's hash matches:
+// it detects an edited transaction record (and so edited counters) too.
+// Records already dropped by txStream's retention are skipped; missing is
+// how many.
+func VerifyRecords(ctx context.Context, js jetstream.JetStream, stream, txStream string) (n, missing int, err error) {
+	tx, err := js.Stream(ctx, txStream)
+	if err != nil {
+		return 0, 0, fmt.Errorf("audit: stream %s: %w", txStream, err)
+	}
+	var v Verifier
+	err = Each(ctx, js, stream, func(seq uint64, e Entry, _ []byte, derr error) error {
+		if derr != nil {
+			return &BreakError{Seq: seq, StoredAt: seq, Reason: "it is not a readable entry: " + derr.Error()}
+		}
+		if err := v.Add(seq, e); err != nil {
+			return err
+		}
+		m, err := tx.GetMsg(ctx, e.TxSeq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			missing++
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("audit: read transaction record %d: %w", e.TxSeq, err)
+		}
+		if sum(m.Data) != e.RecordHash {
+			return &BreakError{Seq: e.Seq, StoredAt: seq, TxSeq: e.TxSeq, MessageID: e.MessageID,
+				Reason: fmt.Sprintf("transaction record %d in %s does not match the hash the audit log holds (the record was edited)", e.TxSeq, txStream)}
+		}
+		return nil
+	})
+	if err == nil {
+		err = v.Finish()
+	}
+	return v.Count(), missing, err
+}
