@@ -30,6 +30,9 @@ var (
 	// ErrNotRecorded: the transaction's record could not be stored, so
 	// the hub does not report it as done.
 	ErrNotRecorded = errors.New("hub: the transaction could not be recorded; retry with the same message_id")
+	// ErrShuttingDown: the hub is stopping; watch again on another hub or
+	// after the restart.
+	ErrShuttingDown = errors.New("hub: shutting down")
 )
 
 // codeTable maps sentinel errors to gRPC codes, in order; the first match
@@ -52,6 +55,7 @@ var codeTable = []struct {
 	{ErrRateLimited, codes.ResourceExhausted},
 	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
+	{ErrShuttingDown, codes.Unavailable},
 	{wire.ErrAgencyCode, codes.InvalidArgument},
 	{wire.ErrServiceCode, codes.InvalidArgument},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

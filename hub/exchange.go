@@ -66,10 +66,10 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 // forward validates, resolves and routes the request, filling in tx.
 func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) (*hubv1.ExchangeResponse, error) {
 	consumer, err := h.consumer(ctx, req)
+	tx.Consumer = consumer // the caller's identity, even when it is refused
 	if err != nil {
 		return nil, err
 	}
-	tx.Consumer = consumer
 	if err := h.validate(req, consumer); err != nil {
 		return nil, err
 	}

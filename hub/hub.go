@@ -2,7 +2,8 @@
 // agencies, routes each exchange from a consumer to a node of the provider
 // over NATS, records every transaction in JetStream and serves the
 // counters derived from those records. The gRPC API is assembled by
-// NewGRPCServer; the HTTP endpoints (metrics, health) by HTTPHandler.
+// NewServer; the HTTP endpoints (dashboard, JSON, metrics, health) by
+// HTTPHandler.
 package hub
 
 import (
@@ -33,6 +34,10 @@ const (
 	DefaultStreamLimit = 1024    // exchanges in flight per ExchangeStream
 )
 
+// minRecordAge is the shortest MaxAge allowed for the record stream: far
+// longer than counter checkpoints take, so that no record expires uncounted.
+const minRecordAge = time.Hour
+
 // Config configures a Hub. The zero value of each field means its default.
 type Config struct {
 	// ID names this hub instance in records and logs (default: host name
@@ -51,6 +56,8 @@ type Config struct {
 	Registry registry.Config
 	// TxLog configures the transaction record stream.
 	TxLog txlog.Config
+	// Counter configures the counters' checkpoints.
+	Counter counter.Config
 	// Audit configures the tamper-evident audit stream.
 	Audit audit.Config
 	// Access configures the grants bucket.
@@ -87,6 +94,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("hub: default timeout %s exceeds the maximum %s", c.DefaultTimeout, c.MaxTimeout)
 	case c.MaxPayload < 0 || c.StreamLimit < 0:
 		return errors.New("hub: limits must not be negative")
+	case c.TxLog.MaxAge > 0 && c.TxLog.MaxAge < minRecordAge:
+		return fmt.Errorf("hub: the record stream's MaxAge %s is under %s: records could expire before a counter checkpoint includes them", c.TxLog.MaxAge, minRecordAge)
 	case c.Security.RateLimit < 0 || c.Security.RateBurst < 0 || c.Security.DailyQuota < 0:
 		return errors.New("hub: rate limit, burst and quota must not be negative")
 	}
@@ -106,6 +115,7 @@ type Hub struct {
 	audit   *audit.Chain
 	limits  *limiter
 	metrics *metrics
+	watches watches
 }
 
 // New opens the registry and the record stream on nc (creating them if
@@ -135,8 +145,8 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
-	cnt := counter.New(log.Named("counter"))
-	if err := cnt.Follow(ctx, js, tl.Stream()); err != nil {
+	cnt := counter.New(cfg.Counter, log.Named("counter"))
+	if err := cnt.Start(ctx, js, tl.Stream()); err != nil {
 		acc.Close()
 		reg.Close()
 		return nil, err

@@ -35,7 +35,7 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func payload(t *testing.T, m proto.Message) *anypb.Any {
+func payload(t testing.TB, m proto.Message) *anypb.Any {
 	a, err := anypb.New(m)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func payload(t *testing.T, m proto.Message) *anypb.Any {
 	return a
 }
 
-func lookup(t *testing.T, id string) *hubv1.ExchangeRequest {
+func lookup(t testing.TB, id string) *hubv1.ExchangeRequest {
 	return &hubv1.ExchangeRequest{
 		Consumer: consumer, Provider: population.Code, Service: population.ServiceLookup,
 		Payload: payload(t, &populationv1.LookupCitizenRequest{PersonalId: id}),
@@ -220,7 +220,9 @@ func TestRegistrySurvivesHubRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetAgency after restart: %v", err)
 	}
-	if len(resp.GetAgency().GetServices()) != 2 {
+	// The population database's services (citizen lookup and verify, ID
+	// numbers, residence, household) are all still registered.
+	if len(resp.GetAgency().GetServices()) != 7 {
 		t.Fatalf("services = %v", resp.GetAgency().GetServices())
 	}
 }

@@ -23,7 +23,17 @@ import (
 
 	// The simulators' message types, so that server reflection can resolve
 	// the payloads' @type and grpcurl can write them as JSON.
+	_ "github.com/ndxp/ndxp/proto/ndxp/business/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/document/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/generic/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/insurance/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/land/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/lgsp/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/officials/v1"
 	_ "github.com/ndxp/ndxp/proto/ndxp/population/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/portal/v1"
+	_ "github.com/ndxp/ndxp/proto/ndxp/reporting/v1"
 )
 
 // Server is the hub's gRPC server with its health service.
@@ -33,6 +43,7 @@ type Server struct {
 	Health *health.Server
 	// Metrics are the per-RPC Prometheus metrics; register them too.
 	Metrics *grpcprom.ServerMetrics
+	hub     *Hub
 }
 
 // NewServer assembles the gRPC server: the interceptors in a fixed order
@@ -76,13 +87,14 @@ func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 	for name := range s.GetServiceInfo() {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
-	return &Server{Server: s, Health: hs, Metrics: m}
+	return &Server{Server: s, Health: hs, Metrics: m, hub: h}
 }
 
 // Shutdown marks the server NOT_SERVING, lets in-flight calls finish until
 // ctx ends, then stops hard.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Health.Shutdown()
+	s.hub.watches.end() // WatchStats streams never finish by themselves
 	done := make(chan struct{})
 	go func() { s.GracefulStop(); close(done) }()
 	select {

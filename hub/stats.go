@@ -2,10 +2,12 @@ package hub
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 
+	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -68,10 +70,19 @@ func (s *statsServer) GetStats(ctx context.Context, req *hubv1.GetStatsRequest) 
 	return &hubv1.GetStatsResponse{Stats: st}, nil
 }
 
+// Counter is the hub's transaction counter, for read-outs and tests.
+func (h *Hub) Counter() *counter.Counter { return h.counter }
+
+// WatchStats sends the period's counters every interval. Without day or
+// month it follows today: after midnight (Vietnam time) it sends the new day.
 func (s *statsServer) WatchStats(req *hubv1.WatchStatsRequest, stream grpc.ServerStreamingServer[hubv1.WatchStatsResponse]) error {
 	p, err := period(req.GetDay(), req.GetMonth())
 	if err != nil {
 		return toStatus(err)
+	}
+	today := req.GetDay() == "" && req.GetMonth() == ""
+	if req.GetIntervalMs() < 0 {
+		return toStatus(field.Errorf("interval_ms", "%d is negative; want 0 (one second) or a number of milliseconds", req.GetIntervalMs()))
 	}
 	interval := defaultWatchInterval
 	if req.GetIntervalMs() > 0 {
@@ -80,13 +91,51 @@ func (s *statsServer) WatchStats(req *hubv1.WatchStatsRequest, stream grpc.Serve
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		if today {
+			p = vn.Day(time.Now())
+		}
 		if err := stream.Send(&hubv1.WatchStatsResponse{Stats: s.h.counter.Snapshot(p)}); err != nil {
 			return err
 		}
 		select {
 		case <-stream.Context().Done():
 			return nil
+		case <-s.h.watches.done():
+			return toStatus(ErrShuttingDown)
 		case <-t.C:
 		}
+	}
+}
+
+// watches lets the server end every WatchStats stream at shutdown, so that
+// a graceful stop does not wait for watchers. The zero value is ready.
+type watches struct {
+	mu     sync.Mutex
+	ch     chan struct{}
+	closed bool
+}
+
+// done is closed by end.
+func (w *watches) done() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.chanLocked()
+}
+
+// chanLocked returns the channel, making it if needed; mu must be held.
+func (w *watches) chanLocked() chan struct{} {
+	if w.ch == nil {
+		w.ch = make(chan struct{})
+	}
+	return w.ch
+}
+
+// end ends every watch, now and later.
+func (w *watches) end() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closed {
+		close(w.chanLocked())
+		w.closed = true
 	}
 }

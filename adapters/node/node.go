@@ -46,6 +46,14 @@ type Config struct {
 	NATSURL string
 	// NATSOptions are extra connection options (credentials, TLS).
 	NATSOptions []nats.Option
+	// Conn, if set, is a NATS connection shared with other nodes of the
+	// process (see Group); the node uses it instead of connecting, and
+	// does not close it. NATSURL is then only informative.
+	Conn *nats.Conn
+	// HubConn, if set, is a gRPC connection to the hub shared with other
+	// nodes; the node uses it to register and for Exchange, and does not
+	// close it.
+	HubConn *grpc.ClientConn
 	// Hub is the hub's gRPC address to register with; empty skips
 	// registration (the agency is then registered by someone else).
 	Hub string
@@ -91,7 +99,7 @@ func (c *Config) setDefaults() {
 
 // Validate reports a configuration that cannot start.
 func (c *Config) Validate() error {
-	if c.NATSURL == "" {
+	if c.NATSURL == "" && c.Conn == nil {
 		return errors.New("node: NATSURL is required")
 	}
 	if c.Agency == nil {
@@ -113,17 +121,25 @@ type endpoint struct {
 // Node is one running instance of an agency. Handle must be called before
 // Start; the other methods are safe for concurrent use.
 type Node struct {
-	cfg       Config
-	log       *zap.Logger
-	endpoints []endpoint
+	cfg        Config
+	log        *zap.Logger
+	endpoints  []endpoint
+	middleware []Middleware
 
-	nc    *nats.Conn
-	svc   micro.Service
-	slots chan struct{}
-	wg    sync.WaitGroup
-	ctx   context.Context
-	stop  context.CancelFunc
-	stats stats
+	// mu guards closing against the dispatch of new requests, so that
+	// none is added to wg once Stop waits on it.
+	mu      sync.RWMutex
+	closing bool
+	nc      *nats.Conn
+	ownNC   bool
+	hubConn *grpc.ClientConn
+	ownHub  bool
+	svc     micro.Service
+	slots   chan struct{}
+	wg      sync.WaitGroup
+	ctx     context.Context
+	stop    context.CancelFunc
+	stats   stats
 }
 
 // New returns a Node; nothing is connected until Start.
@@ -137,6 +153,13 @@ func New(cfg Config, log *zap.Logger) (*Node, error) {
 	}
 	return &Node{cfg: cfg, log: log.With(zap.String("agency", cfg.Agency.GetCode()))}, nil
 }
+
+// Middleware wraps the handler of a service, e.g. to inject latency.
+type Middleware func(svc *hubv1.Service, h Handler) Handler
+
+// Use adds a middleware applied to every handler, the first added
+// outermost. Like Handle, it must be called before Start.
+func (n *Node) Use(m Middleware) { n.middleware = append(n.middleware, m) }
 
 // Handle adds a service and its handler.
 func (n *Node) Handle(svc *hubv1.Service, h Handler) {
@@ -159,19 +182,22 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := registry.Validate(a); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	opts := append([]nats.Option{nats.Name("ndxp-node-" + a.GetCode()), nats.MaxReconnects(-1)}, n.cfg.NATSOptions...)
-	nc, err := nats.Connect(n.cfg.NATSURL, opts...)
-	if err != nil {
-		return fmt.Errorf("node %s: connect to NATS at %s: %w", a.GetCode(), n.cfg.NATSURL, err)
+	if err := n.connect(a.GetCode()); err != nil {
+		return err
 	}
-	n.nc = nc
 	n.slots = make(chan struct{}, n.cfg.MaxConcurrent)
 	n.ctx, n.stop = context.WithCancel(context.Background())
 	if err := n.serve(a); err != nil {
-		nc.Close()
+		_ = n.Stop()
 		return err
 	}
-	if n.cfg.Hub != "" {
+	// The server must have the subscriptions before the hub routes to
+	// them: a flush round-trips after the SUBs.
+	if err := n.nc.FlushTimeout(n.cfg.RegisterTimeout); err != nil {
+		_ = n.Stop()
+		return fmt.Errorf("node %s: flush subscriptions: %w", a.GetCode(), err)
+	}
+	if n.hubConn != nil {
 		if err := n.register(ctx, a); err != nil {
 			_ = n.Stop()
 			return err
@@ -194,6 +220,9 @@ func (n *Node) serve(a *hubv1.Agency) error {
 	}
 	n.svc = svc
 	for _, e := range n.endpoints {
+		for i := len(n.middleware) - 1; i >= 0; i-- {
+			e.h = n.middleware[i](e.svc, e.h)
+		}
 		subject, err := wire.ServiceSubject(a.GetCode(), e.svc.GetCode())
 		if err != nil {
 			return err
@@ -206,25 +235,46 @@ func (n *Node) serve(a *hubv1.Agency) error {
 	return nil
 }
 
+// connect opens (or adopts the shared) NATS and hub connections.
+func (n *Node) connect(code string) error {
+	n.nc, n.ownNC = n.cfg.Conn, false
+	if n.nc == nil {
+		opts := append([]nats.Option{nats.Name("ndxp-node-" + code), nats.MaxReconnects(-1)}, n.cfg.NATSOptions...)
+		nc, err := nats.Connect(n.cfg.NATSURL, opts...)
+		if err != nil {
+			return fmt.Errorf("node %s: connect to NATS at %s: %w", code, n.cfg.NATSURL, err)
+		}
+		n.nc, n.ownNC = nc, true
+	}
+	n.hubConn, n.ownHub = n.cfg.HubConn, false
+	if n.hubConn == nil && n.cfg.Hub != "" {
+		conn, err := grpc.NewClient(n.cfg.Hub, n.cfg.DialOptions...)
+		if err != nil {
+			if n.ownNC {
+				n.nc.Close()
+			}
+			return fmt.Errorf("node %s: hub address %q: %w", code, n.cfg.Hub, err)
+		}
+		n.hubConn, n.ownHub = conn, true
+	}
+	return nil
+}
+
 // register tells the hub about the agency, retrying until RegisterTimeout
 // so that a node may start before the hub.
 func (n *Node) register(ctx context.Context, a *hubv1.Agency) error {
-	conn, err := grpc.NewClient(n.cfg.Hub, n.cfg.DialOptions...)
-	if err != nil {
-		return fmt.Errorf("node %s: hub address %q: %w", a.GetCode(), n.cfg.Hub, err)
-	}
-	defer conn.Close()
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.RegisterTimeout)
 	defer cancel()
-	client := hubv1.NewRegistryServiceClient(conn)
+	client := hubv1.NewRegistryServiceClient(n.hubConn)
+	var err error
 	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		_, err = client.RegisterAgency(ctx, &hubv1.RegisterAgencyRequest{Agency: a}, grpc.WaitForReady(true))
 		if err == nil {
-			return n.grant(ctx, conn)
+			return n.grant(ctx, n.hubConn)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("node %s: register with the hub at %s: %w", a.GetCode(), n.cfg.Hub, err)
+			return fmt.Errorf("node %s: register with the hub at %s: %w", a.GetCode(), n.hubConn.Target(), err)
 		case <-time.After(wait):
 		}
 	}
@@ -242,9 +292,14 @@ func (n *Node) grant(ctx context.Context, conn *grpc.ClientConn) error {
 }
 
 // Stop stops taking requests, waits for those in progress and closes the
-// NATS connection.
+// connections the node opened itself. Requests that still arrive while
+// the subscriptions drain are answered UNAVAILABLE.
 func (n *Node) Stop() error {
-	if n.nc == nil {
+	n.mu.Lock()
+	done := n.nc == nil || n.closing
+	n.closing = true
+	n.mu.Unlock()
+	if done {
 		return nil
 	}
 	var err error
@@ -252,7 +307,14 @@ func (n *Node) Stop() error {
 		err = n.svc.Stop()
 	}
 	n.wg.Wait()
-	n.stop()
-	n.nc.Close()
+	if n.stop != nil {
+		n.stop()
+	}
+	if n.ownNC {
+		n.nc.Close()
+	}
+	if n.ownHub {
+		_ = n.hubConn.Close()
+	}
 	return err
 }

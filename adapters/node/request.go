@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -61,13 +62,21 @@ func Errorf(code codes.Code, format string, args ...any) error {
 
 func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
 	return func(mr micro.Request) {
-		select {
-		case n.slots <- struct{}{}:
-		case <-n.ctx.Done():
+		n.mu.RLock()
+		if n.closing {
+			n.mu.RUnlock()
 			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
 			return
 		}
 		n.wg.Add(1)
+		n.mu.RUnlock()
+		select {
+		case n.slots <- struct{}{}:
+		case <-n.ctx.Done():
+			n.wg.Done()
+			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
+			return
+		}
 		go func() {
 			defer func() { <-n.slots; n.wg.Done() }()
 			n.handle(e, mr)
@@ -117,7 +126,7 @@ func (n *Node) respond(mr micro.Request, resp proto.Message) error {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	typ := wire.TypeURLPrefix + string(resp.ProtoReflect().Descriptor().FullName())
-	return mr.Respond(b, micro.WithHeaders(micro.Headers{wire.HeaderPayloadType: []string{typ}}))
+	return n.reply(mr, &nats.Msg{Data: b, Header: nats.Header{wire.HeaderPayloadType: []string{typ}}})
 }
 
 func (n *Node) fail(mr micro.Request, req *Request, err error) {
@@ -126,9 +135,24 @@ func (n *Node) fail(mr micro.Request, req *Request, err error) {
 		n.log.Warn("handler failed", zap.String("service", req.Service), zap.String("msg_id", req.MessageID), zap.Error(err))
 		e = &Error{Code: codes.Internal, Message: err.Error()}
 	}
-	if rerr := mr.Error(strconv.Itoa(int(e.Code)), e.Message, nil); rerr != nil {
+	if rerr := n.reply(mr, &nats.Msg{Header: nats.Header{
+		micro.ErrorHeader: []string{e.Message}, micro.ErrorCodeHeader: []string{strconv.Itoa(int(e.Code))},
+	}}); rerr != nil {
 		n.log.Debug("reply failed", zap.Error(rerr))
 	}
+}
+
+// reply publishes the answer to mr. Handlers run on their own goroutines,
+// after micro's handler has returned, so they must not answer through
+// mr.Respond or mr.Error: those record the outcome in the request, which
+// micro reads concurrently for its stats (a data race). The node counts
+// its errors itself (stats below).
+func (n *Node) reply(mr micro.Request, m *nats.Msg) error {
+	m.Subject = mr.Reply()
+	if m.Subject == "" {
+		return errors.New("node: request has no reply subject")
+	}
+	return n.nc.PublishMsg(m)
 }
 
 // stats adds the node's own figures to the micro STATS response.
@@ -139,3 +163,7 @@ type stats struct {
 func (s *stats) handler(*micro.Endpoint) any {
 	return map[string]int64{"errors": s.errors.Load()}
 }
+
+// TypeName is the full protobuf name of m's type, as Service.RequestType
+// and ResponseType want it.
+func TypeName(m proto.Message) string { return string(m.ProtoReflect().Descriptor().FullName()) }

@@ -34,7 +34,8 @@ func lgspConsumes(province bool) []ServiceRef {
 	ins := []string{ServiceCardLookup, ServiceHouseholdVerify}
 	if province {
 		pop = append(pop, ServiceResidenceRegister, ServiceResidenceRemove)
-		civ = append(civ, ServiceBirthRegister, ServiceMarriageRegister, ServiceDeathRegister)
+		pop = append(pop, ServicePIDIssue, ServicePIDCancel)
+		civ = append(civ, ServiceBirthRegister, ServiceMarriageRegister, ServiceDeathRegister, ServiceRecordCancel)
 		ins = append(ins, ServiceChildCardIssue, ServiceFuneralAllowance)
 	}
 	out := refs(PopulationCode, pop...)

@@ -16,6 +16,7 @@ type fileAgency struct {
 	Simulator string        `yaml:"simulator" json:"simulator"`
 	Provides  []fileService `yaml:"provides,omitempty" json:"provides,omitempty"`
 	Consumes  []string      `yaml:"consumes,omitempty" json:"consumes,omitempty"`
+	Behaviour string        `yaml:"behaviour,omitempty" json:"behaviour,omitempty"`
 }
 
 type fileService struct {
@@ -36,7 +37,7 @@ func (f *fileTopology) topology() (*Topology, error) {
 		if err != nil {
 			errs = append(errs, &FieldError{Index: i, Code: fa.Code, Field: "kind", Err: err})
 		}
-		a := Agency{Code: fa.Code, Name: fa.Name, Kind: kind, Simulator: fa.Simulator}
+		a := Agency{Code: fa.Code, Name: fa.Name, Kind: kind, Simulator: fa.Simulator, Behaviour: fa.Behaviour}
 		for _, s := range fa.Provides {
 			a.Provides = append(a.Provides, Service(s))
 		}
@@ -52,7 +53,7 @@ func (f *fileTopology) topology() (*Topology, error) {
 func toFile(t *Topology) fileTopology {
 	f := fileTopology{Name: t.Name}
 	for _, a := range t.Agencies {
-		fa := fileAgency{Code: a.Code, Name: a.Name, Kind: KindName(a.Kind), Simulator: a.Simulator}
+		fa := fileAgency{Code: a.Code, Name: a.Name, Kind: KindName(a.Kind), Simulator: a.Simulator, Behaviour: a.Behaviour}
 		for _, s := range a.Provides {
 			fa.Provides = append(fa.Provides, fileService(s))
 		}

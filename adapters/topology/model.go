@@ -33,6 +33,11 @@ type Agency struct {
 	Provides []Service
 	// Consumes are the services of other nodes it calls.
 	Consumes []ServiceRef
+	// Behaviour is the injected latency, errors and outage of the
+	// simulated node, in the form package behave parses, e.g.
+	// "latency=20ms/250ms,errors=0.01:UNAVAILABLE"; empty is none. It is
+	// checked when the node starts.
+	Behaviour string
 }
 
 // Service describes one service an agency provides; it mirrors

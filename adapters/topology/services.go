@@ -27,6 +27,9 @@ const (
 	ServiceDeathRegister = "death-register"
 	// ServiceRecordLookup finds a civil status record (civil registry).
 	ServiceRecordLookup = "record-lookup"
+	// ServiceRecordCancel withdraws a civil status record, undoing a
+	// registration whose interlinked procedure failed (civil registry).
+	ServiceRecordCancel = "record-cancel"
 
 	// ServiceHouseholdVerify verifies a household (social insurance).
 	ServiceHouseholdVerify = "household-verify"
@@ -44,6 +47,12 @@ const (
 	ServiceLandParcelLookup = "land-parcel-lookup"
 	// ServiceProcedureStatus reports a dossier's status (every LGSP).
 	ServiceProcedureStatus = "procedure-status"
+	// ServiceProcedureBirth runs the interlinked birth procedure (province
+	// LGSPs).
+	ServiceProcedureBirth = "procedure-birth"
+	// ServiceProcedureDeath runs the interlinked death procedure (province
+	// LGSPs).
+	ServiceProcedureDeath = "procedure-death"
 
 	// ServiceParcelLookup finds a parcel in the national land database.
 	ServiceParcelLookup = "parcel-lookup"
@@ -126,6 +135,7 @@ func civilRegistryServices() []Service {
 		svc(ServiceMarriageRegister, p, "RegisterMarriage", "Register a marriage", false),
 		svc(ServiceDeathRegister, p, "RegisterDeath", "Register a death", false),
 		svc(ServiceRecordLookup, p, "LookupRecord", "Look up a civil status record", true),
+		svc(ServiceRecordCancel, p, "CancelRecord", "Withdraw a civil status record (undo a registration)", false),
 	}
 }
 
@@ -148,6 +158,8 @@ func lgspServices(province bool) []Service {
 	return []Service{
 		svc(ServiceLandParcelLookup, p, "LookupParcel", "Look up a land parcel in the province's land records", false),
 		status,
+		svc(ServiceProcedureBirth, p, "BirthProcedure", "Interlinked procedure: birth registration, ID number, permanent residence, child's health insurance card", false),
+		svc(ServiceProcedureDeath, p, "DeathProcedure", "Interlinked procedure: death registration, removal of permanent residence, funeral allowance", false),
 	}
 }
 

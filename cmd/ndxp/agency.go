@@ -6,41 +6,46 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-
-	"github.com/ndxp/ndxp/adapters/node"
-	"github.com/ndxp/ndxp/adapters/population"
 )
 
 func newAgencyCmd(g *globalFlags) *cobra.Command {
 	var (
 		natsURL string
 		cf      clientFlags
-		seed    uint64
+		tf      topologyFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "agency",
 		Short: "Run simulated agency nodes against an existing hub and NATS",
-		Long: `Run simulated agency nodes against a hub and NATS that are already running
-(for example those of "ndxp hub", or of "ndxp up" for a second instance).
-Each node joins NATS as a micro service, registers with the hub and serves
-its services until Ctrl-C. Running a second instance of an agency shares
-its load: NATS spreads requests over the instances.`,
-		Example: `  ndxp agency --nats-url nats://127.0.0.1:4222 --hub 127.0.0.1:9090`,
-		Args:    cobra.NoArgs,
+		Long: `Run simulated agency nodes of a topology against a hub and NATS that are
+already running (for example those of "ndxp hub", or of "ndxp up" for a
+second instance). Each node joins NATS as a micro service, registers with
+the hub and serves its services until Ctrl-C. --only picks a subset, so you
+can run every agency but the one your own system replaces. Running a
+second instance of an agency shares its load: NATS spreads requests over
+the instances.`,
+		Example: `  ndxp agency --nats-url nats://127.0.0.1:4222 --hub 127.0.0.1:9090
+  ndxp agency --only national-database,000.00.00.H29
+  ndxp agency --only province-lgsp --behave province-lgsp=latency=30ms/400ms`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
 			if err != nil {
 				return err
 			}
 			defer func() { _ = log.Sync() }()
-			grp := &node.Group{Services: []node.Service{population.New(population.Config{Seed: seed})}, Log: log.Named("agency")}
+			grp, t, err := tf.group()
+			if err != nil {
+				return err
+			}
+			grp.Log = log.Named("agency")
 			if !cf.insecure {
 				grp.UseCerts(cf.certs(), true)
 			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "%d agency node(s) serving via %s, registered with %s; Ctrl-C to stop\n", len(grp.Services), natsURL, cf.hub)
+			fmt.Fprintf(os.Stderr, "%d agency node(s) of topology %s serving via %s, registered with %s; Ctrl-C to stop\n", len(t.Agencies), t.Name, natsURL, cf.hub)
 			<-cmd.Context().Done()
 			log.Info("stopping agency nodes")
 			if err := grp.Stop(); err != nil {
@@ -50,7 +55,7 @@ its load: NATS spreads requests over the instances.`,
 		},
 	}
 	cmd.Flags().StringVar(&natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server the hub uses")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the synthetic population (use the same as the other instances)")
 	cf.register(cmd)
+	tf.register(cmd, true)
 	return cmd
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/txlog"
-	"github.com/ndxp/ndxp/internal/vn"
 )
 
 // auditFlags locate the audit stream: NATS and the caller's identity
@@ -145,11 +144,11 @@ func newAuditExportCmd() *cobra.Command {
   ndxp audit export --from 2024-03-15T08:00:00+07:00`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lo, err := parseTime("--from", from, time.Time{})
+			lo, err := windowTime("--from", from, time.Time{})
 			if err != nil {
 				return err
 			}
-			hi, err := parseTime("--to", to, time.Now().Add(24*time.Hour))
+			hi, err := windowTime("--to", to, time.Now().Add(24*time.Hour))
 			if err != nil {
 				return err
 			}
@@ -176,7 +175,7 @@ func newAuditExportCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&from, "from", "", "first time included (RFC 3339 or YYYY-MM-DD, Vietnam time); default: the beginning")
+	cmd.Flags().StringVar(&from, "from", "", "first time included (Vietnam time \"2024-03-15 08:00\", a date, RFC 3339 or a duration back from now); default: the beginning")
 	cmd.Flags().StringVar(&to, "to", "", "first time excluded; default: no end")
 	cmd.Flags().StringVar(&out, "out", "", "write to this file instead of standard output")
 	return cmd
@@ -201,16 +200,15 @@ func export(cmd *cobra.Command, js jetstream.JetStream, stream string, lo, hi ti
 	return n, errors.Join(err, bw.Flush())
 }
 
-func parseTime(flag, s string, def time.Time) (time.Time, error) {
+// windowTime reads --from/--to (the forms "ndxp records" accepts), def
+// when empty.
+func windowTime(flag, s string, def time.Time) (time.Time, error) {
 	if s == "" {
 		return def, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	t, err := time.ParseInLocation(time.DateOnly, s, vn.Zone)
+	t, err := parseTime(s, time.Now())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %q: want RFC 3339 (2024-03-15T08:00:00+07:00) or a date (2024-03-15)", flag, s)
+		return time.Time{}, fmt.Errorf("%s %q: %w", flag, s, err)
 	}
 	return t, nil
 }

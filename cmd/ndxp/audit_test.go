@@ -20,8 +20,8 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// runCLI runs the ndxp command line with args and returns its output.
-func runCLI(ctx context.Context, args ...string) (string, error) {
+// runCLICtx runs the ndxp command line with args under ctx.
+func runCLICtx(ctx context.Context, args ...string) (string, error) {
 	root := newRoot()
 	var out bytes.Buffer
 	root.SetOut(&out)
@@ -47,28 +47,28 @@ func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 	}
 	flags := []string{"--nats-url", env.NATSURL(), "--certs", string(env.Certs())}
 	hubtest.Eventually(t, 30*time.Second, func() error {
-		out, err := runCLI(ctx, append([]string{"audit", "verify"}, flags...)...)
+		out, err := runCLICtx(ctx, append([]string{"audit", "verify"}, flags...)...)
 		if err != nil || !strings.Contains(out, "5 records verified") {
 			return fmt.Errorf("verify: %q, %v", out, err)
 		}
 		return nil
 	})
 	export := filepath.Join(t.TempDir(), "audit.jsonl")
-	if out, err := runCLI(ctx, append([]string{"audit", "export", "--from", "2020-01-01", "--out", export}, flags...)...); err != nil {
+	if out, err := runCLICtx(ctx, append([]string{"audit", "export", "--from", "2020-01-01", "--out", export}, flags...)...); err != nil {
 		t.Fatalf("export: %q, %v", out, err)
 	}
-	if out, err := runCLI(ctx, "audit", "verify", "--file", export); err != nil || !strings.Contains(out, "5 records verified") {
+	if out, err := runCLICtx(ctx, "audit", "verify", "--file", export); err != nil || !strings.Contains(out, "5 records verified") {
 		t.Fatalf("verify --file: %q, %v", out, err)
 	}
 	// An agency may not read the audit log.
 	sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
 	defer scancel()
-	if _, err := runCLI(sctx, append([]string{"audit", "verify", "--as", consumer}, flags...)...); err == nil {
+	if _, err := runCLICtx(sctx, append([]string{"audit", "verify", "--as", consumer}, flags...)...); err == nil {
 		t.Fatal("an agency read the audit stream")
 	}
 
 	tamper(t, ctx, env, 3)
-	out, err := runCLI(ctx, append([]string{"audit", "verify"}, flags...)...)
+	out, err := runCLICtx(ctx, append([]string{"audit", "verify"}, flags...)...)
 	if err == nil || !strings.Contains(err.Error(), "chain broken at record 3 ") {
 		t.Fatalf("verify after editing record 3: %q, %v", out, err)
 	}

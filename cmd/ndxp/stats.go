@@ -15,13 +15,16 @@ func newStatsCmd() *cobra.Command {
 		cf     clientFlags
 		req    hubv1.GetStatsRequest
 		asJSON bool
+		rows   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Show the transaction counters of a day or month",
 		Long: `Show the hub's transaction counters for a business day (Vietnam time) or a
 month: the total, successes and failures, and the breakdown by consumer,
-provider, service and outcome code. Without --day or --month it shows today.`,
+provider, service and outcome code, and the hub-side latency. Without --day
+or --month it shows today. The hub first counts every record already
+stored, so the figures include every exchange finished before the call.`,
 		Example: "  ndxp stats\n  ndxp stats --day 2022-03-15\n  ndxp stats --month 2023-05 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -43,23 +46,25 @@ provider, service and outcome code. Without --day or --month it shows today.`,
 				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
 				return err
 			}
-			return printStats(cmd, resp.GetStats())
+			return printStats(cmd, resp.GetStats(), rows)
 		},
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&req.Day, "day", "", "business day, YYYY-MM-DD")
 	cmd.Flags().StringVar(&req.Month, "month", "", "business month, YYYY-MM")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the Stats message of the gRPC API) instead of tables")
+	cmd.Flags().BoolVar(&rows, "rows", false, "also print the finest counters: one row per consumer, provider, service and outcome")
 	return cmd
 }
 
-func printStats(cmd *cobra.Command, st *hubv1.Stats) error {
+func printStats(cmd *cobra.Command, st *hubv1.Stats, rows bool) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	c := st.GetCount()
-	fmt.Fprintf(w, "period %s: %d transactions, %d succeeded, %d failed (all time: %d)\n",
-		st.GetPeriod(), c.GetTotal(), c.GetSucceeded(), c.GetFailed(), st.GetAllTime().GetTotal())
+	fmt.Fprintf(w, "period %s: %s transactions, %s succeeded, %s failed (%s errors)\n",
+		st.GetPeriod(), group(c.GetTotal()), group(c.GetSucceeded()), group(c.GetFailed()), percent(c.GetFailed(), c.GetTotal()))
+	fmt.Fprintf(w, "all time: %s transactions, up to record %d\n", group(st.GetAllTime().GetTotal()), st.GetSequence())
 	l := st.GetLatency()
-	fmt.Fprintf(w, "hub latency: p50 %dµs  p90 %dµs  p99 %dµs  max %dµs\n", l.GetP50Us(), l.GetP90Us(), l.GetP99Us(), l.GetMaxUs())
+	fmt.Fprintf(w, "hub latency: p50 %s  p90 %s  p99 %s  max %s\n", ms(l.GetP50Us()), ms(l.GetP90Us()), ms(l.GetP99Us()), ms(l.GetMaxUs()))
 	for _, sec := range []struct {
 		title string
 		b     []*hubv1.Bucket
@@ -69,7 +74,13 @@ func printStats(cmd *cobra.Command, st *hubv1.Stats) error {
 		}
 		fmt.Fprintf(w, "\n%s\tTOTAL\tSUCCEEDED\tFAILED\n", sec.title)
 		for _, b := range sec.b {
-			fmt.Fprintf(w, "%s\t%d\t%d\t%d\n", b.GetKey(), b.GetCount().GetTotal(), b.GetCount().GetSucceeded(), b.GetCount().GetFailed())
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", blank(b.GetKey()), group(b.GetCount().GetTotal()), group(b.GetCount().GetSucceeded()), group(b.GetCount().GetFailed()))
+		}
+	}
+	if rows {
+		fmt.Fprintln(w, "\nCONSUMER\tPROVIDER\tSERVICE\tCODE\tCOUNT")
+		for _, r := range st.GetRows() {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", blank(r.GetConsumer()), blank(r.GetProvider()), blank(r.GetService()), r.GetCode(), group(r.GetCount()))
 		}
 	}
 	return w.Flush()

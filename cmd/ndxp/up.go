@@ -3,22 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/ndxp/ndxp/adapters/node"
-	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/internal/platform"
 )
 
 type upFlags struct {
 	platform platform.Config
-	seed     uint64
+	topo     topologyFlags
 	shutdown time.Duration
+	agencies string // what to print: how many agencies run
 }
 
 func (f *upFlags) register(cmd *cobra.Command) {
@@ -26,7 +25,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server (e.g. nats://127.0.0.1:4222) instead of starting an embedded one")
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
-	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (/metrics, /healthz, /readyz) listens (host:port)")
+	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
 	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
 	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
@@ -35,6 +34,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.platform.Hub.Security.RateBurst, "rate-burst", 0, "exchanges each consumer may make at once (default: the rate limit)")
 	fs.Int64Var(&f.platform.Hub.Security.DailyQuota, "daily-quota", 0, "exchanges each consumer may make per business day on this hub (0: unlimited)")
 	fs.DurationVar(&f.platform.Hub.Audit.Retention, "audit-retention", 0, "drop audit records older than this (e.g. 8760h); 0 keeps them until the stream's size limit")
+	fs.IntVar(&f.platform.Hub.Registry.Replicas, "replicas", 1, "JetStream replicas of the registry and the transaction records (3 on a 3-server NATS cluster)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
 
@@ -44,10 +44,14 @@ func newUpCmd(g *globalFlags) *cobra.Command {
 		Use:   "up",
 		Short: "Run the whole system: embedded NATS, the hub and every simulated agency",
 		Long: `Run the whole system in one process: an embedded NATS server with JetStream,
-the hub's gRPC API and HTTP server, and the simulated agencies, registered
-with the hub. It prints where each part listens and runs until Ctrl-C, then
-shuts down gracefully: in-flight calls finish and NATS drains.`,
+the hub's gRPC API and HTTP server, and every agency of the topology (by
+default the 2023 one: 85 LGSPs, 9 national databases, 13 national systems)
+as simulated nodes, registered with the hub. It prints where each part
+listens and runs until Ctrl-C, then shuts down gracefully: in-flight calls
+finish and NATS drains.`,
 		Example: `  ndxp up
+  ndxp up --topology 2021
+  ndxp up --topology my.yaml --behave 000.00.01.G23=latency=50ms/800ms,errors=0.05
   ndxp up --grpc-addr 127.0.0.1:9191 --http-addr 127.0.0.1:8181 --nats-listen 127.0.0.1:4333
   ndxp up --nats-url nats://127.0.0.1:4222 --log-format json`,
 		Args: cobra.NoArgs,
@@ -57,13 +61,19 @@ shuts down gracefully: in-flight calls finish and NATS drains.`,
 				return err
 			}
 			defer func() { _ = log.Sync() }()
-			pop := population.New(population.Config{Seed: f.seed})
-			f.platform.Agencies = []platform.Agency{&node.Group{Services: []node.Service{pop}, Log: log.Named("agency")}}
-			return run(cmd.Context(), f, log)
+			grp, t, err := f.topo.group()
+			if err != nil {
+				return err
+			}
+			grp.Log = log.Named("agency")
+			f.platform.Agencies = []platform.Agency{grp}
+			f.platform.Grants = platform.DefaultGrants(t)
+			f.agencies = fmt.Sprintf("%d (topology %s)", len(t.Agencies), t.Name)
+			return run(cmd, f, log)
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed of the synthetic population (same seed, same citizens)")
+	f.topo.register(cmd, false)
 	return cmd
 }
 
@@ -83,27 +93,31 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 				return err
 			}
 			defer func() { _ = log.Sync() }()
-			return run(cmd.Context(), f, log)
+			// The grants the built-in topology's flows need, for agencies
+			// started later with "ndxp agency".
+			t, err := topology.Builtin("2023")
+			if err != nil {
+				return err
+			}
+			f.platform.Grants = platform.DefaultGrants(t)
+			return run(cmd, f, log)
 		},
 	}
 	f.register(cmd)
 	return cmd
 }
 
-// run starts the platform, prints where it listens and waits for ctx. On
-// the first start, the grants that make the built-in topology's flows work
-// are stored (access is denied by default).
-func run(ctx context.Context, f *upFlags, log *zap.Logger) error {
-	topo, err := topology.Builtin("2023")
-	if err != nil {
-		return err
-	}
-	f.platform.Grants = platform.DefaultGrants(topo)
+// run starts the platform, prints where it listens and waits until the
+// command's context ends (Ctrl-C).
+func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
+	ctx := cmd.Context()
+	start := time.Now()
+	f.platform.Hub.TxLog.Replicas = f.platform.Hub.Registry.Replicas
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err
 	}
-	printAddrs(p)
+	printAddrs(cmd.ErrOrStderr(), p, f.agencies, time.Since(start))
 	<-ctx.Done()
 	log.Info("shutting down: letting in-flight calls finish", zap.Duration("timeout", f.shutdown))
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
@@ -115,22 +129,26 @@ func run(ctx context.Context, f *upFlags, log *zap.Logger) error {
 	return nil
 }
 
-func printAddrs(p *platform.Platform) {
+func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Duration) {
 	nats := p.NATSURL() + " (external)"
 	if p.Embedded() {
 		nats = p.NATSURL() + " (embedded, JetStream data in " + p.DataDir() + ")"
 	}
-	try := "grpcurl -plaintext " + p.GRPCAddr() + " list   (INSECURE mode)"
+	if agencies == "" {
+		agencies = "none (start them with \"ndxp agency\")"
+	}
+	try := "grpcurl -plaintext " + p.GRPCAddr() + " list; INSECURE mode"
 	if d := p.Certs(); d != "" {
 		try = "grpcurl -cacert " + d.CAFile() + " " + p.GRPCAddr() + " list"
-		nats += "\n  Certs      " + string(d) + "   (TLS with client certificates; ndxp clients find them)"
+		nats += "\n  certs      " + string(d) + "   (TLS with client certificates; ndxp clients find them)"
 	}
-	fmt.Fprintf(os.Stderr, `
-ndxp is up
+	fmt.Fprintf(w, `
+ndxp is up (in %s)
   gRPC API   %s   (reflection and grpc.health.v1 on; try: %s)
-  HTTP       http://%s   (/metrics, /healthz, /readyz)
+  HTTP       http://%s   (dashboard at /, /api/stats, /metrics, /healthz, /readyz)
   NATS       %s
+  agencies   %s
 Press Ctrl-C to stop.
 
-`, p.GRPCAddr(), try, p.HTTPAddr(), nats)
+`, took.Round(time.Millisecond), p.GRPCAddr(), try, p.HTTPAddr(), nats, agencies)
 }

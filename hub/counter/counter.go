@@ -1,12 +1,17 @@
 // Package counter derives the transaction counters from the record stream.
-// Every hub reads the whole stream in order and keeps the same aggregates,
-// so hubs on one NATS agree, and a restarted hub rebuilds its totals by
-// reading the stream again. Counters are bucketed by business day (Vietnam
-// time) and by consumer, provider, service and outcome code.
+// Every hub follows the stream in order and keeps the same aggregates, so
+// hubs on one NATS agree. The aggregates are checkpointed to a JetStream
+// object store together with the stream sequence they include; a starting
+// hub restores the newest checkpoint and resumes reading at the next
+// sequence, so a restart neither replays the whole stream nor depends on
+// the stream still holding old records. Counters are bucketed by business
+// day (Vietnam time) and by consumer, provider, service and outcome code;
+// months are the sum of their days.
 package counter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -21,6 +26,36 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
+// Defaults for Config.
+const (
+	DefaultBucket             = "ndxp_counter"
+	DefaultCheckpointInterval = 10 * time.Second
+)
+
+// Config configures a Counter. Zero values mean defaults.
+type Config struct {
+	// Bucket is the JetStream object store holding the checkpoints.
+	Bucket string
+	// Replicas is the bucket's replica count on a NATS cluster (default 1).
+	Replicas int
+	// CheckpointInterval is how often the aggregates are saved when they
+	// changed. A negative value never saves (a read-only hub); the
+	// checkpoint is still restored at start.
+	CheckpointInterval time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Bucket == "" {
+		c.Bucket = DefaultBucket
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.CheckpointInterval == 0 {
+		c.CheckpointInterval = DefaultCheckpointInterval
+	}
+}
+
 // Key is the finest counter dimension.
 type Key struct {
 	Consumer, Provider, Service string
@@ -31,33 +66,73 @@ type Key struct {
 type day struct {
 	rows    map[Key]int64
 	latency *hdrhistogram.Histogram // microseconds
+	// version counts the records applied to the day; enc is the latency
+	// histogram's encoding at version encVersion, reused by checkpoints
+	// while the day does not change (past days never do).
+	version, encVersion uint64
+	enc                 string
 }
 
-func newDay() *day {
-	return &day{rows: map[Key]int64{}, latency: hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 2)}
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 2)
 }
 
-// Counter is safe for concurrent use.
+func newDay() *day { return &day{rows: map[Key]int64{}, latency: newHist()} }
+
+// Counter is safe for concurrent use. Records are applied by one goroutine
+// (the stream follower); readers take consistent snapshots under mu.
 type Counter struct {
+	cfg     Config
 	log     *zap.Logger
-	applied atomic.Uint64 // stream sequence of the last applied record
+	applied atomic.Uint64 // stream sequence of the last applied record; written under mu
 
-	mu   sync.RWMutex
-	days map[string]*day // by "YYYY-MM-DD"
-	all  map[Key]int64   // since the stream began
+	mu       sync.RWMutex
+	days     map[string]*day // by "YYYY-MM-DD"
+	all      map[Key]int64   // since the stream began
+	lost     uint64          // records the stream discarded before they were counted
+	restored uint64          // sequence of the checkpoint restored at start, 0 if none
 
-	cc jetstream.ConsumeContext
+	saved    atomic.Uint64 // sequence of the last checkpoint this counter wrote or read
+	store    jetstream.ObjectStore
+	stream   jetstream.Stream
+	cc       jetstream.ConsumeContext
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
-// New returns an empty Counter; feed it with Apply or Follow.
-func New(log *zap.Logger) *Counter {
-	return &Counter{log: log, days: map[string]*day{}, all: map[Key]int64{}}
+// New returns an empty Counter; feed it with Apply, or Start it.
+func New(cfg Config, log *zap.Logger) *Counter {
+	cfg.setDefaults()
+	return &Counter{cfg: cfg, log: log, days: map[string]*day{}, all: map[Key]int64{}}
 }
 
-// Follow reads the stream from its first record and applies every record,
-// now and as they arrive, until Stop.
-func (c *Counter) Follow(ctx context.Context, js jetstream.JetStream, stream string) error {
-	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+// Start restores the newest checkpoint of stream (if any), then follows the
+// stream from the next sequence, applying every record now and as they
+// arrive, and checkpoints periodically until Stop.
+func (c *Counter) Start(ctx context.Context, js jetstream.JetStream, stream string) error {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return fmt.Errorf("counter: stream %s: %w", stream, err)
+	}
+	c.stream = s
+	store, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      c.cfg.Bucket,
+		Description: "ndxp transaction counter checkpoints",
+		Storage:     jetstream.FileStorage,
+		Replicas:    c.cfg.Replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("counter: open bucket %s: %w", c.cfg.Bucket, err)
+	}
+	c.store = store
+	if err := c.restore(ctx); err != nil {
+		return err
+	}
+	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   c.Applied() + 1,
+	})
 	if err != nil {
 		return fmt.Errorf("counter: follow %s: %w", stream, err)
 	}
@@ -66,6 +141,8 @@ func (c *Counter) Follow(ctx context.Context, js jetstream.JetStream, stream str
 		return fmt.Errorf("counter: consume %s: %w", stream, err)
 	}
 	c.cc = cc
+	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	go c.checkpointLoop()
 	return nil
 }
 
@@ -75,43 +152,115 @@ func (c *Counter) handle(msg jetstream.Msg) {
 		c.log.Warn("record without metadata", zap.Error(err))
 		return
 	}
+	seq := meta.Sequence.Stream
+	if seq <= c.Applied() {
+		return // already in the restored checkpoint
+	}
 	rec, err := txlog.Decode(msg.Data())
 	if err != nil {
-		c.log.Warn("skipping unreadable record", zap.Uint64("seq", meta.Sequence.Stream), zap.Error(err))
-		c.applied.Store(meta.Sequence.Stream)
-		return
+		c.log.Error("skipping unreadable record", zap.Uint64("seq", seq), zap.Error(err))
+		rec = nil
 	}
-	c.Apply(meta.Sequence.Stream, rec)
+	c.apply(seq, rec)
 }
 
-// Stop stops following the stream.
+// stopCatchUp bounds how long Stop waits for the records already stored
+// to be counted, so that the last checkpoint includes them.
+const stopCatchUp = 2 * time.Second
+
+// Stop catches up with the records already stored (for a short while),
+// stops following the stream and saves a last checkpoint (unless
+// checkpoints are disabled). It is safe to call more than once.
 func (c *Counter) Stop() {
-	if c.cc != nil {
-		c.cc.Stop()
+	c.stopOnce.Do(func() {
+		if c.cc != nil {
+			c.catchUp()
+			c.cc.Stop()
+		}
+		if c.stop != nil {
+			close(c.stop)
+			<-c.done
+		}
+	})
+}
+
+func (c *Counter) catchUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), stopCatchUp)
+	defer cancel()
+	info, err := c.stream.Info(ctx)
+	if err != nil {
+		return
 	}
+	_ = c.WaitFor(ctx, info.State.LastSeq)
 }
 
 // Apply counts one record stored at stream sequence seq. Records must be
-// applied in sequence order, each once.
+// applied in increasing sequence order, each once; a record at or below
+// Applied is ignored.
 func (c *Counter) Apply(seq uint64, rec *hubv1.TransactionRecord) {
+	if seq <= c.Applied() {
+		return
+	}
+	c.apply(seq, rec)
+}
+
+// apply counts rec (nil: an unreadable record, only the sequence moves).
+// A gap between the last applied sequence and seq means the stream dropped
+// records before they were counted: they are reported, never silent.
+func (c *Counter) apply(seq uint64, rec *hubv1.TransactionRecord) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prev := c.applied.Load()
+	if seq > prev+1 {
+		c.lost += seq - prev - 1
+		c.log.Error("transaction records were discarded by the stream's limits before they were counted",
+			zap.Uint64("from_seq", prev+1), zap.Uint64("to_seq", seq-1))
+	}
+	if rec != nil {
+		c.count(rec)
+	}
+	c.applied.Store(seq)
+}
+
+// count adds rec to the aggregates; mu must be held.
+func (c *Counter) count(rec *hubv1.TransactionRecord) {
 	k := Key{Consumer: rec.GetConsumer(), Provider: rec.GetProvider(), Service: rec.GetService(), Code: rec.GetCode()}
 	d := vn.Day(rec.GetBusinessTime().AsTime())
 	us := rec.GetAnsweredAt().AsTime().Sub(rec.GetReceivedAt().AsTime()).Microseconds()
-	c.mu.Lock()
 	dd := c.days[d]
 	if dd == nil {
 		dd = newDay()
 		c.days[d] = dd
 	}
 	dd.rows[k]++
+	dd.version++
 	_ = dd.latency.RecordValue(max(us, 1))
 	c.all[k]++
-	c.mu.Unlock()
-	c.applied.Store(seq)
 }
 
 // Applied is the stream sequence of the last applied record.
 func (c *Counter) Applied() uint64 { return c.applied.Load() }
+
+// Restored is the stream sequence of the checkpoint restored at start, 0
+// if the counter started from the beginning of the stream.
+func (c *Counter) Restored() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.restored
+}
+
+// Saved is the stream sequence of the newest checkpoint this counter wrote
+// or restored.
+func (c *Counter) Saved() uint64 { return c.saved.Load() }
+
+// Lost is the number of records the stream discarded (by its MaxBytes or
+// MaxAge limits) before any checkpoint included them. It should be 0; if
+// not, raise the stream's limits or checkpoint more often.
+func (c *Counter) Lost() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.lost
+}
 
 // WaitFor blocks until the record at seq has been applied or ctx ends.
 func (c *Counter) WaitFor(ctx context.Context, seq uint64) error {
@@ -129,3 +278,6 @@ func (c *Counter) WaitFor(ctx context.Context, seq uint64) error {
 	}
 	return nil
 }
+
+// ErrNotStarted is returned by Checkpoint before Start.
+var ErrNotStarted = errors.New("counter: not started")

@@ -15,12 +15,12 @@ import (
 // Snapshot returns the counters of one period: a day "YYYY-MM-DD" or a
 // month "YYYY-MM" (every day whose name starts with it).
 func (c *Counter) Snapshot(period string) *hubv1.Stats {
-	seq := c.Applied()
 	rows := map[Key]int64{}
 	perDay := map[string]map[Key]int64{}
 	hist := hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 2)
 	var allTime count
 	c.mu.RLock()
+	seq := c.applied.Load()
 	for name, d := range c.days {
 		if name != period && !(len(period) == 7 && strings.HasPrefix(name, period)) {
 			continue

@@ -19,6 +19,8 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/adapters/simulators"
+	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
@@ -39,6 +41,9 @@ type Env struct {
 	Access hubv1.AccessServiceClient
 	// Population is the simulated population database, if started.
 	Population *population.Simulator
+	// Simulators are the simulators of the topology given WithTopology,
+	// nil without one.
+	Simulators *simulators.Set
 }
 
 type options struct {
@@ -50,6 +55,8 @@ type options struct {
 	logLevel   zap.AtomicLevel
 	secure     bool
 	grants     []*hubv1.AccessGrant
+	topology   *topology.Topology
+	simulators simulators.Config
 }
 
 // Option changes what Start starts.
@@ -80,6 +87,16 @@ func WithGrants(g ...*hubv1.AccessGrant) Option {
 	return func(o *options) { o.grants = append(o.grants, g...) }
 }
 
+// WithTopology starts every agency of t as simulated nodes (see package
+// simulators), e.g. a Filter of the built-in one; the population database
+// of t, if any, replaces the default one. Without it only the population
+// database runs, which keeps most tests fast.
+func WithTopology(t *topology.Topology) Option { return func(o *options) { o.topology = t } }
+
+// WithSimulators configures the simulators WithTopology builds (seed,
+// behaviour overrides).
+func WithSimulators(cfg simulators.Config) Option { return func(o *options) { o.simulators = cfg } }
+
 // WithHubConfig sets the hub's configuration.
 func WithHubConfig(cfg hub.Config) Option { return func(o *options) { o.hub = cfg } }
 
@@ -96,6 +113,15 @@ func Start(t testing.TB, opts ...Option) *Env {
 	log := zaptest.NewLogger(t, zaptest.Level(o.logLevel))
 	env := &Env{}
 	agencies := o.agencies
+	if o.topology != nil {
+		set, err := simulators.Build(o.topology, o.simulators)
+		if err != nil {
+			t.Fatalf("hubtest: topology: %v", err)
+		}
+		env.Simulators, env.Population = set, set.Population
+		o.population = o.population && set.Population == nil
+		agencies = append([]platform.Agency{&node.Group{Services: set.Services, Log: log}}, agencies...)
+	}
 	if o.population {
 		env.Population = population.New(population.Config{Seed: 1})
 		agencies = append([]platform.Agency{&node.Group{Services: []node.Service{env.Population}, Log: log}}, agencies...)

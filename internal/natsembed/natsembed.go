@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -35,7 +36,8 @@ type Config struct {
 	// MaxMemory and MaxStore cap JetStream's memory and file storage.
 	MaxMemory int64
 	MaxStore  int64
-	// ServerName names the server in logs and cluster views.
+	// ServerName names the server in logs and cluster views; every server
+	// of a cluster needs its own.
 	ServerName string
 	// TLS, when set, makes the server require TLS and a client certificate
 	// verified against TLS.ClientCAs, and map each certificate to one of
@@ -44,6 +46,21 @@ type Config struct {
 	TLS *tls.Config
 	// Users are the users TLS certificates map to, with their permissions.
 	Users []*server.User
+	// Cluster, when its Name is set, joins this server to a NATS cluster
+	// (JetStream clustered: streams and buckets may then have replicas).
+	Cluster Cluster
+}
+
+// Cluster configures clustering with other NATS servers.
+type Cluster struct {
+	// Name is the cluster's name, the same on every server.
+	Name string
+	// Host and Port are where this server listens for routes (Port -1
+	// picks a free one).
+	Host string
+	Port int
+	// Routes are other servers' route URLs, e.g. "nats://10.0.0.2:6222".
+	Routes []string
 }
 
 func (c *Config) setDefaults() {
@@ -99,6 +116,9 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 	if cfg.TLS != nil {
 		secure(opts, cfg)
 	}
+	if err := cfg.Cluster.apply(opts); err != nil {
+		return nil, err
+	}
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: %w", err)
@@ -123,3 +143,21 @@ func (l *zapLogger) Fatalf(format string, v ...any)  { l.s.Errorf(format, v...) 
 func (l *zapLogger) Errorf(format string, v ...any)  { l.s.Errorf(format, v...) }
 func (l *zapLogger) Debugf(format string, v ...any)  { l.s.Debugf(format, v...) }
 func (l *zapLogger) Tracef(format string, v ...any)  {}
+
+func (c Cluster) apply(opts *server.Options) error {
+	if c.Name == "" {
+		return nil
+	}
+	opts.Cluster = server.ClusterOpts{Name: c.Name, Host: c.Host, Port: c.Port}
+	if opts.Cluster.Host == "" {
+		opts.Cluster.Host = DefaultHost
+	}
+	for _, r := range c.Routes {
+		u, err := url.Parse(r)
+		if err != nil {
+			return fmt.Errorf("natsembed: route %q: %w", r, err)
+		}
+		opts.Routes = append(opts.Routes, u)
+	}
+	return nil
+}

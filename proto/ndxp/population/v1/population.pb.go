@@ -535,6 +535,648 @@ func (x *VerifyCitizenResponse) GetFound() bool {
 	return false
 }
 
+// IssuePersonalIdRequest is the payload of service "pid-issue": the civil
+// registry asks for a personal ID number for a newborn whose birth it
+// registered. A number issued once is never issued again in the run; the
+// citizen can then be looked up. Errors: INVALID_ARGUMENT naming the field.
+type IssuePersonalIdRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// full_name is the child's full name (required).
+	FullName string `protobuf:"bytes,1,opt,name=full_name,json=fullName,proto3" json:"full_name,omitempty"`
+	// date_of_birth is "YYYY-MM-DD" (required).
+	DateOfBirth string `protobuf:"bytes,2,opt,name=date_of_birth,json=dateOfBirth,proto3" json:"date_of_birth,omitempty"`
+	// sex is the child's sex (required).
+	Sex Sex `protobuf:"varint,3,opt,name=sex,proto3,enum=ndxp.population.v1.Sex" json:"sex,omitempty"`
+	// birth_province_code is the 3-digit code of the province of birth, e.g.
+	// "079" (required); it starts the number.
+	BirthProvinceCode string `protobuf:"bytes,4,opt,name=birth_province_code,json=birthProvinceCode,proto3" json:"birth_province_code,omitempty"`
+	// father_name and mother_name are the parents' names, if known.
+	FatherName string `protobuf:"bytes,5,opt,name=father_name,json=fatherName,proto3" json:"father_name,omitempty"`
+	MotherName string `protobuf:"bytes,6,opt,name=mother_name,json=motherName,proto3" json:"mother_name,omitempty"`
+	// birth_registration_ref is the civil registry's reference number of the
+	// birth registration (required).
+	BirthRegistrationRef string `protobuf:"bytes,7,opt,name=birth_registration_ref,json=birthRegistrationRef,proto3" json:"birth_registration_ref,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *IssuePersonalIdRequest) Reset() {
+	*x = IssuePersonalIdRequest{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssuePersonalIdRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssuePersonalIdRequest) ProtoMessage() {}
+
+func (x *IssuePersonalIdRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssuePersonalIdRequest.ProtoReflect.Descriptor instead.
+func (*IssuePersonalIdRequest) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *IssuePersonalIdRequest) GetFullName() string {
+	if x != nil {
+		return x.FullName
+	}
+	return ""
+}
+
+func (x *IssuePersonalIdRequest) GetDateOfBirth() string {
+	if x != nil {
+		return x.DateOfBirth
+	}
+	return ""
+}
+
+func (x *IssuePersonalIdRequest) GetSex() Sex {
+	if x != nil {
+		return x.Sex
+	}
+	return Sex_SEX_UNSPECIFIED
+}
+
+func (x *IssuePersonalIdRequest) GetBirthProvinceCode() string {
+	if x != nil {
+		return x.BirthProvinceCode
+	}
+	return ""
+}
+
+func (x *IssuePersonalIdRequest) GetFatherName() string {
+	if x != nil {
+		return x.FatherName
+	}
+	return ""
+}
+
+func (x *IssuePersonalIdRequest) GetMotherName() string {
+	if x != nil {
+		return x.MotherName
+	}
+	return ""
+}
+
+func (x *IssuePersonalIdRequest) GetBirthRegistrationRef() string {
+	if x != nil {
+		return x.BirthRegistrationRef
+	}
+	return ""
+}
+
+// IssuePersonalIdResponse carries the number issued.
+type IssuePersonalIdResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// personal_id is the new 12-digit personal identification number.
+	PersonalId string `protobuf:"bytes,1,opt,name=personal_id,json=personalId,proto3" json:"personal_id,omitempty"`
+	// citizen is the new record.
+	Citizen       *Citizen `protobuf:"bytes,2,opt,name=citizen,proto3" json:"citizen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssuePersonalIdResponse) Reset() {
+	*x = IssuePersonalIdResponse{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssuePersonalIdResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssuePersonalIdResponse) ProtoMessage() {}
+
+func (x *IssuePersonalIdResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssuePersonalIdResponse.ProtoReflect.Descriptor instead.
+func (*IssuePersonalIdResponse) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *IssuePersonalIdResponse) GetPersonalId() string {
+	if x != nil {
+		return x.PersonalId
+	}
+	return ""
+}
+
+func (x *IssuePersonalIdResponse) GetCitizen() *Citizen {
+	if x != nil {
+		return x.Citizen
+	}
+	return nil
+}
+
+// CancelPersonalIdRequest is the payload of service "pid-cancel": cancel a
+// number, on death registration or to undo an issue. A cancelled number is
+// never issued again. Errors: INVALID_ARGUMENT, NOT_FOUND (no such
+// citizen), FAILED_PRECONDITION (already cancelled).
+type CancelPersonalIdRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// personal_id is the number to cancel (required).
+	PersonalId string `protobuf:"bytes,1,opt,name=personal_id,json=personalId,proto3" json:"personal_id,omitempty"`
+	// reason is why, e.g. "death" or "birth registration withdrawn" (required).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelPersonalIdRequest) Reset() {
+	*x = CancelPersonalIdRequest{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelPersonalIdRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelPersonalIdRequest) ProtoMessage() {}
+
+func (x *CancelPersonalIdRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelPersonalIdRequest.ProtoReflect.Descriptor instead.
+func (*CancelPersonalIdRequest) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CancelPersonalIdRequest) GetPersonalId() string {
+	if x != nil {
+		return x.PersonalId
+	}
+	return ""
+}
+
+func (x *CancelPersonalIdRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// CancelPersonalIdResponse confirms the cancellation.
+type CancelPersonalIdResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// personal_id is the cancelled number.
+	PersonalId string `protobuf:"bytes,1,opt,name=personal_id,json=personalId,proto3" json:"personal_id,omitempty"`
+	// cancelled_at is when it was cancelled.
+	CancelledAt   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelPersonalIdResponse) Reset() {
+	*x = CancelPersonalIdResponse{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelPersonalIdResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelPersonalIdResponse) ProtoMessage() {}
+
+func (x *CancelPersonalIdResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelPersonalIdResponse.ProtoReflect.Descriptor instead.
+func (*CancelPersonalIdResponse) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CancelPersonalIdResponse) GetPersonalId() string {
+	if x != nil {
+		return x.PersonalId
+	}
+	return ""
+}
+
+func (x *CancelPersonalIdResponse) GetCancelledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CancelledAt
+	}
+	return nil
+}
+
+// RegisterResidenceRequest is the payload of service "residence-register":
+// register a citizen's permanent residence, joining or founding a household.
+// Errors: INVALID_ARGUMENT, NOT_FOUND (no such citizen),
+// FAILED_PRECONDITION (number cancelled, or citizen deceased).
+type RegisterResidenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// personal_id is the citizen's number (required).
+	PersonalId string `protobuf:"bytes,1,opt,name=personal_id,json=personalId,proto3" json:"personal_id,omitempty"`
+	// address is the new permanent residence (province and ward required).
+	Address *Address `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	// household_id is the household to join; empty joins the household of
+	// head_personal_id or, if that is empty too, founds a new household.
+	HouseholdId string `protobuf:"bytes,3,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	// head_personal_id is a member of the household to join (e.g. a parent).
+	HeadPersonalId string `protobuf:"bytes,4,opt,name=head_personal_id,json=headPersonalId,proto3" json:"head_personal_id,omitempty"`
+	// undo_removal_ref, if set, restores the residence and household removed
+	// by that removal (and clears the deceased flag it set) instead; address
+	// and the household fields are then ignored. It is how a failed
+	// interlinked procedure is compensated.
+	UndoRemovalRef string `protobuf:"bytes,5,opt,name=undo_removal_ref,json=undoRemovalRef,proto3" json:"undo_removal_ref,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RegisterResidenceRequest) Reset() {
+	*x = RegisterResidenceRequest{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterResidenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterResidenceRequest) ProtoMessage() {}
+
+func (x *RegisterResidenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterResidenceRequest.ProtoReflect.Descriptor instead.
+func (*RegisterResidenceRequest) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RegisterResidenceRequest) GetPersonalId() string {
+	if x != nil {
+		return x.PersonalId
+	}
+	return ""
+}
+
+func (x *RegisterResidenceRequest) GetAddress() *Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *RegisterResidenceRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *RegisterResidenceRequest) GetHeadPersonalId() string {
+	if x != nil {
+		return x.HeadPersonalId
+	}
+	return ""
+}
+
+func (x *RegisterResidenceRequest) GetUndoRemovalRef() string {
+	if x != nil {
+		return x.UndoRemovalRef
+	}
+	return ""
+}
+
+// RegisterResidenceResponse carries the registration.
+type RegisterResidenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// registration_ref is the reference number of the registration.
+	RegistrationRef string `protobuf:"bytes,1,opt,name=registration_ref,json=registrationRef,proto3" json:"registration_ref,omitempty"`
+	// household_id is the household the citizen now belongs to.
+	HouseholdId   string `protobuf:"bytes,2,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterResidenceResponse) Reset() {
+	*x = RegisterResidenceResponse{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterResidenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterResidenceResponse) ProtoMessage() {}
+
+func (x *RegisterResidenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterResidenceResponse.ProtoReflect.Descriptor instead.
+func (*RegisterResidenceResponse) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RegisterResidenceResponse) GetRegistrationRef() string {
+	if x != nil {
+		return x.RegistrationRef
+	}
+	return ""
+}
+
+func (x *RegisterResidenceResponse) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+// RemoveResidenceRequest is the payload of service "residence-remove":
+// remove a permanent residence registration (on death, or to undo a
+// registration). Errors: INVALID_ARGUMENT, NOT_FOUND (no such citizen),
+// FAILED_PRECONDITION (no residence registered).
+type RemoveResidenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// personal_id is the citizen's number (required).
+	PersonalId string `protobuf:"bytes,1,opt,name=personal_id,json=personalId,proto3" json:"personal_id,omitempty"`
+	// reason is why, e.g. "death" (required).
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// deceased marks the citizen deceased at the same time.
+	Deceased      bool `protobuf:"varint,3,opt,name=deceased,proto3" json:"deceased,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveResidenceRequest) Reset() {
+	*x = RemoveResidenceRequest{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveResidenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveResidenceRequest) ProtoMessage() {}
+
+func (x *RemoveResidenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveResidenceRequest.ProtoReflect.Descriptor instead.
+func (*RemoveResidenceRequest) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RemoveResidenceRequest) GetPersonalId() string {
+	if x != nil {
+		return x.PersonalId
+	}
+	return ""
+}
+
+func (x *RemoveResidenceRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RemoveResidenceRequest) GetDeceased() bool {
+	if x != nil {
+		return x.Deceased
+	}
+	return false
+}
+
+// RemoveResidenceResponse carries the removal.
+type RemoveResidenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// removal_ref is the reference number of the removal.
+	RemovalRef string `protobuf:"bytes,1,opt,name=removal_ref,json=removalRef,proto3" json:"removal_ref,omitempty"`
+	// previous_address is the residence removed.
+	PreviousAddress *Address `protobuf:"bytes,2,opt,name=previous_address,json=previousAddress,proto3" json:"previous_address,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *RemoveResidenceResponse) Reset() {
+	*x = RemoveResidenceResponse{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveResidenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveResidenceResponse) ProtoMessage() {}
+
+func (x *RemoveResidenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveResidenceResponse.ProtoReflect.Descriptor instead.
+func (*RemoveResidenceResponse) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RemoveResidenceResponse) GetRemovalRef() string {
+	if x != nil {
+		return x.RemovalRef
+	}
+	return ""
+}
+
+func (x *RemoveResidenceResponse) GetPreviousAddress() *Address {
+	if x != nil {
+		return x.PreviousAddress
+	}
+	return nil
+}
+
+// HouseholdMembersRequest is the payload of service "household-members":
+// the members of the household of a citizen. Errors: INVALID_ARGUMENT,
+// NOT_FOUND.
+type HouseholdMembersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// personal_id is any member's number (required).
+	PersonalId    string `protobuf:"bytes,1,opt,name=personal_id,json=personalId,proto3" json:"personal_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HouseholdMembersRequest) Reset() {
+	*x = HouseholdMembersRequest{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HouseholdMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HouseholdMembersRequest) ProtoMessage() {}
+
+func (x *HouseholdMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HouseholdMembersRequest.ProtoReflect.Descriptor instead.
+func (*HouseholdMembersRequest) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *HouseholdMembersRequest) GetPersonalId() string {
+	if x != nil {
+		return x.PersonalId
+	}
+	return ""
+}
+
+// HouseholdMembersResponse lists the household.
+type HouseholdMembersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// household_id identifies the household.
+	HouseholdId string `protobuf:"bytes,1,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	// members are the living members known to this run, the given citizen
+	// first.
+	Members       []*Citizen `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HouseholdMembersResponse) Reset() {
+	*x = HouseholdMembersResponse{}
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HouseholdMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HouseholdMembersResponse) ProtoMessage() {}
+
+func (x *HouseholdMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_population_v1_population_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HouseholdMembersResponse.ProtoReflect.Descriptor instead.
+func (*HouseholdMembersResponse) Descriptor() ([]byte, []int) {
+	return file_ndxp_population_v1_population_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *HouseholdMembersResponse) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *HouseholdMembersResponse) GetMembers() []*Citizen {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
 var File_ndxp_population_v1_population_proto protoreflect.FileDescriptor
 
 const file_ndxp_population_v1_population_proto_rawDesc = "" +
@@ -578,7 +1220,54 @@ const file_ndxp_population_v1_population_proto_rawDesc = "" +
 	"\x15VerifyCitizenResponse\x12\x14\n" +
 	"\x05match\x18\x01 \x01(\bR\x05match\x12+\n" +
 	"\x11mismatched_fields\x18\x02 \x03(\tR\x10mismatchedFields\x12\x14\n" +
-	"\x05found\x18\x03 \x01(\bR\x05found*8\n" +
+	"\x05found\x18\x03 \x01(\bR\x05found\"\xac\x02\n" +
+	"\x16IssuePersonalIdRequest\x12\x1b\n" +
+	"\tfull_name\x18\x01 \x01(\tR\bfullName\x12\"\n" +
+	"\rdate_of_birth\x18\x02 \x01(\tR\vdateOfBirth\x12)\n" +
+	"\x03sex\x18\x03 \x01(\x0e2\x17.ndxp.population.v1.SexR\x03sex\x12.\n" +
+	"\x13birth_province_code\x18\x04 \x01(\tR\x11birthProvinceCode\x12\x1f\n" +
+	"\vfather_name\x18\x05 \x01(\tR\n" +
+	"fatherName\x12\x1f\n" +
+	"\vmother_name\x18\x06 \x01(\tR\n" +
+	"motherName\x124\n" +
+	"\x16birth_registration_ref\x18\a \x01(\tR\x14birthRegistrationRef\"q\n" +
+	"\x17IssuePersonalIdResponse\x12\x1f\n" +
+	"\vpersonal_id\x18\x01 \x01(\tR\n" +
+	"personalId\x125\n" +
+	"\acitizen\x18\x02 \x01(\v2\x1b.ndxp.population.v1.CitizenR\acitizen\"R\n" +
+	"\x17CancelPersonalIdRequest\x12\x1f\n" +
+	"\vpersonal_id\x18\x01 \x01(\tR\n" +
+	"personalId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"z\n" +
+	"\x18CancelPersonalIdResponse\x12\x1f\n" +
+	"\vpersonal_id\x18\x01 \x01(\tR\n" +
+	"personalId\x12=\n" +
+	"\fcancelled_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAt\"\xe9\x01\n" +
+	"\x18RegisterResidenceRequest\x12\x1f\n" +
+	"\vpersonal_id\x18\x01 \x01(\tR\n" +
+	"personalId\x125\n" +
+	"\aaddress\x18\x02 \x01(\v2\x1b.ndxp.population.v1.AddressR\aaddress\x12!\n" +
+	"\fhousehold_id\x18\x03 \x01(\tR\vhouseholdId\x12(\n" +
+	"\x10head_personal_id\x18\x04 \x01(\tR\x0eheadPersonalId\x12(\n" +
+	"\x10undo_removal_ref\x18\x05 \x01(\tR\x0eundoRemovalRef\"i\n" +
+	"\x19RegisterResidenceResponse\x12)\n" +
+	"\x10registration_ref\x18\x01 \x01(\tR\x0fregistrationRef\x12!\n" +
+	"\fhousehold_id\x18\x02 \x01(\tR\vhouseholdId\"m\n" +
+	"\x16RemoveResidenceRequest\x12\x1f\n" +
+	"\vpersonal_id\x18\x01 \x01(\tR\n" +
+	"personalId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
+	"\bdeceased\x18\x03 \x01(\bR\bdeceased\"\x82\x01\n" +
+	"\x17RemoveResidenceResponse\x12\x1f\n" +
+	"\vremoval_ref\x18\x01 \x01(\tR\n" +
+	"removalRef\x12F\n" +
+	"\x10previous_address\x18\x02 \x01(\v2\x1b.ndxp.population.v1.AddressR\x0fpreviousAddress\":\n" +
+	"\x17HouseholdMembersRequest\x12\x1f\n" +
+	"\vpersonal_id\x18\x01 \x01(\tR\n" +
+	"personalId\"t\n" +
+	"\x18HouseholdMembersResponse\x12!\n" +
+	"\fhousehold_id\x18\x01 \x01(\tR\vhouseholdId\x125\n" +
+	"\amembers\x18\x02 \x03(\v2\x1b.ndxp.population.v1.CitizenR\amembers*8\n" +
 	"\x03Sex\x12\x13\n" +
 	"\x0fSEX_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bSEX_MALE\x10\x01\x12\x0e\n" +
@@ -598,28 +1287,44 @@ func file_ndxp_population_v1_population_proto_rawDescGZIP() []byte {
 }
 
 var file_ndxp_population_v1_population_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_ndxp_population_v1_population_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_ndxp_population_v1_population_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_ndxp_population_v1_population_proto_goTypes = []any{
-	(Sex)(0),                      // 0: ndxp.population.v1.Sex
-	(*Address)(nil),               // 1: ndxp.population.v1.Address
-	(*Citizen)(nil),               // 2: ndxp.population.v1.Citizen
-	(*LookupCitizenRequest)(nil),  // 3: ndxp.population.v1.LookupCitizenRequest
-	(*LookupCitizenResponse)(nil), // 4: ndxp.population.v1.LookupCitizenResponse
-	(*VerifyCitizenRequest)(nil),  // 5: ndxp.population.v1.VerifyCitizenRequest
-	(*VerifyCitizenResponse)(nil), // 6: ndxp.population.v1.VerifyCitizenResponse
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(Sex)(0),                          // 0: ndxp.population.v1.Sex
+	(*Address)(nil),                   // 1: ndxp.population.v1.Address
+	(*Citizen)(nil),                   // 2: ndxp.population.v1.Citizen
+	(*LookupCitizenRequest)(nil),      // 3: ndxp.population.v1.LookupCitizenRequest
+	(*LookupCitizenResponse)(nil),     // 4: ndxp.population.v1.LookupCitizenResponse
+	(*VerifyCitizenRequest)(nil),      // 5: ndxp.population.v1.VerifyCitizenRequest
+	(*VerifyCitizenResponse)(nil),     // 6: ndxp.population.v1.VerifyCitizenResponse
+	(*IssuePersonalIdRequest)(nil),    // 7: ndxp.population.v1.IssuePersonalIdRequest
+	(*IssuePersonalIdResponse)(nil),   // 8: ndxp.population.v1.IssuePersonalIdResponse
+	(*CancelPersonalIdRequest)(nil),   // 9: ndxp.population.v1.CancelPersonalIdRequest
+	(*CancelPersonalIdResponse)(nil),  // 10: ndxp.population.v1.CancelPersonalIdResponse
+	(*RegisterResidenceRequest)(nil),  // 11: ndxp.population.v1.RegisterResidenceRequest
+	(*RegisterResidenceResponse)(nil), // 12: ndxp.population.v1.RegisterResidenceResponse
+	(*RemoveResidenceRequest)(nil),    // 13: ndxp.population.v1.RemoveResidenceRequest
+	(*RemoveResidenceResponse)(nil),   // 14: ndxp.population.v1.RemoveResidenceResponse
+	(*HouseholdMembersRequest)(nil),   // 15: ndxp.population.v1.HouseholdMembersRequest
+	(*HouseholdMembersResponse)(nil),  // 16: ndxp.population.v1.HouseholdMembersResponse
+	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
 }
 var file_ndxp_population_v1_population_proto_depIdxs = []int32{
-	0, // 0: ndxp.population.v1.Citizen.sex:type_name -> ndxp.population.v1.Sex
-	1, // 1: ndxp.population.v1.Citizen.place_of_birth:type_name -> ndxp.population.v1.Address
-	1, // 2: ndxp.population.v1.Citizen.permanent_residence:type_name -> ndxp.population.v1.Address
-	7, // 3: ndxp.population.v1.Citizen.updated_at:type_name -> google.protobuf.Timestamp
-	2, // 4: ndxp.population.v1.LookupCitizenResponse.citizen:type_name -> ndxp.population.v1.Citizen
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	0,  // 0: ndxp.population.v1.Citizen.sex:type_name -> ndxp.population.v1.Sex
+	1,  // 1: ndxp.population.v1.Citizen.place_of_birth:type_name -> ndxp.population.v1.Address
+	1,  // 2: ndxp.population.v1.Citizen.permanent_residence:type_name -> ndxp.population.v1.Address
+	17, // 3: ndxp.population.v1.Citizen.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 4: ndxp.population.v1.LookupCitizenResponse.citizen:type_name -> ndxp.population.v1.Citizen
+	0,  // 5: ndxp.population.v1.IssuePersonalIdRequest.sex:type_name -> ndxp.population.v1.Sex
+	2,  // 6: ndxp.population.v1.IssuePersonalIdResponse.citizen:type_name -> ndxp.population.v1.Citizen
+	17, // 7: ndxp.population.v1.CancelPersonalIdResponse.cancelled_at:type_name -> google.protobuf.Timestamp
+	1,  // 8: ndxp.population.v1.RegisterResidenceRequest.address:type_name -> ndxp.population.v1.Address
+	1,  // 9: ndxp.population.v1.RemoveResidenceResponse.previous_address:type_name -> ndxp.population.v1.Address
+	2,  // 10: ndxp.population.v1.HouseholdMembersResponse.members:type_name -> ndxp.population.v1.Citizen
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_population_v1_population_proto_init() }
@@ -633,7 +1338,7 @@ func file_ndxp_population_v1_population_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ndxp_population_v1_population_proto_rawDesc), len(file_ndxp_population_v1_population_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,110 @@
+package node_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ndxp/ndxp/adapters/node"
+	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/wire"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+const (
+	provider = "000.00.99.G90"
+	consumer = "000.00.00.H01"
+)
+
+func TestHandlerFailures(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation(), hubtest.WithAgencies(hubtest.Group(&hubtest.FuncAgency{
+		Code: provider,
+		Handlers: map[string]node.Handler{
+			"panics": func(context.Context, *node.Request) (proto.Message, error) { panic("boom") },
+			"plain":  func(context.Context, *node.Request) (proto.Message, error) { return nil, errors.New("disk full") },
+			"coded": func(context.Context, *node.Request) (proto.Message, error) {
+				return nil, node.Errorf(codes.FailedPrecondition, "record is locked")
+			},
+			"ok": func(_ context.Context, r *node.Request) (proto.Message, error) {
+				return &hubv1.Count{Total: int64(len(r.Payload))}, nil
+			},
+		},
+	})))
+	tests := []struct {
+		service string
+		code    codes.Code
+		msg     string
+	}{
+		{"panics", codes.Internal, "panics: internal error"},
+		{"plain", codes.Internal, "disk full"},
+		{"coded", codes.FailedPrecondition, "record is locked"},
+		{"ok", codes.OK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := env.Exchange.Exchange(ctx, &hubv1.ExchangeRequest{Consumer: consumer, Provider: provider, Service: tt.service})
+			if st := status.Convert(err); st.Code() != tt.code || !strings.Contains(st.Message(), tt.msg) {
+				t.Fatalf("Exchange = %v %q, want %v %q", st.Code(), st.Message(), tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+func TestMicroDiscovery(t *testing.T) {
+	env := hubtest.Start(t)
+	nc, err := nats.Connect(env.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	subject, err := micro.ControlSubject(micro.InfoVerb, wire.ServiceName("000.00.01.G01"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := nc.Request(subject, nil, 10*time.Second)
+	if err != nil {
+		t.Fatalf("%s: %v", subject, err)
+	}
+	var info micro.Info
+	if err := json.Unmarshal(msg.Data, &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Metadata["agency"] != "000.00.01.G01" || len(info.Endpoints) == 0 || info.Endpoints[0].Name != "citizen-lookup" {
+		t.Fatalf("info = %+v", info)
+	}
+	for _, e := range info.Endpoints {
+		if !strings.HasPrefix(e.Subject, "ndxp.svc.000_00_01_G01.") {
+			t.Errorf("endpoint %s serves %s", e.Name, e.Subject)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  node.Config
+		want string
+	}{
+		{"no nats", node.Config{Agency: &hubv1.Agency{Code: provider}}, "NATSURL"},
+		{"no agency", node.Config{NATSURL: "nats://127.0.0.1:1"}, "Agency"},
+		{"bad code", node.Config{NATSURL: "nats://127.0.0.1:1", Agency: &hubv1.Agency{Code: "x"}}, "agency code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := node.New(tt.cfg, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New = %v, want an error about %s", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,90 @@
+package hub
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/ndxp/ndxp/hub/txlog"
+	"github.com/ndxp/ndxp/internal/field"
+	"github.com/ndxp/ndxp/internal/wire"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// Page sizes of QueryRecords.
+const (
+	defaultPageSize = 100
+	maxPageSize     = 1000
+)
+
+// QueryRecords returns one page of the records of a time window, filtered
+// by agency or service.
+func (s *statsServer) QueryRecords(ctx context.Context, req *hubv1.QueryRecordsRequest) (*hubv1.QueryRecordsResponse, error) {
+	q, err := s.h.recordQuery(req)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	page, err := s.h.txlog.Query(ctx, q)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return recordsResponse(page), nil
+}
+
+func recordsResponse(page *txlog.Page) *hubv1.QueryRecordsResponse {
+	resp := &hubv1.QueryRecordsResponse{Records: page.Records}
+	if page.Next > 0 {
+		resp.NextPageToken = strconv.FormatUint(page.Next, 10)
+	}
+	return resp
+}
+
+// recordQuery validates req into a query.
+func (h *Hub) recordQuery(req *hubv1.QueryRecordsRequest) (txlog.Query, error) {
+	q := txlog.Query{
+		Agency: req.GetAgency(), Service: req.GetService(), Limit: defaultPageSize,
+		// A record is stored at most the longest exchange plus the time to
+		// store it after it was received; a minute more for clock skew.
+		Slack: h.cfg.MaxTimeout + recordTimeout + time.Minute,
+	}
+	if req.From != nil {
+		if err := req.GetFrom().CheckValid(); err != nil {
+			return q, field.Errorf("from", "%v", err)
+		}
+		q.From = req.GetFrom().AsTime()
+	}
+	q.To = time.Now()
+	if req.To != nil {
+		if err := req.GetTo().CheckValid(); err != nil {
+			return q, field.Errorf("to", "%v", err)
+		}
+		q.To = req.GetTo().AsTime()
+	}
+	if !q.From.IsZero() && !q.From.Before(q.To) {
+		return q, field.Errorf("to", "%s is not after from (%s)", q.To.Format(time.RFC3339), q.From.Format(time.RFC3339))
+	}
+	if q.Agency != "" {
+		if err := wire.ValidateAgencyCode(q.Agency); err != nil {
+			return q, field.Wrap("agency", err)
+		}
+	}
+	if q.Service != "" {
+		if err := wire.ValidateServiceCode(q.Service); err != nil {
+			return q, field.Wrap("service", err)
+		}
+	}
+	switch n := req.GetPageSize(); {
+	case n < 0 || n > maxPageSize:
+		return q, field.Errorf("page_size", "%d is out of range; want 1 to %d, or 0 for %d", n, maxPageSize, defaultPageSize)
+	case n > 0:
+		q.Limit = int(n)
+	}
+	if t := req.GetPageToken(); t != "" {
+		seq, err := strconv.ParseUint(t, 10, 64)
+		if err != nil || seq == 0 {
+			return q, field.Errorf("page_token", "%q is not a token this hub returned in next_page_token", t)
+		}
+		q.StartSeq = seq
+	}
+	return q, nil
+}

@@ -1,0 +1,101 @@
+package loadtest
+
+import (
+	"math/rand/v2"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/internal/wire"
+	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
+)
+
+// PayloadFunc builds the request payload of one transaction. r belongs to
+// the calling goroutine. It must be safe for concurrent use.
+type PayloadFunc func(r *rand.Rand) proto.Message
+
+// defaultPayloads build valid requests for the services whose messages
+// this build knows, keyed by the full protobuf name of the request type
+// the provider registered. A service whose request type has no builder
+// gets reflectPayload's, if its type is linked in, else an empty message
+// of its type: the provider answers it as it would an empty request, and
+// the transaction is counted all the same.
+func defaultPayloads(pop synth.Population) map[string]PayloadFunc {
+	return map[string]PayloadFunc{
+		"ndxp.population.v1.LookupCitizenRequest": func(r *rand.Rand) proto.Message {
+			return &populationv1.LookupCitizenRequest{PersonalId: pop.Sample(r)}
+		},
+		"ndxp.population.v1.VerifyCitizenRequest": func(r *rand.Rand) proto.Message {
+			id := pop.Sample(r)
+			c, _ := pop.Citizen(id)
+			return &populationv1.VerifyCitizenRequest{PersonalId: id, FullName: c.GetFullName(), DateOfBirth: c.GetDateOfBirth()}
+		},
+	}
+}
+
+// typeURL is the Any type URL of a protobuf message name.
+func typeURL(name string) string { return wire.TypeURLPrefix + name }
+
+// reflectPayload builds a request of a type this package has no builder
+// for but that is linked into the binary (every simulator's messages are):
+// the fields that name a citizen are filled in with an existing synthetic
+// citizen (personal_id and *_personal_id, full_name, date_of_birth,
+// household_id); other fields stay empty. It returns nil when the type is
+// unknown, and the caller sends an empty message of that type.
+func reflectPayload(pop synth.Population, requestType string) PayloadFunc {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(requestType))
+	if err != nil {
+		return nil
+	}
+	fields := mt.Descriptor().Fields()
+	citizenal := false
+	for i := range fields.Len() {
+		if citizenField(fields.Get(i)) != "" {
+			citizenal = true
+		}
+	}
+	if !citizenal {
+		return nil
+	}
+	return func(r *rand.Rand) proto.Message {
+		m := mt.New()
+		c, _ := pop.Citizen(pop.Sample(r))
+		for i := range fields.Len() {
+			f := fields.Get(i)
+			var v string
+			switch citizenField(f) {
+			case "personal_id":
+				v = c.GetPersonalId()
+			case "full_name":
+				v = c.GetFullName()
+			case "date_of_birth":
+				v = c.GetDateOfBirth()
+			case "household_id":
+				v = c.GetHouseholdId()
+			default:
+				continue
+			}
+			m.Set(f, protoreflect.ValueOfString(v))
+		}
+		return m.Interface()
+	}
+}
+
+// citizenField says which citizen attribute a singular string field
+// holds, by its name, or "".
+func citizenField(f protoreflect.FieldDescriptor) string {
+	if f.Kind() != protoreflect.StringKind || f.Cardinality() == protoreflect.Repeated {
+		return ""
+	}
+	name := string(f.Name())
+	switch {
+	case name == "personal_id" || strings.HasSuffix(name, "_personal_id"):
+		return "personal_id"
+	case name == "full_name", name == "date_of_birth", name == "household_id":
+		return name
+	}
+	return ""
+}

@@ -1,0 +1,58 @@
+package loadtest
+
+import (
+	"math/rand/v2"
+	"sort"
+
+	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/internal/vn"
+)
+
+// picker draws indexes in proportion to weights.
+type picker struct {
+	cum []float64
+}
+
+func newPicker(weights []float64) picker {
+	cum := make([]float64, len(weights))
+	sum := 0.0
+	for i, w := range weights {
+		sum += w
+		cum[i] = sum
+	}
+	for i := range cum {
+		cum[i] /= sum
+	}
+	return picker{cum: cum}
+}
+
+func (p picker) pick(r *rand.Rand) int {
+	return min(sort.SearchFloat64s(p.cum, r.Float64()), len(p.cum)-1)
+}
+
+// consumerSpread returns the 85 LGSP codes (ministries, then provinces)
+// and their weights under spread.
+func consumerSpread(spread string, ministryShare float64) ([]string, []float64) {
+	var codes []string
+	var weights []float64
+	nm := float64(len(topology.Ministries))
+	for _, m := range topology.Ministries {
+		codes = append(codes, m.Code)
+		weights = append(weights, ministryShare/nm)
+	}
+	total := 0
+	for _, p := range vn.Provinces {
+		total += max(synth.ProvincePopulation(p.Code), 1)
+	}
+	for _, p := range vn.Provinces {
+		codes = append(codes, p.AgencyCode)
+		weights = append(weights, (1-ministryShare)*float64(max(synth.ProvincePopulation(p.Code), 1))/float64(total))
+	}
+	if spread == SpreadUniform {
+		for i := range weights {
+			weights[i] = 1
+		}
+	}
+	return codes, weights
+}

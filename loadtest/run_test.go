@@ -1,0 +1,202 @@
+package loadtest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/loadtest"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
+)
+
+// TestRunReconciles replays two days of 2022-h1 at 1/1000 scale in both
+// modes against a real hub and checks that the hub counted every
+// transaction once, on its day, with its outcome.
+func TestRunReconciles(t *testing.T) {
+	env := hubtest.Start(t)
+	waitReady(t, env)
+	prof, err := loadtest.LoadProfile("2022-h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{loadtest.ModeUnary, loadtest.ModeStream} {
+		t.Run(mode, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			var progress bytes.Buffer
+			rep, err := loadtest.Run(ctx, loadtest.Config{
+				Profile: prof, Days: 2, Scale: 0.001, Mode: mode, Concurrency: 16, Progress: &progress,
+			}, []grpc.ClientConnInterface{env.Conn, hubtest.Dial(t, env.GRPCAddr())}, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.Green {
+				var b strings.Builder
+				_ = rep.WriteText(&b)
+				t.Fatalf("run not green: %v\n%s", rep.Failures, b.String())
+			}
+			wantDays := []string{"2022-03-15", "2022-03-16"}
+			if len(rep.Days) != len(wantDays) {
+				t.Fatalf("days = %d, want %d", len(rep.Days), len(wantDays))
+			}
+			for i, d := range rep.Days {
+				if d.Day != wantDays[i] || d.Published != 1_900_000 || d.Planned != 1900 {
+					t.Errorf("day %d = %s published %d planned %d, want %s 1900000 1900", i, d.Day, d.Published, d.Planned, wantDays[i])
+				}
+				if d.Sent != d.Planned || d.Counted != d.Sent || d.CountedSucceeded != d.Succeeded || d.Succeeded != d.Sent {
+					t.Errorf("day %s: planned %d sent %d succeeded %d, hub counted %d (%d succeeded)",
+						d.Day, d.Planned, d.Sent, d.Succeeded, d.Counted, d.CountedSucceeded)
+				}
+			}
+			if len(rep.Services) != 2 || len(rep.Unregistered) == 0 {
+				t.Errorf("services used = %v, unregistered %d; want the population's two", rep.Services, len(rep.Unregistered))
+			}
+			if !strings.Contains(progress.String(), "3800/3800") {
+				t.Errorf("progress line %q does not end at 3800/3800", progress.String())
+			}
+		})
+	}
+}
+
+// TestRunWithoutServices fails clearly when the hub serves nothing the
+// profile calls.
+func TestRunWithoutServices(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation())
+	prof, err := loadtest.LoadProfile("2023-05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = loadtest.Run(context.Background(), loadtest.Config{Profile: prof, Scale: 0.0001},
+		[]grpc.ClientConnInterface{env.Conn}, zaptest.NewLogger(t))
+	if !errors.Is(err, loadtest.ErrNoServices) || !strings.Contains(err.Error(), "citizen-lookup") {
+		t.Fatalf("err = %v, want ErrNoServices naming the profile's services", err)
+	}
+}
+
+// TestRunInterrupted stops a paced run early: the partial run still
+// reconciles.
+func TestRunInterrupted(t *testing.T) {
+	env := hubtest.Start(t)
+	waitReady(t, env)
+	prof, err := loadtest.LoadProfile("2021-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stats := make(chan *loadtest.Report, 1)
+	go func() {
+		rep, err := loadtest.Run(ctx, loadtest.Config{Profile: prof, Scale: 0.01, Speed: 86400 / 30.0},
+			[]grpc.ClientConnInterface{env.Conn}, zaptest.NewLogger(t))
+		if err != nil {
+			t.Error(err)
+		}
+		stats <- rep
+	}()
+	hubtest.Eventually(t, time.Minute, func() error {
+		if v := countAll(t, env); v < 10 {
+			return errors.New("fewer than 10 transactions counted yet")
+		}
+		return nil
+	})
+	cancel()
+	rep := <-stats
+	if rep == nil {
+		t.Fatal("no report")
+	}
+	if !rep.Interrupted || rep.Sent >= rep.Planned || !rep.Green {
+		t.Fatalf("interrupted %v, sent %d of %d, green %v (%v); want a green partial run", rep.Interrupted, rep.Sent, rep.Planned, rep.Green, rep.Failures)
+	}
+}
+
+// waitReady polls until the population node answers through the hub: a
+// node may register a moment before its subscription reaches NATS. The
+// probe is counted on today, not on the replayed days.
+func waitReady(t testing.TB, env *hubtest.Env) {
+	t.Helper()
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		req := &hubv1.ExchangeRequest{Consumer: "000.00.00.H29", Provider: "000.00.01.G01", Service: "citizen-verify",
+			Payload: mustAny(t, &populationv1.VerifyCitizenRequest{PersonalId: synth.Population{Seed: 1}.Sample(rand.New(rand.NewPCG(1, 1)))})}
+		_, err := env.Exchange.Exchange(context.Background(), req)
+		return err
+	})
+}
+
+func mustAny(t testing.TB, m proto.Message) *anypb.Any {
+	t.Helper()
+	a, err := anypb.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func countAll(t *testing.T, env *hubtest.Env) int64 {
+	t.Helper()
+	resp, err := env.Stats.GetStats(context.Background(), &hubv1.GetStatsRequest{Day: "2021-08-01", Sync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.GetStats().GetCount().GetTotal()
+}
+
+// TestRunFailuresAndThresholds sends some malformed lookups: the failures
+// are counted by the hub as failures (the run reconciles), and the
+// thresholds turn the run red.
+func TestRunFailuresAndThresholds(t *testing.T) {
+	env := hubtest.Start(t)
+	waitReady(t, env)
+	prof, err := loadtest.LoadProfile("2021-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	malformed := func(r *rand.Rand) proto.Message {
+		if n.Add(1)%4 == 0 {
+			return &populationv1.LookupCitizenRequest{PersonalId: "0011940"}
+		}
+		return &populationv1.LookupCitizenRequest{PersonalId: synth.Population{Seed: 1}.Sample(r)}
+	}
+	maxRate := 0.01
+	rep, err := loadtest.Run(context.Background(), loadtest.Config{
+		Profile: prof, Scale: 0.005, Mode: loadtest.ModeStream, MaxErrorRate: &maxRate, MaxP99: time.Microsecond,
+		Payloads: map[string]loadtest.PayloadFunc{"ndxp.population.v1.LookupCitizenRequest": malformed},
+	}, []grpc.ClientConnInterface{env.Conn}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed == 0 || rep.Errors["InvalidArgument"] != rep.Failed {
+		t.Errorf("failed %d, errors %v; want InvalidArgument failures", rep.Failed, rep.Errors)
+	}
+	if !rep.Reconciled || rep.Days[0].CountedFailed != rep.Failed {
+		t.Errorf("reconciled %v, hub counted %d failed, client saw %d", rep.Reconciled, rep.Days[0].CountedFailed, rep.Failed)
+	}
+	if rep.Green || len(rep.Failures) != 2 ||
+		!strings.Contains(rep.Failures[0], "max-error-rate") || !strings.Contains(rep.Failures[1], "max-p99") {
+		t.Errorf("green %v, failures %q; want the two thresholds", rep.Green, rep.Failures)
+	}
+	var html bytes.Buffer
+	if err := rep.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "citizen-lookup", "InvalidArgument", "max-p99"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if strings.Contains(html.String(), "http://") || strings.Contains(html.String(), "https://") {
+		t.Error("HTML report refers to the network")
+	}
+}
