@@ -22,8 +22,8 @@ var (
 	// ErrForbidden: the authenticated caller may not do this (act for
 	// another agency, change another provider's grants).
 	ErrForbidden = errors.New("hub: permission denied")
-	// ErrNotAnAgency: the caller is authenticated but is not an agency
-	// (the operator), so it cannot be the consumer of an exchange.
+	// ErrNotAnAgency: the caller is authenticated but is neither an agency
+	// nor the operator (a hub's identity), so it makes no exchanges.
 	ErrNotAnAgency = errors.New("hub: only an agency can make exchanges")
 	// ErrPayloadTooLarge: the payload exceeds Config.MaxPayload.
 	ErrPayloadTooLarge = errors.New("hub: payload too large")

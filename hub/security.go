@@ -73,10 +73,16 @@ func (h *Hub) authorize(ctx context.Context, consumer string, req *hubv1.Exchang
 		return nil
 	}
 	// Group membership is what the certificate states, not what the
-	// agency registered itself as: any agency may register, only the CA
-	// can vouch for its kind.
+	// agency registered itself as: only the CA vouches for a kind. When
+	// the operator acts for a consumer, the consumer's registration says
+	// (an agency may register only under its certificate's kind).
 	id, _ := auth.FromContext(ctx)
 	kind := id.Kind
+	if id.IsOperator() {
+		if a, err := h.reg.Get(consumer); err == nil {
+			kind = a.GetKind()
+		}
+	}
 	if err := h.access.Check(consumer, kind, req.GetProvider(), req.GetService()); err != nil {
 		return err
 	}

@@ -104,8 +104,16 @@ func TestSecureIdentity(t *testing.T) {
 			t.Fatalf("stream outcomes %v, want s-good OK and s-forged PERMISSION_DENIED", got)
 		}
 	})
-	t.Run("operator makes no exchanges", func(t *testing.T) {
-		_, err := env.Exchange.Exchange(ctx, lookup(t, knownID))
+	t.Run("the operator acts for the consumer it names", func(t *testing.T) {
+		if _, err := env.Exchange.Exchange(ctx, lookup(t, knownID)); err != nil {
+			t.Fatalf("operator for %s: %v", consumer, err)
+		}
+		req := lookup(t, knownID)
+		req.Consumer = ""
+		_, err := env.Exchange.Exchange(ctx, req)
+		wantCode(t, err, codes.InvalidArgument)
+		req.Consumer = "000.00.00.H01" // holds no grant
+		_, err = env.Exchange.Exchange(ctx, req)
 		wantCode(t, err, codes.PermissionDenied)
 	})
 	t.Run("register only your own agency", func(t *testing.T) {
