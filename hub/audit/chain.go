@@ -150,8 +150,8 @@ func (c *Chain) handle(msg jetstream.Msg) {
 	txSeq := meta.Sequence.Stream
 	for wait := 50 * time.Millisecond; c.ctx.Err() == nil && txSeq > c.lastTx; wait = min(2*wait, 5*time.Second) {
 		err := c.append(txSeq, msg.Data())
-		if err == nil {
-			return
+		if err == nil || c.ctx.Err() != nil {
+			return // written, or stopping: the next hub to follow writes it
 		}
 		c.log.Warn("audit entry not written yet; retrying", zap.Uint64("tx_seq", txSeq), zap.Error(err))
 		select {
