@@ -58,6 +58,17 @@ func mayRegister(ctx context.Context, a *hubv1.Agency) error {
 	return nil
 }
 
+// mayReadRecords refuses an agency that asks for transaction records other
+// than its own (where it is the consumer or the provider): it must name
+// itself as the query's agency. The operator may read all.
+func mayReadRecords(ctx context.Context, agency string) error {
+	id, ok := auth.FromContext(ctx)
+	if !ok || id.IsOperator() || (id.Role == auth.RoleAgency && agency == id.Agency) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s may read only its own records: set agency to %s", ErrForbidden, who(id), who(id))
+}
+
 func who(id auth.Identity) string {
 	if id.Agency != "" {
 		return id.Agency

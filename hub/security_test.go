@@ -130,3 +130,31 @@ func TestSecureIdentity(t *testing.T) {
 		}
 	})
 }
+
+func TestRecordsAreReadByTheirAgencies(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithGrants(&hubv1.AccessGrant{
+		Provider: population.Code, Service: "*", To: &hubv1.AccessGrant_Consumer{Consumer: consumer},
+	}))
+	ctx := ctxT(t)
+	if _, err := hubv1.NewExchangeServiceClient(env.DialAs(t, consumer)).Exchange(ctx, lookup(t, knownID)); err != nil {
+		t.Fatal(err)
+	}
+	h29 := hubv1.NewStatsServiceClient(env.DialAs(t, consumer))
+	tests := []struct {
+		name   string
+		client hubv1.StatsServiceClient
+		agency string
+		code   codes.Code
+	}{
+		{"an agency, its own", h29, consumer, codes.OK},
+		{"an agency, another's", h29, population.Code, codes.PermissionDenied},
+		{"an agency, everyone's", h29, "", codes.PermissionDenied},
+		{"the operator, everyone's", env.Stats, "", codes.OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.client.QueryRecords(ctx, &hubv1.QueryRecordsRequest{Agency: tt.agency})
+			wantCode(t, err, tt.code)
+		})
+	}
+}

@@ -190,7 +190,7 @@ func (p *Platform) startHub(ctx context.Context) error {
 	if p.httpLis, err = net.Listen("tcp", p.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("platform: HTTP listen on %s: %w (choose another with --http-addr)", p.cfg.HTTPAddr, err)
 	}
-	p.http = &http.Server{Handler: h.HTTPHandler(p.Registry), ReadHeaderTimeout: 10 * time.Second}
+	p.http = &http.Server{Handler: p.guardHTTP(h.HTTPHandler(p.Registry)), ReadHeaderTimeout: 10 * time.Second}
 	go p.serve("grpc", func() error { return p.grpc.Serve(p.grpcLis) })
 	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
 	return nil

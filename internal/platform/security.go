@@ -2,6 +2,8 @@ package platform
 
 import (
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -150,4 +152,36 @@ func DefaultDataDir() string {
 		dir = os.TempDir()
 	}
 	return filepath.Join(dir, "ndxp")
+}
+
+// guardHTTP keeps transaction records off a non-loopback HTTP listener in
+// secure mode: the HTTP side has no client certificates, and records name
+// the officials and cases behind each exchange. The dashboard's counters
+// stay public; records are read through the gRPC QueryRecords with a
+// certificate (an agency its own, the operator all).
+func (p *Platform) guardHTTP(h http.Handler) http.Handler {
+	if p.sec.certs == "" || isLoopback(p.cfg.HTTPAddr) {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/records") {
+			http.Error(w, "records are not served over plain HTTP on a non-loopback address in secure mode; use ndxp records (gRPC QueryRecords with a certificate)", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isLoopback reports whether a listen address is on the loopback
+// interface only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
