@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/internal/field"
@@ -18,6 +19,12 @@ var (
 	// ErrConsumerMismatch: the request names a consumer other than the
 	// authenticated caller.
 	ErrConsumerMismatch = errors.New("hub: consumer does not match the caller's identity")
+	// ErrForbidden: the authenticated caller may not do this (act for
+	// another agency, change another provider's grants).
+	ErrForbidden = errors.New("hub: permission denied")
+	// ErrNotAnAgency: the caller is authenticated but is neither an agency
+	// nor the operator (a hub's identity), so it makes no exchanges.
+	ErrNotAnAgency = errors.New("hub: only an agency can make exchanges")
 	// ErrPayloadTooLarge: the payload exceeds Config.MaxPayload.
 	ErrPayloadTooLarge = errors.New("hub: payload too large")
 	// ErrNotRecorded: the transaction's record could not be stored, so
@@ -40,7 +47,13 @@ var codeTable = []struct {
 	{route.ErrTimeout, codes.DeadlineExceeded},
 	{route.ErrCanceled, codes.Canceled},
 	{ErrConsumerMismatch, codes.PermissionDenied},
+	{ErrForbidden, codes.PermissionDenied},
+	{access.ErrDenied, codes.PermissionDenied},
+	{access.ErrUnknownGrant, codes.NotFound},
+	{ErrNotAnAgency, codes.PermissionDenied},
 	{ErrPayloadTooLarge, codes.ResourceExhausted},
+	{ErrRateLimited, codes.ResourceExhausted},
+	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
 	{ErrShuttingDown, codes.Unavailable},
 	{wire.ErrAgencyCode, codes.InvalidArgument},

@@ -13,6 +13,7 @@ func (h *Hub) RegisterServices(s grpc.ServiceRegistrar) {
 	hubv1.RegisterRegistryServiceServer(s, &registryServer{h: h})
 	hubv1.RegisterExchangeServiceServer(s, &exchangeServer{h: h})
 	hubv1.RegisterStatsServiceServer(s, &statsServer{h: h})
+	hubv1.RegisterAccessServiceServer(s, &accessServer{h: h})
 }
 
 type registryServer struct {
@@ -21,6 +22,9 @@ type registryServer struct {
 }
 
 func (s *registryServer) RegisterAgency(ctx context.Context, req *hubv1.RegisterAgencyRequest) (*hubv1.RegisterAgencyResponse, error) {
+	if err := mayRegister(ctx, req.GetAgency()); err != nil {
+		return nil, toStatus(err)
+	}
 	a, err := s.h.reg.Register(ctx, req.GetAgency())
 	if err != nil {
 		return nil, toStatus(err)

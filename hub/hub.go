@@ -18,6 +18,8 @@ import (
 	"github.com/nats-io/nuid"
 	"go.uber.org/zap"
 
+	"github.com/ndxp/ndxp/hub/access"
+	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
@@ -56,6 +58,12 @@ type Config struct {
 	TxLog txlog.Config
 	// Counter configures the counters' checkpoints.
 	Counter counter.Config
+	// Audit configures the tamper-evident audit stream.
+	Audit audit.Config
+	// Access configures the grants bucket.
+	Access access.Config
+	// Security configures identities, grants and limits (see Security).
+	Security Security
 }
 
 func (c *Config) setDefaults() {
@@ -88,6 +96,8 @@ func (c *Config) Validate() error {
 		return errors.New("hub: limits must not be negative")
 	case c.TxLog.MaxAge > 0 && c.TxLog.MaxAge < minRecordAge:
 		return fmt.Errorf("hub: the record stream's MaxAge %s is under %s: records could expire before a counter checkpoint includes them", c.TxLog.MaxAge, minRecordAge)
+	case c.Security.RateLimit < 0 || c.Security.RateBurst < 0 || c.Security.DailyQuota < 0:
+		return errors.New("hub: rate limit, burst and quota must not be negative")
 	}
 	return nil
 }
@@ -98,9 +108,12 @@ type Hub struct {
 	log     *zap.Logger
 	nc      *nats.Conn
 	reg     *registry.Registry
+	access  *access.Store
 	router  *route.Router
 	txlog   *txlog.Log
 	counter *counter.Counter
+	audit   *audit.Chain
+	limits  *limiter
 	metrics *metrics
 	watches watches
 }
@@ -121,19 +134,33 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	if err != nil {
 		return nil, err
 	}
+	acc, err := access.Open(ctx, js, cfg.Access, log.Named("access"))
+	if err != nil {
+		reg.Close()
+		return nil, err
+	}
 	tl, err := txlog.Open(ctx, js, cfg.TxLog)
 	if err != nil {
+		acc.Close()
 		reg.Close()
 		return nil, err
 	}
 	cnt := counter.New(cfg.Counter, log.Named("counter"))
 	if err := cnt.Start(ctx, js, tl.Stream()); err != nil {
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
+	chain, err := audit.Follow(ctx, js, cfg.Audit, tl.Stream(), log.Named("audit"))
+	if err != nil {
+		cnt.Stop()
+		acc.Close()
 		reg.Close()
 		return nil, err
 	}
 	return &Hub{
-		cfg: cfg, log: log, nc: nc, reg: reg, router: route.New(nc),
-		txlog: tl, counter: cnt, metrics: newMetrics(),
+		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
+		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
 	}, nil
 }
 
@@ -148,9 +175,12 @@ func (h *Hub) Ready() error {
 	return nil
 }
 
-// Close stops counting and watching the registry. In-flight exchanges
+// Close stops the audit chain, counting and watching the grants and the
+// registry. In-flight exchanges
 // should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
+	h.audit.Stop()
 	h.counter.Stop()
+	h.access.Close()
 	h.reg.Close()
 }

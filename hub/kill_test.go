@@ -39,7 +39,7 @@ func TestHubProcess(t *testing.T) {
 	}
 	log := zap.NewNop()
 	p, err := platform.Start(context.Background(), platform.Config{
-		NATSURL: url, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		NATSURL: url, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Insecure: true,
 		Hub:      hub.Config{Counter: counter.Config{CheckpointInterval: 20 * time.Millisecond}},
 		Agencies: []platform.Agency{&node.Group{Services: []node.Service{population.New(population.Config{Seed: 1})}, Log: log}},
 	}, log)

@@ -20,6 +20,9 @@ const (
 // QueryRecords returns one page of the records of a time window, filtered
 // by agency or service.
 func (s *statsServer) QueryRecords(ctx context.Context, req *hubv1.QueryRecordsRequest) (*hubv1.QueryRecordsResponse, error) {
+	if err := mayReadRecords(ctx, req.GetAgency()); err != nil {
+		return nil, toStatus(err)
+	}
 	q, err := s.h.recordQuery(req)
 	if err != nil {
 		return nil, toStatus(err)

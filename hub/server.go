@@ -19,6 +19,8 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/ndxp/ndxp/hub/auth"
+
 	// The simulators' message types, so that server reflection can resolve
 	// the payloads' @type and grpcurl can write them as JSON.
 	_ "github.com/ndxp/ndxp/proto/ndxp/business/v1"
@@ -45,8 +47,12 @@ type Server struct {
 }
 
 // NewServer assembles the gRPC server: the interceptors in a fixed order
-// (metrics -> logging -> recovery; auth and rate limits go between logging
-// and recovery), the hub's services, the health service and reflection.
+// (metrics -> logging -> auth -> recovery), the hub's services, the health
+// service and reflection. Auth is there when Security.RequireIdentity is
+// set: it puts the caller's certificate identity in the context and
+// refuses calls without one, except health and reflection; opts must then
+// carry TLS credentials (pki.Dir.ServerTLS). Rate limits are applied per
+// consumer inside the exchange, where refusals are recorded and counted.
 func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 	m := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	lg := logging.LoggerFunc(func(_ context.Context, lvl logging.Level, msg string, fields ...any) {
@@ -60,9 +66,15 @@ func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 		log.Error("panic in gRPC handler", zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
 		return status.Error(codes.Internal, "hub: internal error")
 	})
+	unary := []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), logging.UnaryServerInterceptor(lg, logOpts...)}
+	stream := []grpc.StreamServerInterceptor{m.StreamServerInterceptor(), logging.StreamServerInterceptor(lg, logOpts...)}
+	if h.cfg.Security.RequireIdentity {
+		unary = append(unary, auth.UnaryServerInterceptor())
+		stream = append(stream, auth.StreamServerInterceptor())
+	}
 	base := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(m.UnaryServerInterceptor(), logging.UnaryServerInterceptor(lg, logOpts...), recovery.UnaryServerInterceptor(rec)),
-		grpc.ChainStreamInterceptor(m.StreamServerInterceptor(), logging.StreamServerInterceptor(lg, logOpts...), recovery.StreamServerInterceptor(rec)),
+		grpc.ChainUnaryInterceptor(append(unary, recovery.UnaryServerInterceptor(rec))...),
+		grpc.ChainStreamInterceptor(append(stream, recovery.StreamServerInterceptor(rec))...),
 		grpc.MaxRecvMsgSize(h.cfg.MaxPayload + 64<<10),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}

@@ -19,11 +19,13 @@ const (
 
 // validate checks every field of an exchange that crosses the edge and
 // returns a *field.Error naming the first bad one, or ErrPayloadTooLarge.
-func (h *Hub) validate(req *hubv1.ExchangeRequest) error {
+// consumer is the effective consumer (the caller's identity, or the
+// request's field in insecure mode).
+func (h *Hub) validate(req *hubv1.ExchangeRequest, consumer string) error {
 	if err := checkMessageID(req.GetMessageId()); err != nil {
 		return field.Wrap("message_id", err)
 	}
-	if err := wire.ValidateAgencyCode(req.GetConsumer()); err != nil {
+	if err := wire.ValidateAgencyCode(consumer); err != nil {
 		return field.Wrap("consumer", err)
 	}
 	if err := wire.ValidateAgencyCode(req.GetProvider()); err != nil {

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
+	"github.com/ndxp/ndxp/internal/pki"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -29,7 +30,9 @@ type Service interface {
 // Group runs one node for each of several Services in this process. The
 // nodes share one NATS connection and one gRPC connection to the hub, and
 // start (and register) concurrently, so a whole topology of about a
-// hundred nodes is up in well under a second.
+// hundred nodes is up in well under a second. After UseCerts each node
+// connects on its own instead, with its agency's certificate: on a secure
+// platform an agency is its connection's identity.
 type Group struct {
 	// Services are the agencies to run.
 	Services []Service
@@ -46,13 +49,17 @@ type Group struct {
 	nodes   []*Node
 	nc      *nats.Conn
 	hubConn *grpc.ClientConn
+	certs   pki.Dir // set by UseCerts: one identity, so one connection, per node
+	natsTLS bool
 }
 
 // Start starts every node against natsURL, registering with the hub at
 // hubAddr. On error the nodes already started are stopped.
 func (g *Group) Start(ctx context.Context, natsURL, hubAddr string) error {
-	if err := g.connect(natsURL, hubAddr); err != nil {
-		return err
+	if g.certs == "" {
+		if err := g.connect(natsURL, hubAddr); err != nil {
+			return err
+		}
 	}
 	par := g.Parallel
 	if par <= 0 {
@@ -66,7 +73,7 @@ func (g *Group) Start(ctx context.Context, natsURL, hubAddr string) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = g.startOne(ctx, s, natsURL)
+			errs[i] = g.startOne(ctx, s, natsURL, hubAddr)
 		}()
 	}
 	wg.Wait()
@@ -97,9 +104,16 @@ func (g *Group) connect(natsURL, hubAddr string) error {
 	return nil
 }
 
-func (g *Group) startOne(ctx context.Context, s Service, natsURL string) error {
+func (g *Group) startOne(ctx context.Context, s Service, natsURL, hubAddr string) error {
 	cfg := g.Template
 	cfg.Agency, cfg.NATSURL, cfg.Conn, cfg.HubConn = s.Agency(), natsURL, g.nc, g.hubConn
+	if g.certs != "" {
+		// Each node is its own agency on NATS and towards the hub.
+		cfg.Hub = hubAddr
+		if err := g.secure(&cfg); err != nil {
+			return err
+		}
+	}
 	n, err := New(cfg, g.Log)
 	if err != nil {
 		return err

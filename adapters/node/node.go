@@ -11,6 +11,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
@@ -56,8 +58,18 @@ type Config struct {
 	// registration (the agency is then registered by someone else).
 	Hub string
 	// DialOptions are the gRPC options used to reach the hub; default is
-	// plaintext.
+	// plaintext, or TLS when TLS is set.
 	DialOptions []grpc.DialOption
+	// TLS is the node's identity towards the hub: TLS with this client
+	// certificate (whose URI SAN names the agency, see hub/auth) and these
+	// root CAs. For NATS, add nats.Secure(cfg) to NATSOptions.
+	TLS *tls.Config
+	// Grants are access grants to the agency's own services, stored with
+	// the hub right after registering (the hub refuses grants for another
+	// provider). Access is denied by default, so a provider that wants
+	// callers from the start lists them here; grants already stored are
+	// kept, and `ndxp grants` changes them later.
+	Grants []*hubv1.AccessGrant
 	// Version is the micro service version (SemVer).
 	Version string
 	// MaxConcurrent bounds the requests handled at once by this instance.
@@ -77,7 +89,11 @@ func (c *Config) setDefaults() {
 		c.RegisterTimeout = DefaultRegisterTimeout
 	}
 	if c.DialOptions == nil {
-		c.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+		creds := insecure.NewCredentials()
+		if c.TLS != nil {
+			creds = credentials.NewTLS(c.TLS)
+		}
+		c.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	}
 }
 
@@ -254,7 +270,7 @@ func (n *Node) register(ctx context.Context, a *hubv1.Agency) error {
 	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		_, err = client.RegisterAgency(ctx, &hubv1.RegisterAgencyRequest{Agency: a}, grpc.WaitForReady(true))
 		if err == nil {
-			return nil
+			return n.grant(ctx, n.hubConn)
 		}
 		select {
 		case <-ctx.Done():
@@ -262,6 +278,17 @@ func (n *Node) register(ctx context.Context, a *hubv1.Agency) error {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// grant stores Config.Grants.
+func (n *Node) grant(ctx context.Context, conn *grpc.ClientConn) error {
+	client := hubv1.NewAccessServiceClient(conn)
+	for _, g := range n.cfg.Grants {
+		if _, err := client.Grant(ctx, &hubv1.GrantRequest{Grant: g}); err != nil {
+			return fmt.Errorf("node %s: grant %s/%s: %w", n.cfg.Agency.GetCode(), g.GetProvider(), g.GetService(), err)
+		}
+	}
+	return nil
 }
 
 // Stop stops taking requests, waits for those in progress and closes the

@@ -39,6 +39,9 @@ the instances.`,
 				return err
 			}
 			grp.Log = log.Named("agency")
+			if !cf.insecure {
+				grp.UseCerts(cf.certs(), true)
+			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
 				return err
 			}

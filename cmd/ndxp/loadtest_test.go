@@ -46,7 +46,7 @@ func TestLoadtestCmd(t *testing.T) {
 			root := newRoot()
 			root.SetOut(&out)
 			root.SetErr(&stderr)
-			root.SetArgs(append([]string{"loadtest", "--hub", env.GRPCAddr(), "--profile", "2022-h1", "--scale", "0.0005", "--json"}, tt.args...))
+			root.SetArgs(append([]string{"loadtest", "--insecure", "--hub", env.GRPCAddr(), "--profile", "2022-h1", "--scale", "0.0005", "--json"}, tt.args...))
 			err := root.ExecuteContext(context.Background())
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)

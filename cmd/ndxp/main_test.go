@@ -51,8 +51,9 @@ func TestUpServesAndShutsDown(t *testing.T) {
 	var out syncBuffer
 	root.SetOut(&out)
 	root.SetErr(&out)
+	dataDir := t.TempDir()
 	root.SetArgs([]string{"up", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--nats-listen", "127.0.0.1:-1", "--data-dir", t.TempDir(), "--log-level", "warn"})
+		"--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir, "--log-level", "warn"})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
@@ -66,13 +67,13 @@ func TestUpServesAndShutsDown(t *testing.T) {
 		return nil
 	})
 	hubtest.Eventually(t, 30*time.Second, func() error {
-		got, err := execute(t, ctx, "agencies", "--hub", addr)
+		got, err := execute(t, ctx, "agencies", "--hub", addr, "--data-dir", dataDir)
 		if err == nil && !strings.Contains(got, "citizen-lookup") {
 			return context.DeadlineExceeded
 		}
 		return err
 	})
-	got, err := execute(t, ctx, "stats", "--hub", addr, "--day", "2021-08-16")
+	got, err := execute(t, ctx, "stats", "--hub", addr, "--data-dir", dataDir, "--day", "2021-08-16")
 	if err != nil || !strings.Contains(got, "period 2021-08-16: 0 transactions") {
 		t.Fatalf("stats = %q, %v", got, err)
 	}

@@ -36,7 +36,7 @@ func TestProcedureCommand(t *testing.T) {
 			root := newRoot()
 			var out bytes.Buffer
 			root.SetOut(&out)
-			root.SetArgs(append(tt.args, "--hub", env.GRPCAddr()))
+			root.SetArgs(append(tt.args, "--insecure", "--hub", env.GRPCAddr()))
 			if err := root.Execute(); err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
@@ -49,7 +49,7 @@ func TestProcedureCommand(t *testing.T) {
 	}
 	t.Run("bad province", func(t *testing.T) {
 		root := newRoot()
-		root.SetArgs([]string{"procedure", "birth", "--province", "H99", "--hub", env.GRPCAddr()})
+		root.SetArgs([]string{"procedure", "birth", "--province", "H99", "--insecure", "--hub", env.GRPCAddr()})
 		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), "--province") {
 			t.Fatalf("got %v", err)
 		}

@@ -19,14 +19,15 @@ import (
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
 
-// runCLI runs the ndxp command line with args and returns its output.
+// runCLI runs the ndxp command line with args and returns its output,
+// against hubtest's plaintext hub (--insecure).
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	root := newRoot()
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
-	root.SetArgs(args)
+	root.SetArgs(append(args, "--insecure"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := root.ExecuteContext(ctx)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/internal/platform"
 )
 
@@ -27,6 +28,12 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
 	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
+	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
+	fs.StringVar(&f.platform.CertDir, "cert-dir", "", "development certificates, created on first start (default: <data dir>/certs)")
+	fs.Float64Var(&f.platform.Hub.Security.RateLimit, "rate-limit", 0, "exchanges per second each consumer may make on this hub (0: unlimited)")
+	fs.IntVar(&f.platform.Hub.Security.RateBurst, "rate-burst", 0, "exchanges each consumer may make at once (default: the rate limit)")
+	fs.Int64Var(&f.platform.Hub.Security.DailyQuota, "daily-quota", 0, "exchanges each consumer may make per business day on this hub (0: unlimited)")
+	fs.DurationVar(&f.platform.Hub.Audit.Retention, "audit-retention", 0, "drop audit records older than this (e.g. 8760h); 0 keeps them until the stream's size limit")
 	fs.IntVar(&f.platform.Hub.Registry.Replicas, "replicas", 1, "JetStream replicas of the registry and the transaction records (3 on a 3-server NATS cluster)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
@@ -60,6 +67,7 @@ finish and NATS drains.`,
 			}
 			grp.Log = log.Named("agency")
 			f.platform.Agencies = []platform.Agency{grp}
+			f.platform.Grants = platform.DefaultGrants(t)
 			f.agencies = fmt.Sprintf("%d (topology %s)", len(t.Agencies), t.Name)
 			return run(cmd, f, log)
 		},
@@ -85,6 +93,13 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 				return err
 			}
 			defer func() { _ = log.Sync() }()
+			// The grants the built-in topology's flows need, for agencies
+			// started later with "ndxp agency".
+			t, err := topology.Builtin("2023")
+			if err != nil {
+				return err
+			}
+			f.platform.Grants = platform.DefaultGrants(t)
 			return run(cmd, f, log)
 		},
 	}
@@ -122,13 +137,18 @@ func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Du
 	if agencies == "" {
 		agencies = "none (start them with \"ndxp agency\")"
 	}
+	try := "grpcurl -plaintext " + p.GRPCAddr() + " list; INSECURE mode"
+	if d := p.Certs(); d != "" {
+		try = "grpcurl -cacert " + d.CAFile() + " " + p.GRPCAddr() + " list"
+		nats += "\n  certs      " + string(d) + "   (TLS with client certificates; ndxp clients find them)"
+	}
 	fmt.Fprintf(w, `
 ndxp is up (in %s)
-  gRPC API   %s   (reflection and grpc.health.v1 on; try: grpcurl -plaintext %s list)
+  gRPC API   %s   (reflection and grpc.health.v1 on; try: %s)
   HTTP       http://%s   (dashboard at /, /api/stats, /metrics, /healthz, /readyz)
   NATS       %s
   agencies   %s
 Press Ctrl-C to stop.
 
-`, took.Round(time.Millisecond), p.GRPCAddr(), p.GRPCAddr(), p.HTTPAddr(), nats, agencies)
+`, took.Round(time.Millisecond), p.GRPCAddr(), try, p.HTTPAddr(), nats, agencies)
 }

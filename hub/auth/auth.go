@@ -5,7 +5,11 @@
 // consumer named in the request.
 package auth
 
-import "context"
+import (
+	"context"
+
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
 
 // Identity is an authenticated caller.
 type Identity struct {
@@ -14,6 +18,22 @@ type Identity struct {
 	// Subject describes where the identity came from, e.g. a certificate's
 	// subject, for logs and audit.
 	Subject string
+	// Role is what kind of caller this is; Agency is set only for
+	// RoleAgency.
+	Role Role
+	// Kind is the agency's kind as its certificate states it (the CA
+	// vouches for it, unlike a self-made registration): group grants
+	// apply by it. Unspecified if the certificate states none.
+	Kind hubv1.AgencyKind
+}
+
+// IsOperator reports whether the caller is the platform operator.
+func (id Identity) IsOperator() bool { return id.Role == RoleOperator }
+
+// MayActFor reports whether the caller may act for agency code: it is
+// that agency, or the operator.
+func (id Identity) MayActFor(code string) bool {
+	return id.IsOperator() || (id.Role == RoleAgency && id.Agency == code)
 }
 
 type ctxKey struct{}

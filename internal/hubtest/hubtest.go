@@ -23,6 +23,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/natsembed"
+	"github.com/ndxp/ndxp/internal/pki"
 	"github.com/ndxp/ndxp/internal/platform"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -36,6 +37,8 @@ type Env struct {
 	Registry hubv1.RegistryServiceClient
 	Exchange hubv1.ExchangeServiceClient
 	Stats    hubv1.StatsServiceClient
+	// Access is a client of the access service (the operator's WithSecurity).
+	Access hubv1.AccessServiceClient
 	// Population is the simulated population database, if started.
 	Population *population.Simulator
 	// Simulators are the simulators of the topology given WithTopology,
@@ -50,6 +53,8 @@ type options struct {
 	population bool
 	hub        hub.Config
 	logLevel   zap.AtomicLevel
+	secure     bool
+	grants     []*hubv1.AccessGrant
 	topology   *topology.Topology
 	simulators simulators.Config
 }
@@ -66,6 +71,20 @@ func WithoutPopulation() Option { return func(o *options) { o.population = false
 // WithAgencies starts more agencies beside the hub.
 func WithAgencies(a ...platform.Agency) Option {
 	return func(o *options) { o.agencies = append(o.agencies, a...) }
+}
+
+// WithSecurity runs the secure mode of `ndxp up`: development certificates
+// in the test's data dir, gRPC over TLS with client certificates, grants
+// enforced, and the embedded NATS with TLS and per-agency permissions.
+// Env.Conn is then the operator's connection; DialAs connects as an agency.
+// Without it the system is insecure and permissive, as tests expect by
+// default.
+func WithSecurity() Option { return func(o *options) { o.secure = true } }
+
+// WithGrants stores grants at start (they matter WithSecurity, where
+// grants are enforced).
+func WithGrants(g ...*hubv1.AccessGrant) Option {
+	return func(o *options) { o.grants = append(o.grants, g...) }
 }
 
 // WithTopology starts every agency of t as simulated nodes (see package
@@ -110,16 +129,22 @@ func Start(t testing.TB, opts ...Option) *Env {
 	p, err := platform.Start(context.Background(), platform.Config{
 		NATSURL: o.natsURL, NATSAddr: "127.0.0.1:-1", DataDir: t.TempDir(),
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Hub: o.hub, Agencies: agencies,
+		Insecure: !o.secure, Grants: o.grants,
 	}, log)
 	if err != nil {
 		t.Fatalf("hubtest: start: %v", err)
 	}
 	env.Platform = p
 	t.Cleanup(func() { env.Stop(t) })
-	env.Conn = Dial(t, p.GRPCAddr())
+	if o.secure {
+		env.Conn = env.DialAs(t, pki.Operator)
+	} else {
+		env.Conn = Dial(t, p.GRPCAddr())
+	}
 	env.Registry = hubv1.NewRegistryServiceClient(env.Conn)
 	env.Exchange = hubv1.NewExchangeServiceClient(env.Conn)
 	env.Stats = hubv1.NewStatsServiceClient(env.Conn)
+	env.Access = hubv1.NewAccessServiceClient(env.Conn)
 	return env
 }
 
@@ -142,6 +167,23 @@ func Dial(t testing.TB, addr string) *grpc.ClientConn {
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatalf("hubtest: dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// DialAs opens a TLS gRPC connection with the certificate of name (an
+// agency code or pki.Operator), closed when the test ends. It needs
+// WithSecurity.
+func (e *Env) DialAs(t testing.TB, name string) *grpc.ClientConn {
+	t.Helper()
+	creds, err := e.Certs().Credentials(name)
+	if err != nil {
+		t.Fatalf("hubtest: credentials of %s: %v", name, err)
+	}
+	conn, err := grpc.NewClient(e.GRPCAddr(), grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatalf("hubtest: dial %s: %v", e.GRPCAddr(), err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn

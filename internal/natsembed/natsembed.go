@@ -3,6 +3,7 @@
 package natsembed
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -38,6 +39,13 @@ type Config struct {
 	// ServerName names the server in logs and cluster views; every server
 	// of a cluster needs its own.
 	ServerName string
+	// TLS, when set, makes the server require TLS and a client certificate
+	// verified against TLS.ClientCAs, and map each certificate to one of
+	// Users by its URI SAN (nats-server's verify_and_map): see
+	// HubUser and AgencyUser. Nil: plaintext, no authentication.
+	TLS *tls.Config
+	// Users are the users TLS certificates map to, with their permissions.
+	Users []*server.User
 	// Cluster, when its Name is set, joins this server to a NATS cluster
 	// (JetStream clustered: streams and buckets may then have replicas).
 	Cluster Cluster
@@ -104,6 +112,9 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 		JetStreamMaxStore:  cfg.MaxStore,
 		NoSigs:             true,
 		MaxPayload:         8 << 20,
+	}
+	if cfg.TLS != nil {
+		secure(opts, cfg)
 	}
 	if err := cfg.Cluster.apply(opts); err != nil {
 		return nil, err

@@ -84,6 +84,7 @@ func TestTwoHubsOnACluster(t *testing.T) {
 		cfg.ID = fmt.Sprintf("hub-%d", i)
 		p, err := platform.Start(context.Background(), platform.Config{
 			NATSURL: servers[i].ClientURL(), GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Hub: cfg, Agencies: agencies,
+			Insecure: true, // this test is about clustering; security is tested in security_test.go
 		}, log)
 		if err != nil {
 			t.Fatalf("hub %d: %v", i, err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/natsembed"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Defaults for Config.
@@ -52,6 +53,18 @@ type Config struct {
 	// Agencies are the simulated agency nodes to start in this process
 	// once the hub is up.
 	Agencies []Agency
+	// Insecure runs without TLS and identities (see security.go); the
+	// default is secure, with certificates in CertDir.
+	Insecure bool
+	// CertDir holds the development certificates, created on first start
+	// (default: <DataDir>/certs).
+	CertDir string
+	// Grants are stored on the first start (when no grant exists yet),
+	// e.g. DefaultGrants of a topology.
+	Grants []*hubv1.AccessGrant
+	// CertAgencies are agency codes to issue certificates for, beyond the
+	// built-in topology's and the agencies started here.
+	CertAgencies []string
 }
 
 // Agency is something that runs as agency nodes beside the hub: it starts
@@ -94,6 +107,7 @@ type Platform struct {
 	http     *http.Server
 	httpLis  net.Listener
 	started  []Agency
+	sec      security
 	Registry *prometheus.Registry
 }
 
@@ -111,13 +125,20 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (_ *Platform, err e
 			_ = p.Shutdown(sctx)
 		}
 	}()
+	if err := p.setupSecurity(); err != nil {
+		return nil, err
+	}
 	if err := p.startNATS(); err != nil {
 		return nil, err
 	}
 	if err := p.startHub(ctx); err != nil {
 		return nil, err
 	}
+	if err := p.seedGrants(ctx); err != nil {
+		return nil, err
+	}
 	for _, a := range cfg.Agencies {
+		p.secureAgency(a)
 		if err := a.Start(ctx, p.natsURL, p.GRPCAddr()); err != nil {
 			return nil, err
 		}
@@ -133,14 +154,20 @@ func (p *Platform) startNATS() error {
 		if err != nil {
 			return fmt.Errorf("platform: NATS listen address: %w", err)
 		}
-		s, err := natsembed.Start(natsembed.Config{Host: host, Port: port, StoreDir: filepath.Join(p.cfg.DataDir, "jetstream")}, p.log)
+		ncfg := p.sec.natsServer
+		ncfg.Host, ncfg.Port, ncfg.StoreDir = host, port, filepath.Join(p.cfg.DataDir, "jetstream")
+		s, err := natsembed.Start(ncfg, p.log)
 		if err != nil {
 			return err
 		}
 		p.nats = s
 		p.natsURL = s.ClientURL()
 	}
-	nc, err := nats.Connect(p.natsURL, nats.Name("ndxp-hub"), nats.MaxReconnects(-1))
+	opts := []nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}
+	if p.nats != nil {
+		opts = append(opts, p.sec.natsOpts...)
+	}
+	nc, err := nats.Connect(p.natsURL, opts...)
 	if err != nil {
 		return fmt.Errorf("platform: connect to NATS at %s: %w (is it running? without --nats-url ndxp starts its own)", p.natsURL, err)
 	}
@@ -154,7 +181,7 @@ func (p *Platform) startHub(ctx context.Context) error {
 		return err
 	}
 	p.hub = h
-	p.grpc = hub.NewServer(h, p.log.Named("grpc"))
+	p.grpc = hub.NewServer(h, p.log.Named("grpc"), p.sec.grpcOpts...)
 	p.Registry.MustRegister(append(h.Collectors(), p.grpc.Metrics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
 	if p.grpcLis, err = net.Listen("tcp", p.cfg.GRPCAddr); err != nil {
@@ -163,7 +190,7 @@ func (p *Platform) startHub(ctx context.Context) error {
 	if p.httpLis, err = net.Listen("tcp", p.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("platform: HTTP listen on %s: %w (choose another with --http-addr)", p.cfg.HTTPAddr, err)
 	}
-	p.http = &http.Server{Handler: h.HTTPHandler(p.Registry), ReadHeaderTimeout: 10 * time.Second}
+	p.http = &http.Server{Handler: p.guardHTTP(h.HTTPHandler(p.Registry)), ReadHeaderTimeout: 10 * time.Second}
 	go p.serve("grpc", func() error { return p.grpc.Serve(p.grpcLis) })
 	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
 	return nil

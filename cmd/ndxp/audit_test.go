@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/hub/audit"
+	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/pki"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// runCLICtx runs the ndxp command line with args under ctx.
+func runCLICtx(ctx context.Context, args ...string) (string, error) {
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), err
+}
+
+// TestAuditVerifyNamesTheEditedRecord runs "ndxp audit verify" over TLS
+// against a secure system, before and after one audit record is edited.
+func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
+	const consumer = "000.00.00.H29"
+	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithGrants(&hubv1.AccessGrant{
+		Provider: population.Code, Service: "*", To: &hubv1.AccessGrant_Consumer{Consumer: consumer},
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	h29 := hubv1.NewExchangeServiceClient(env.DialAs(t, consumer))
+	for i := range 5 {
+		// Succeeded, refused and failed transactions are all audited.
+		_, _ = h29.Exchange(ctx, &hubv1.ExchangeRequest{Provider: population.Code, Service: population.ServiceLookup, MessageId: fmt.Sprint("m", i)})
+	}
+	flags := []string{"--nats-url", env.NATSURL(), "--certs", string(env.Certs())}
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		out, err := runCLICtx(ctx, append([]string{"audit", "verify"}, flags...)...)
+		if err != nil || !strings.Contains(out, "5 records verified") {
+			return fmt.Errorf("verify: %q, %v", out, err)
+		}
+		return nil
+	})
+	export := filepath.Join(t.TempDir(), "audit.jsonl")
+	if out, err := runCLICtx(ctx, append([]string{"audit", "export", "--from", "2020-01-01", "--out", export}, flags...)...); err != nil {
+		t.Fatalf("export: %q, %v", out, err)
+	}
+	if out, err := runCLICtx(ctx, "audit", "verify", "--file", export); err != nil || !strings.Contains(out, "5 records verified") {
+		t.Fatalf("verify --file: %q, %v", out, err)
+	}
+	// An agency may not read the audit log.
+	sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
+	defer scancel()
+	if _, err := runCLICtx(sctx, append([]string{"audit", "verify", "--as", consumer}, flags...)...); err == nil {
+		t.Fatal("an agency read the audit stream")
+	}
+
+	tamper(t, ctx, env, 3)
+	out, err := runCLICtx(ctx, append([]string{"audit", "verify"}, flags...)...)
+	if err == nil || !strings.Contains(err.Error(), "chain broken at record 3 ") {
+		t.Fatalf("verify after editing record 3: %q, %v", out, err)
+	}
+}
+
+// tamper rewrites the audit stream with record seq's consumer changed, as
+// someone with write access to JetStream could.
+func tamper(t *testing.T, ctx context.Context, env *hubtest.Env, seq uint64) {
+	t.Helper()
+	cfg, err := env.Certs().ClientTLS(pki.Operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(env.NATSURL(), nats.Secure(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]byte
+	if err := audit.Each(ctx, js, audit.DefaultStream, func(_ uint64, e audit.Entry, raw []byte, _ error) error {
+		if e.Seq == seq {
+			e.Consumer = "000.00.00.H01"
+			raw, _ = json.Marshal(e)
+		}
+		lines = append(lines, raw)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(ctx, audit.DefaultStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range lines {
+		if _, err := js.Publish(ctx, audit.DefaultSubject, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/ndxp/ndxp/hub/access"
+	"github.com/ndxp/ndxp/hub/auth"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+type accessServer struct {
+	hubv1.UnimplementedAccessServiceServer
+	h *Hub
+}
+
+func (s *accessServer) Grant(ctx context.Context, req *hubv1.GrantRequest) (*hubv1.GrantResponse, error) {
+	if err := access.Validate(req.GetGrant()); err != nil {
+		return nil, toStatus(err)
+	}
+	if err := mayActFor(ctx, req.GetGrant().GetProvider()); err != nil {
+		return nil, toStatus(err)
+	}
+	g, err := s.h.access.Grant(ctx, req.GetGrant(), caller(ctx))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &hubv1.GrantResponse{Grant: g}, nil
+}
+
+func (s *accessServer) Revoke(ctx context.Context, req *hubv1.RevokeRequest) (*hubv1.RevokeResponse, error) {
+	if err := access.Validate(req.GetGrant()); err != nil {
+		return nil, toStatus(err)
+	}
+	if err := mayActFor(ctx, req.GetGrant().GetProvider()); err != nil {
+		return nil, toStatus(err)
+	}
+	if err := s.h.access.Revoke(ctx, req.GetGrant()); err != nil {
+		return nil, toStatus(err)
+	}
+	return &hubv1.RevokeResponse{}, nil
+}
+
+func (s *accessServer) ListGrants(_ context.Context, req *hubv1.ListGrantsRequest) (*hubv1.ListGrantsResponse, error) {
+	return &hubv1.ListGrantsResponse{Grants: s.h.access.List(req.GetProvider())}, nil
+}
+
+// caller names the authenticated caller for records, "unauthenticated" in
+// insecure mode.
+func caller(ctx context.Context) string {
+	if id, ok := auth.FromContext(ctx); ok {
+		return id.Subject
+	}
+	return "unauthenticated"
+}
+
+// Access is the hub's grant store.
+func (h *Hub) Access() *access.Store { return h.access }

@@ -1,0 +1,67 @@
+package pki
+
+import (
+	"crypto/x509"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/ndxp/ndxp/hub/auth"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+func TestEnsure(t *testing.T) {
+	d := Dir(t.TempDir())
+	codes := []string{"000.00.00.H29", "000.00.01.G01"}
+	if err := Ensure(d, []Agency{{Code: codes[0], Kind: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP}, {Code: codes[1]}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Agencies()
+	if err != nil || !slices.Equal(got, codes) {
+		t.Fatalf("Agencies() = %v, %v; want %v", got, err, codes)
+	}
+	pool, err := d.CAPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		want auth.Identity
+	}{
+		{"000.00.00.H29", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.00.H29", Subject: auth.AgencyURI("000.00.00.H29"), Kind: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP}},
+		{"000.00.01.G01", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.01.G01", Subject: auth.AgencyURI("000.00.01.G01")}},
+		{Operator, auth.Identity{Role: auth.RoleOperator, Subject: auth.OperatorURI}},
+		{Hub, auth.Identity{Role: auth.RoleHub, Subject: auth.HubURI}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := d.ClientTLS(tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaf := cfg.Certificates[0].Leaf
+			if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+				t.Fatalf("verify: %v", err)
+			}
+			id, err := auth.FromCertificate(leaf)
+			if err != nil || id != tt.want {
+				t.Errorf("identity = %+v, %v; want %+v", id, err, tt.want)
+			}
+		})
+	}
+	// A second Ensure keeps what exists and adds what is missing.
+	before, _ := d.ClientTLS("000.00.00.H29")
+	if err := Ensure(d, Codes(append(codes, "000.00.00.H01")...)); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := d.ClientTLS("000.00.00.H29")
+	if !before.Certificates[0].Leaf.Equal(after.Certificates[0].Leaf) {
+		t.Error("Ensure replaced an existing certificate")
+	}
+	if _, err := d.ClientTLS("000.00.00.H02"); !errors.Is(err, ErrNoCerts) {
+		t.Errorf("ClientTLS of an unknown agency: %v, want ErrNoCerts", err)
+	}
+	if err := Ensure(d, Codes("bad")); err == nil {
+		t.Error("Ensure accepted an invalid agency code")
+	}
+}

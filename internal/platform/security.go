@@ -1,0 +1,187 @@
+package platform
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/hub/auth"
+	"github.com/ndxp/ndxp/internal/natsembed"
+	"github.com/ndxp/ndxp/internal/pki"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// SecureAgency is an Agency that can run with the development
+// certificates. In secure mode the platform issues a certificate for each
+// of its Codes, then calls UseCerts before Start.
+type SecureAgency interface {
+	Agency
+	// CertAgencies are the agencies it runs, with their kinds.
+	CertAgencies() []pki.Agency
+	// UseCerts gives it the certificate folder; natsTLS says whether NATS
+	// requires TLS client certificates (the embedded NATS in secure mode).
+	UseCerts(dir pki.Dir, natsTLS bool)
+}
+
+// security is the secure mode's wiring, zero in insecure mode.
+type security struct {
+	certs      pki.Dir
+	natsServer natsembed.Config // TLS and Users for the embedded NATS
+	natsOpts   []nats.Option    // the hub's NATS identity
+	grpcOpts   []grpc.ServerOption
+}
+
+// setupSecurity issues missing development certificates (for every
+// agency of the built-in topology, the agencies started here and
+// Config.CertAgencies) and prepares TLS for gRPC and the embedded NATS.
+func (p *Platform) setupSecurity() error {
+	if p.cfg.Insecure {
+		p.log.Warn("running INSECURE (--insecure): plaintext gRPC and NATS, no identities, grants not enforced; the consumer named in a request is trusted")
+		return nil
+	}
+	d := pki.Dir(p.cfg.CertDir)
+	if d == "" {
+		d = pki.DefaultDir(p.cfg.DataDir)
+	}
+	agencies, err := p.certAgencies()
+	if err != nil {
+		return err
+	}
+	if err := pki.Ensure(d, agencies); err != nil {
+		return err
+	}
+	serverTLS, err := d.ServerTLS()
+	if err != nil {
+		return err
+	}
+	hubTLS, err := d.ClientTLS(pki.Hub)
+	if err != nil {
+		return err
+	}
+	users, err := natsUsers(d)
+	if err != nil {
+		return err
+	}
+	p.sec = security{
+		certs:      d,
+		natsServer: natsembed.Config{TLS: serverTLS, Users: users},
+		natsOpts:   []nats.Option{nats.Secure(hubTLS)},
+		grpcOpts:   []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
+	}
+	p.cfg.Hub.Security.RequireIdentity = true
+	p.cfg.Hub.Security.EnforceGrants = true
+	p.log.Info("secure mode: TLS with client certificates", zap.String("certs", string(d)))
+	return nil
+}
+
+// certAgencies are the agencies to issue certificates for, with the kind
+// the built-in topology (or the agency itself) states.
+func (p *Platform) certAgencies() ([]pki.Agency, error) {
+	topo, err := topology.Builtin("2023")
+	if err != nil {
+		return nil, err
+	}
+	all := pki.Codes(p.cfg.CertAgencies...)
+	for _, a := range topo.Agencies {
+		all = append(all, pki.Agency{Code: a.Code, Kind: a.Kind})
+	}
+	for _, a := range p.cfg.Agencies {
+		if s, ok := a.(SecureAgency); ok {
+			all = append(all, s.CertAgencies()...)
+		}
+	}
+	kinds := map[string]hubv1.AgencyKind{}
+	for _, a := range all {
+		if k, ok := kinds[a.Code]; !ok || k == hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED {
+			kinds[a.Code] = a.Kind
+		}
+	}
+	out := make([]pki.Agency, 0, len(kinds))
+	for c, k := range kinds {
+		out = append(out, pki.Agency{Code: c, Kind: k})
+	}
+	slices.SortFunc(out, func(a, b pki.Agency) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
+}
+
+// natsUsers maps every certificate of the folder to a NATS user: the hub
+// and the operator may do anything, an agency only serve its own subjects.
+func natsUsers(d pki.Dir) ([]*server.User, error) {
+	codes, err := d.Agencies()
+	if err != nil {
+		return nil, err
+	}
+	users := []*server.User{natsembed.HubUser(auth.HubURI), natsembed.HubUser(auth.OperatorURI)}
+	for _, code := range codes {
+		u, err := natsembed.AgencyUser(auth.AgencyURI(code), code)
+		if err != nil {
+			return nil, fmt.Errorf("platform: NATS user of %s: %w", code, err)
+		}
+		users = append(users, u)
+	}
+	return users, nil
+}
+
+// secureAgency hands the certificates to an agency before it starts.
+func (p *Platform) secureAgency(a Agency) {
+	if s, ok := a.(SecureAgency); ok && p.sec.certs != "" {
+		s.UseCerts(p.sec.certs, p.nats != nil)
+	}
+}
+
+// Certs is the certificate folder in secure mode, "" in insecure mode.
+func (p *Platform) Certs() pki.Dir { return p.sec.certs }
+
+// DefaultDataDir is where `ndxp up` keeps its data when --data-dir is not
+// given: <user cache dir>/ndxp. Clients find the development certificates
+// under it.
+func DefaultDataDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "ndxp")
+}
+
+// guardHTTP keeps transaction records off a non-loopback HTTP listener in
+// secure mode: the HTTP side has no client certificates, and records name
+// the officials and cases behind each exchange. The dashboard's counters
+// stay public; records are read through the gRPC QueryRecords with a
+// certificate (an agency its own, the operator all).
+func (p *Platform) guardHTTP(h http.Handler) http.Handler {
+	if p.sec.certs == "" || isLoopback(p.cfg.HTTPAddr) {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/records") {
+			http.Error(w, "records are not served over plain HTTP on a non-loopback address in secure mode; use ndxp records (gRPC QueryRecords with a certificate)", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isLoopback reports whether a listen address is on the loopback
+// interface only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
