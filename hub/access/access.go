@@ -11,10 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/internal/field"
+	"github.com/ndxp/ndxp/internal/kvmap"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -51,88 +50,27 @@ type Config struct {
 	MaxBytes int64
 }
 
-func (c *Config) setDefaults() {
-	if c.Bucket == "" {
-		c.Bucket = DefaultBucket
-	}
-	if c.Replicas == 0 {
-		c.Replicas = 1
-	}
-	if c.MaxBytes == 0 {
-		c.MaxBytes = 64 << 20
-	}
-}
-
 // Store is safe for concurrent use.
 type Store struct {
-	kv  jetstream.KeyValue
-	log *zap.Logger
-
-	mu     sync.RWMutex
-	grants map[string]*hubv1.AccessGrant // by key; values are never mutated
-
-	watcher jetstream.KeyWatcher
-	done    chan struct{}
+	grants *kvmap.Map[*hubv1.AccessGrant] // by Key; values are never mutated
 }
 
 // Open creates the bucket if needed, loads every grant and keeps watching
 // for changes made through other hubs until Close.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Store, error) {
-	cfg.setDefaults()
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: cfg.Bucket, Description: "ndxp access grants", History: 1,
-		Replicas: cfg.Replicas, MaxBytes: cfg.MaxBytes, Storage: jetstream.FileStorage,
-	})
+	if cfg.Bucket == "" {
+		cfg.Bucket = DefaultBucket
+	}
+	m, err := kvmap.Open(ctx, js, kvmap.Config{Bucket: cfg.Bucket, Description: "ndxp access grants", Replicas: cfg.Replicas, MaxBytes: cfg.MaxBytes},
+		func() *hubv1.AccessGrant { return &hubv1.AccessGrant{} }, log)
 	if err != nil {
-		return nil, fmt.Errorf("access: open bucket %s: %w", cfg.Bucket, err)
+		return nil, fmt.Errorf("access: %w", err)
 	}
-	w, err := kv.WatchAll(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("access: watch bucket %s: %w", cfg.Bucket, err)
-	}
-	s := &Store{kv: kv, log: log, grants: map[string]*hubv1.AccessGrant{}, watcher: w, done: make(chan struct{})}
-	loaded := make(chan struct{})
-	go s.watch(loaded)
-	select {
-	case <-loaded:
-		return s, nil
-	case <-ctx.Done():
-		s.Close()
-		return nil, fmt.Errorf("access: load bucket %s: %w", cfg.Bucket, ctx.Err())
-	}
-}
-
-func (s *Store) watch(loaded chan struct{}) {
-	defer close(s.done)
-	for e := range s.watcher.Updates() {
-		if e == nil {
-			close(loaded)
-			continue
-		}
-		s.apply(e)
-	}
-}
-
-func (s *Store) apply(e jetstream.KeyValueEntry) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e.Operation() != jetstream.KeyValuePut {
-		delete(s.grants, e.Key())
-		return
-	}
-	g := &hubv1.AccessGrant{}
-	if err := proto.Unmarshal(e.Value(), g); err != nil {
-		s.log.Warn("skipping unreadable grant", zap.String("key", e.Key()), zap.Error(err))
-		return
-	}
-	s.grants[e.Key()] = g
+	return &Store{grants: m}, nil
 }
 
 // Close stops watching.
-func (s *Store) Close() {
-	_ = s.watcher.Stop()
-	<-s.done
-}
+func (s *Store) Close() { s.grants.Close() }
 
 // Grant validates and stores g, stamped with by and the time, and returns
 // it as stored. It is effective on this hub when Grant returns.
@@ -142,17 +80,9 @@ func (s *Store) Grant(ctx context.Context, g *hubv1.AccessGrant, by string) (*hu
 	}
 	g = proto.CloneOf(g)
 	g.GrantedAt, g.GrantedBy = timestamppb.New(time.Now()), by
-	b, err := proto.Marshal(g)
-	if err != nil {
-		return nil, fmt.Errorf("access: encode grant: %w", err)
+	if err := s.grants.Put(ctx, Key(g), g); err != nil {
+		return nil, fmt.Errorf("access: %w", err)
 	}
-	k := Key(g)
-	if _, err := s.kv.Put(ctx, k, b); err != nil {
-		return nil, fmt.Errorf("access: store grant %s: %w", k, err)
-	}
-	s.mu.Lock()
-	s.grants[k] = g
-	s.mu.Unlock()
 	return g, nil
 }
 
@@ -162,38 +92,19 @@ func (s *Store) Revoke(ctx context.Context, g *hubv1.AccessGrant) error {
 		return err
 	}
 	k := Key(g)
-	s.mu.RLock()
-	_, ok := s.grants[k]
-	s.mu.RUnlock()
-	if !ok {
+	if _, ok := s.grants.Get(k); !ok {
 		return fmt.Errorf("%w: %s", ErrUnknownGrant, Describe(g))
 	}
-	if err := s.kv.Delete(ctx, k); err != nil {
-		return fmt.Errorf("access: delete grant %s: %w", k, err)
+	if err := s.grants.Delete(ctx, k); err != nil {
+		return fmt.Errorf("access: %w", err)
 	}
-	s.mu.Lock()
-	delete(s.grants, k)
-	s.mu.Unlock()
 	return nil
 }
 
 // List returns the grants, of provider only unless it is empty, sorted by
 // key. The results must not be modified.
 func (s *Store) List(provider string) []*hubv1.AccessGrant {
-	s.mu.RLock()
-	keys := make([]string, 0, len(s.grants))
-	for k, g := range s.grants {
-		if provider == "" || g.GetProvider() == provider {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	out := make([]*hubv1.AccessGrant, len(keys))
-	for i, k := range keys {
-		out[i] = s.grants[k]
-	}
-	s.mu.RUnlock()
-	return out
+	return s.grants.Values(func(g *hubv1.AccessGrant) bool { return provider == "" || g.GetProvider() == provider })
 }
 
 // Check returns nil if consumer, an agency of kind (unspecified if its
@@ -205,14 +116,12 @@ func (s *Store) Check(consumer string, kind hubv1.AgencyKind, provider, service 
 		return nil // an agency may call its own services (an LGSP's front end, its procedures)
 	}
 	pt := wire.Token(provider)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, svc := range [...]string{service, allKey} {
-		if _, ok := s.grants[pt+"."+svc+".a."+wire.Token(consumer)]; ok {
+		if _, ok := s.grants.Get(pt + "." + svc + ".a." + wire.Token(consumer)); ok {
 			return nil
 		}
 		if kind != hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED {
-			if _, ok := s.grants[pt+"."+svc+".k."+strconv.Itoa(int(kind))]; ok {
+			if _, ok := s.grants.Get(pt + "." + svc + ".k." + strconv.Itoa(int(kind))); ok {
 				return nil
 			}
 		}

@@ -8,9 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ndxp/ndxp/internal/kvmap"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -40,94 +38,27 @@ type Config struct {
 	MaxBytes int64
 }
 
-func (c *Config) setDefaults() {
-	if c.Bucket == "" {
-		c.Bucket = DefaultBucket
-	}
-	if c.Replicas == 0 {
-		c.Replicas = 1
-	}
-	if c.MaxBytes == 0 {
-		c.MaxBytes = 64 << 20
-	}
-}
-
 // Registry is safe for concurrent use.
 type Registry struct {
-	kv  jetstream.KeyValue
-	log *zap.Logger
-
-	mu       sync.RWMutex
-	agencies map[string]*hubv1.Agency // by code; values are never mutated
-
-	watcher jetstream.KeyWatcher
-	done    chan struct{}
+	agencies *kvmap.Map[*hubv1.Agency] // by code; values are never mutated
 }
 
 // Open creates the bucket if needed, loads every registration and keeps
 // watching for changes made by other hubs until Close.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Registry, error) {
-	cfg.setDefaults()
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      cfg.Bucket,
-		Description: "ndxp agency registry",
-		History:     1,
-		Replicas:    cfg.Replicas,
-		MaxBytes:    cfg.MaxBytes,
-		Storage:     jetstream.FileStorage,
-	})
+	if cfg.Bucket == "" {
+		cfg.Bucket = DefaultBucket
+	}
+	m, err := kvmap.Open(ctx, js, kvmap.Config{Bucket: cfg.Bucket, Description: "ndxp agency registry", Replicas: cfg.Replicas, MaxBytes: cfg.MaxBytes},
+		func() *hubv1.Agency { return &hubv1.Agency{} }, log)
 	if err != nil {
-		return nil, fmt.Errorf("registry: open bucket %s: %w", cfg.Bucket, err)
+		return nil, fmt.Errorf("registry: %w", err)
 	}
-	w, err := kv.WatchAll(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("registry: watch bucket %s: %w", cfg.Bucket, err)
-	}
-	r := &Registry{kv: kv, log: log, agencies: map[string]*hubv1.Agency{}, watcher: w, done: make(chan struct{})}
-	loaded := make(chan struct{})
-	go r.watch(loaded)
-	select {
-	case <-loaded:
-		return r, nil
-	case <-ctx.Done():
-		r.Close()
-		return nil, fmt.Errorf("registry: load bucket %s: %w", cfg.Bucket, ctx.Err())
-	}
-}
-
-// watch applies updates until the watcher stops; it closes loaded once the
-// initial values are in.
-func (r *Registry) watch(loaded chan struct{}) {
-	defer close(r.done)
-	for e := range r.watcher.Updates() {
-		if e == nil {
-			close(loaded)
-			continue
-		}
-		r.apply(e)
-	}
-}
-
-func (r *Registry) apply(e jetstream.KeyValueEntry) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if e.Operation() != jetstream.KeyValuePut {
-		delete(r.agencies, e.Key())
-		return
-	}
-	a := &hubv1.Agency{}
-	if err := proto.Unmarshal(e.Value(), a); err != nil {
-		r.log.Warn("skipping unreadable registration", zap.String("key", e.Key()), zap.Error(err))
-		return
-	}
-	r.agencies[a.GetCode()] = a
+	return &Registry{agencies: m}, nil
 }
 
 // Close stops watching.
-func (r *Registry) Close() {
-	_ = r.watcher.Stop()
-	<-r.done
-}
+func (r *Registry) Close() { r.agencies.Close() }
 
 // Register validates and stores a registration, replacing any earlier one
 // of the same agency, and returns it as stored. It is visible to Get on
@@ -138,25 +69,16 @@ func (r *Registry) Register(ctx context.Context, a *hubv1.Agency) (*hubv1.Agency
 	}
 	a = proto.CloneOf(a)
 	a.RegisteredAt = timestamppb.New(time.Now())
-	b, err := proto.Marshal(a)
-	if err != nil {
-		return nil, fmt.Errorf("registry: encode %s: %w", a.GetCode(), err)
+	if err := r.agencies.Put(ctx, a.GetCode(), a); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
 	}
-	if _, err := r.kv.Put(ctx, a.GetCode(), b); err != nil {
-		return nil, fmt.Errorf("registry: store %s: %w", a.GetCode(), err)
-	}
-	r.mu.Lock()
-	r.agencies[a.GetCode()] = a
-	r.mu.Unlock()
 	return a, nil
 }
 
 // Get returns the agency with code, or an error wrapping ErrUnknownAgency.
 // The result must not be modified.
 func (r *Registry) Get(code string) (*hubv1.Agency, error) {
-	r.mu.RLock()
-	a, ok := r.agencies[code]
-	r.mu.RUnlock()
+	a, ok := r.agencies.Get(code)
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownAgency, code)
 	}
@@ -181,14 +103,7 @@ func (r *Registry) Service(provider, service string) (*hubv1.Service, error) {
 // List returns the agencies, sorted by code, keeping only those of kind
 // unless kind is unspecified. The results must not be modified.
 func (r *Registry) List(kind hubv1.AgencyKind) []*hubv1.Agency {
-	r.mu.RLock()
-	out := make([]*hubv1.Agency, 0, len(r.agencies))
-	for _, a := range r.agencies {
-		if kind == hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED || a.GetKind() == kind {
-			out = append(out, a)
-		}
-	}
-	r.mu.RUnlock()
-	slices.SortFunc(out, func(a, b *hubv1.Agency) int { return strings.Compare(a.GetCode(), b.GetCode()) })
-	return out
+	return r.agencies.Values(func(a *hubv1.Agency) bool {
+		return kind == hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED || a.GetKind() == kind
+	})
 }
