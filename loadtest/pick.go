@@ -56,3 +56,38 @@ func consumerSpread(spread string, ministryShare float64) ([]string, []float64) 
 	}
 	return codes, weights
 }
+
+// consumerPickers returns, for each service, a picker over consumers
+// restricted to the LGSPs that consume it in the built-in topology (the
+// flows the hub's default grants follow), so that a run against a secure
+// hub is not refused: only provinces register births, for instance. A
+// service no LGSP consumes in the topology keeps the whole spread.
+func consumerPickers(consumers []string, weights []float64, services []service) []picker {
+	consumes := map[string]map[string]bool{} // service ref -> consumer codes
+	if t, err := topology.Builtin(topology.DefaultBuiltin); err == nil {
+		for _, a := range t.Agencies {
+			for _, ref := range a.Consumes {
+				if consumes[string(ref)] == nil {
+					consumes[string(ref)] = map[string]bool{}
+				}
+				consumes[string(ref)][a.Code] = true
+			}
+		}
+	}
+	out := make([]picker, len(services))
+	for i, s := range services {
+		who := consumes[string(topology.Ref(s.provider, s.code))]
+		w := make([]float64, len(weights))
+		found := false
+		for j, c := range consumers {
+			if who[c] {
+				w[j], found = weights[j], true
+			}
+		}
+		if !found {
+			copy(w, weights)
+		}
+		out[i] = newPicker(w)
+	}
+	return out
+}

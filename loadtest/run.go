@@ -185,7 +185,7 @@ func (r *runner) generate(ctx context.Context, start time.Time, jobs chan<- job)
 	}
 	svcs := newPicker(weights)
 	_, cw := consumerSpread(r.cfg.Profile.Consumers, r.cfg.Profile.MinistryShare)
-	cons := newPicker(cw)
+	cons := consumerPickers(r.consumers, cw, r.services)
 	clock := newDayClock(r.cfg.Profile.Curve.Hourly)
 	var seq int64
 	timer := time.NewTimer(time.Hour)
@@ -193,7 +193,8 @@ func (r *runner) generate(ctx context.Context, start time.Time, jobs chan<- job)
 	for d, day := range r.days {
 		for k := range day.Planned {
 			off := clock.offset(k, day.Planned)
-			j := job{seq: seq, day: d, svc: svcs.pick(rng), consumer: cons.pick(rng), business: day.start.Add(off)}
+			svc := svcs.pick(rng)
+			j := job{seq: seq, day: d, svc: svc, consumer: cons[svc].pick(rng), business: day.start.Add(off)}
 			seq++
 			if r.cfg.Speed > 0 {
 				sim := time.Duration(d)*24*time.Hour + off
