@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -265,9 +266,14 @@ func (r *runner) readCounts(ctx context.Context) ([]*hubv1.Count, error) {
 	return out, nil
 }
 
-// workerRand is a per-goroutine random source derived from the seed.
+// workerRand is a per-goroutine random source of payloads derived from
+// the seed and the run id: runs with different ids send different data,
+// so a second run against the same simulators does not register the same
+// deaths or issue the same cards again.
 func (r *runner) workerRand(i int) *rand.Rand {
-	return rand.New(rand.NewPCG(r.cfg.Seed, uint64(i)+1))
+	h := fnv.New64a()
+	h.Write([]byte(r.cfg.RunID))
+	return rand.New(rand.NewPCG(r.cfg.Seed^h.Sum64(), uint64(i)+1))
 }
 
 // sortedServices lists service indexes by descending weight.
