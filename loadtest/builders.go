@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -34,6 +35,50 @@ import (
 type builders struct {
 	pop synth.Population
 	now func() time.Time
+	ids *newbornIDs
+}
+
+// newBuilders returns the builders of a run; key (from the seed and the
+// run id) seeds the numbering of newborns.
+func newBuilders(pop synth.Population, now func() time.Time, key uint64) builders {
+	return builders{pop: pop, now: now, ids: newNewbornIDs(key)}
+}
+
+// perProvince is the number of personal ID numbers of a province and a
+// birth year: two sexes times a million serials.
+const perProvince = 2_000_000
+
+// idStride is prime, so coprime with perProvince: k*idStride mod
+// perProvince runs through every number once before repeating.
+const idStride = 1_299_709
+
+// newbornIDs numbers newborns without repeating within a run: the k-th
+// newborn of a province gets index (offset + k*idStride) mod perProvince
+// (sex, then serial), offset random per run and province. Two runs draw
+// independent offsets, so their numbers meet only by chance.
+type newbornIDs struct {
+	offset []uint64
+	next   []atomic.Uint64
+}
+
+func newNewbornIDs(key uint64) *newbornIDs {
+	r := rand.New(rand.NewPCG(key, 0x6e6577626f726e))
+	n := &newbornIDs{offset: make([]uint64, len(vn.Provinces)), next: make([]atomic.Uint64, len(vn.Provinces))}
+	for i := range n.offset {
+		n.offset[i] = r.Uint64N(perProvince)
+	}
+	return n
+}
+
+// take returns the next newborn number of province i (vn.Provinces) born
+// in year, and its sex.
+func (n *newbornIDs) take(i, year int) (string, populationv1.Sex) {
+	k := (n.offset[i] + n.next[i].Add(1)*idStride) % perProvince
+	sex := populationv1.Sex_SEX_MALE
+	if k >= perProvince/2 {
+		sex = populationv1.Sex_SEX_FEMALE
+	}
+	return synth.PID{Province: &vn.Provinces[i], Sex: sex, BirthYear: year, Serial: int(k % (perProvince / 2))}.String(), sex
 }
 
 // funcs returns the builders keyed by request type.
@@ -128,18 +173,18 @@ func (b builders) registrationRef(r *rand.Rand, prefix, prov string) string {
 	return fmt.Sprintf("%s-%s-%d-%06d", prefix, prov, b.now().In(vn.Zone).Year(), 1+r.IntN(999_999))
 }
 
-// newborn is a child born in the last two months to an existing mother
-// aged 18-45 and, mostly, an existing father aged 20-50, who gives the
-// family name; the given name is that of a young citizen of the child's
-// sex.
+// newborn is a child of sex born in the last two months to an existing
+// mother aged 18-45 and, mostly, an existing father aged 20-50, who gives
+// the family name; the given name is that of a young citizen of the
+// child's sex.
 type newborn struct {
 	name, dob      string
 	sex            populationv1.Sex
 	mother, father *populationv1.Citizen // father nil when not declared
 }
 
-func (b builders) newborn(r *rand.Rand) newborn {
-	n := newborn{sex: randomSex(r), dob: b.daysAgo(r.IntN(60))}
+func (b builders) newborn(r *rand.Rand, sex populationv1.Sex) newborn {
+	n := newborn{sex: sex, dob: b.daysAgo(r.IntN(60))}
 	n.mother = b.aged(r, populationv1.Sex_SEX_FEMALE, 18, 45)
 	fam := family(n.mother.GetFullName())
 	if r.IntN(20) != 0 { // one birth in twenty is registered by the mother alone
@@ -179,7 +224,7 @@ func (b builders) residenceRemove(r *rand.Rand) proto.Message {
 
 // pidIssue: a newborn gets a number; the population database draws it.
 func (b builders) pidIssue(r *rand.Rand) proto.Message {
-	n := b.newborn(r)
+	n := b.newborn(r, randomSex(r))
 	prov := province(n.mother)
 	return &populationv1.IssuePersonalIdRequest{
 		FullName: n.name, DateOfBirth: n.dob, Sex: n.sex, BirthProvinceCode: prov,
@@ -196,7 +241,7 @@ func (b builders) pidCancel(r *rand.Rand) proto.Message {
 }
 
 func (b builders) birth(r *rand.Rand) proto.Message {
-	n := b.newborn(r)
+	n := b.newborn(r, randomSex(r))
 	return &civilv1.RegisterBirthRequest{
 		ChildName: n.name, DateOfBirth: n.dob, Sex: n.sex, ProvinceCode: province(n.mother),
 		FatherPersonalId: n.father.GetPersonalId(), MotherPersonalId: n.mother.GetPersonalId(),
@@ -230,26 +275,21 @@ func (b builders) householdVerify(r *rand.Rand) proto.Message {
 	return &insurancev1.VerifyHouseholdRequest{PersonalId: id, DeclaredMemberIds: []string{id}}
 }
 
-// childCard: an existing child under 6; when the synthetic population has
-// none (its last birth year is more than 5 years ago), a newborn with a
-// number as pid-issue would give it.
+// childCard: a newborn, as the birth procedure gives it a card once it
+// has a number. The number is one the newborn numbering gives once per
+// run (with a birth year after the synthetic population's, no synthetic
+// citizen has it), so a card is never asked twice for the same child:
+// random children under 6 (about a hundred million) would meet by the
+// birthday paradox, a few dozen times in a national day.
 func (b builders) childCard(r *rand.Rand) proto.Message {
-	now := b.now()
-	var c *populationv1.Citizen
-	if now.In(vn.Zone).Year()-5 <= synth.LastBirthYear {
-		c = b.aged(r, populationv1.Sex_SEX_UNSPECIFIED, 0, 5)
-	}
-	if dob, err := vn.ParseDay(c.GetDateOfBirth()); c == nil || err != nil || !now.Before(dob.AddDate(6, 0, 0)) {
-		n := b.newborn(r)
-		year, _ := strconv.Atoi(n.dob[:4])
-		c = &populationv1.Citizen{
-			PersonalId: b.pop.Free(vn.ProvinceByCode(province(n.mother)), n.sex, year, r),
-			FullName:   n.name, DateOfBirth: n.dob,
-		}
-	}
+	i := byPopulation.pick(r)
+	dob := b.daysAgo(r.IntN(60))
+	year, _ := strconv.Atoi(dob[:4])
+	id, sex := b.ids.take(i, year)
+	n := b.newborn(r, sex)
 	return &insurancev1.IssueChildCardRequest{
-		PersonalId: c.GetPersonalId(), FullName: c.GetFullName(), DateOfBirth: c.GetDateOfBirth(),
-		BirthRegistrationRef: b.registrationRef(r, "KS", c.GetPersonalId()[:3]),
+		PersonalId: id, FullName: n.name, DateOfBirth: dob,
+		BirthRegistrationRef: b.registrationRef(r, "KS", vn.Provinces[i].Code),
 	}
 }
 

@@ -23,7 +23,7 @@ func TestDefaultMixHasBuilders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payloads := defaultPayloads(synth.Population{Seed: 1})
+	payloads := defaultPayloads(synth.Population{Seed: 1}, 1)
 	for _, m := range DefaultMix {
 		prov, code, _ := topology.ServiceRef(m.Service).Split()
 		a := full.Find(prov)
@@ -92,7 +92,7 @@ func TestBuilders(t *testing.T) {
 		}
 		return ""
 	}
-	funcs := defaultPayloads(pop)
+	funcs := defaultPayloads(pop, 1)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
@@ -115,26 +115,31 @@ func TestBuilders(t *testing.T) {
 	wg.Wait()
 }
 
-// TestChildCardWithoutChildren: once the synthetic population has no
-// child under 6 (its last birth year is long past), child cards go to
-// newborns with a fresh number.
-func TestChildCardWithoutChildren(t *testing.T) {
-	later := time.Date(synth.LastBirthYear+8, time.June, 1, 12, 0, 0, 0, vn.Zone)
-	b := builders{pop: synth.Population{Seed: 1}, now: func() time.Time { return later }}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 50 {
-		m := b.childCard(r).(*insurancev1.IssueChildCardRequest)
-		p, err := synth.ParseAt(m.GetPersonalId(), later)
-		dob, derr := vn.ParseDay(m.GetDateOfBirth())
-		if err != nil || derr != nil || dob.After(later) || dob.Before(later.AddDate(0, 0, -61)) || p.BirthYear != dob.Year() {
-			t.Fatalf("child card %v (ID %v, date %v); want a newborn of the last two months, numbered for its year", m, err, derr)
+// TestChildCardNumbers: child cards go to newborns whose numbers never
+// repeat within a run, match their date of birth, and belong to no
+// synthetic citizen.
+func TestChildCardNumbers(t *testing.T) {
+	for _, now := range []time.Time{time.Now(), time.Date(2031, time.January, 20, 12, 0, 0, 0, vn.Zone)} {
+		b := newBuilders(synth.Population{Seed: 1}, func() time.Time { return now }, 3)
+		r := rand.New(rand.NewPCG(1, 2))
+		seen := map[string]bool{}
+		for range 20_000 {
+			m := b.childCard(r).(*insurancev1.IssueChildCardRequest)
+			p, err := synth.ParseAt(m.GetPersonalId(), now)
+			dob, derr := vn.ParseDay(m.GetDateOfBirth())
+			if err != nil || derr != nil || dob.After(now) || dob.Before(now.AddDate(0, 0, -61)) || p.BirthYear != dob.Year() ||
+				b.pop.Exists(m.GetPersonalId()) || seen[m.GetPersonalId()] {
+				t.Fatalf("child card %v (ID %v, date %v, seen %v); want a new newborn of the last two months, numbered for its year",
+					m, err, derr, seen[m.GetPersonalId()])
+			}
+			seen[m.GetPersonalId()] = true
 		}
 	}
 }
 
 // BenchmarkBuilders measures each builder: they run on the hot path.
 func BenchmarkBuilders(b *testing.B) {
-	for name, f := range defaultPayloads(synth.Population{Seed: 1}) {
+	for name, f := range defaultPayloads(synth.Population{Seed: 1}, 1) {
 		b.Run(name, func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 2))
 			for b.Loop() {

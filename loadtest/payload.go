@@ -23,8 +23,9 @@ type PayloadFunc func(r *rand.Rand) proto.Message
 // reflectPayload's, if its type is linked in, else an empty message of
 // its type: the provider answers it as it would an empty request, and the
 // transaction is counted all the same.
-func defaultPayloads(pop synth.Population) map[string]PayloadFunc {
-	return builders{pop: pop, now: time.Now}.funcs()
+// key, from the run's seed and id, seeds what the builders share.
+func defaultPayloads(pop synth.Population, key uint64) map[string]PayloadFunc {
+	return newBuilders(pop, time.Now, key).funcs()
 }
 
 // typeURL is the Any type URL of a protobuf message name.
