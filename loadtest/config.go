@@ -54,8 +54,8 @@ type Config struct {
 	Concurrency int
 	// Timeout bounds one transaction (DefaultTimeout).
 	Timeout time.Duration
-	// Seed makes the choice of services, consumers and payloads
-	// reproducible; 0 means 1.
+	// Seed makes the choice of services and consumers reproducible, and
+	// with RunID that of the payloads; 0 means 1.
 	Seed uint64
 	// RunID prefixes every message id, so runs never collide; empty means
 	// a random one.

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -10,30 +11,21 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/population/synth"
 	"github.com/ndxp/ndxp/internal/wire"
-	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
 
 // PayloadFunc builds the request payload of one transaction. r belongs to
 // the calling goroutine. It must be safe for concurrent use.
 type PayloadFunc func(r *rand.Rand) proto.Message
 
-// defaultPayloads build valid requests for the services whose messages
-// this build knows, keyed by the full protobuf name of the request type
-// the provider registered. A service whose request type has no builder
-// gets reflectPayload's, if its type is linked in, else an empty message
-// of its type: the provider answers it as it would an empty request, and
-// the transaction is counted all the same.
-func defaultPayloads(pop synth.Population) map[string]PayloadFunc {
-	return map[string]PayloadFunc{
-		"ndxp.population.v1.LookupCitizenRequest": func(r *rand.Rand) proto.Message {
-			return &populationv1.LookupCitizenRequest{PersonalId: pop.Sample(r)}
-		},
-		"ndxp.population.v1.VerifyCitizenRequest": func(r *rand.Rand) proto.Message {
-			id := pop.Sample(r)
-			c, _ := pop.Citizen(id)
-			return &populationv1.VerifyCitizenRequest{PersonalId: id, FullName: c.GetFullName(), DateOfBirth: c.GetDateOfBirth()}
-		},
-	}
+// defaultPayloads build valid requests for the simulators' services (see
+// builders), keyed by the full protobuf name of the request type the
+// provider registered. A service whose request type has no builder gets
+// reflectPayload's, if its type is linked in, else an empty message of
+// its type: the provider answers it as it would an empty request, and the
+// transaction is counted all the same.
+// key, from the run's seed and id, seeds what the builders share.
+func defaultPayloads(pop synth.Population, key uint64) map[string]PayloadFunc {
+	return newBuilders(pop, time.Now, key).funcs()
 }
 
 // typeURL is the Any type URL of a protobuf message name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -104,7 +105,7 @@ func (r *runner) resolveMix(ctx context.Context) error {
 			names = append(names, a.GetCode()+"/"+s.GetCode())
 		}
 	}
-	payloads := defaultPayloads(synth.Population{Seed: 1})
+	payloads := defaultPayloads(synth.Population{Seed: 1}, r.payloadKey())
 	for k, f := range r.cfg.Payloads {
 		payloads[k] = f
 	}
@@ -266,9 +267,19 @@ func (r *runner) readCounts(ctx context.Context) ([]*hubv1.Count, error) {
 	return out, nil
 }
 
-// workerRand is a per-goroutine random source derived from the seed.
+// workerRand is a per-goroutine random source of payloads derived from
+// the seed and the run id: runs with different ids send different data,
+// so a second run against the same simulators does not register the same
+// deaths or issue the same cards again.
 func (r *runner) workerRand(i int) *rand.Rand {
-	return rand.New(rand.NewPCG(r.cfg.Seed, uint64(i)+1))
+	return rand.New(rand.NewPCG(r.payloadKey(), uint64(i)+1))
+}
+
+// payloadKey is the seed of the run's payloads: the seed and the run id.
+func (r *runner) payloadKey() uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(r.cfg.RunID))
+	return r.cfg.Seed ^ h.Sum64()
 }
 
 // sortedServices lists service indexes by descending weight.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,22 +13,64 @@ import (
 
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/adapters/simulators"
+	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/loadtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
 
-// TestRunReconciles replays two days of 2022-h1 at 1/1000 scale in both
-// modes against a real hub and checks that the hub counted every
-// transaction once, on its day, with its outcome.
-func TestRunReconciles(t *testing.T) {
-	env := hubtest.Start(t)
+// startNational starts a hub with the simulators of every provider of
+// the default mix (the national databases and systems of the 2023
+// topology) and two province LGSPs, and waits until each provider
+// answers.
+func startNational(t *testing.T) *hubtest.Env {
+	t.Helper()
+	full, err := topology.Builtin("2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := []string{"000.00.00.H29", "000.00.00.H01"}
+	for _, m := range loadtest.DefaultMix {
+		prov, _, _ := topology.ServiceRef(m.Service).Split()
+		if !slices.Contains(sel, prov) {
+			sel = append(sel, prov)
+		}
+	}
+	sub, err := full.Filter(sel...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := hubtest.Start(t, hubtest.WithTopology(sub), hubtest.WithSimulators(simulators.Config{Seed: 1}))
 	waitReady(t, env)
+	for _, m := range loadtest.DefaultMix {
+		prov, svc, _ := topology.ServiceRef(m.Service).Split()
+		hubtest.Eventually(t, 30*time.Second, func() error {
+			_, err := env.Exchange.Exchange(context.Background(), &hubv1.ExchangeRequest{Consumer: "000.00.00.H29", Provider: prov, Service: svc})
+			if status.Code(err) == codes.Unavailable {
+				return err
+			}
+			return nil
+		})
+	}
+	return env
+}
+
+// TestRunReconciles replays two days of 2022-h1 at 1/1000 scale in both
+// modes against a real hub serving every service of the default mix, and
+// checks that every transaction succeeded and that the hub counted each
+// once, on its day, with its outcome. The second mode's run reuses the
+// first's simulators: new random payloads (another run id) do not collide
+// with the state the first run left.
+func TestRunReconciles(t *testing.T) {
+	env := startNational(t)
 	prof, err := loadtest.LoadProfile("2022-h1")
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +104,16 @@ func TestRunReconciles(t *testing.T) {
 						d.Day, d.Planned, d.Sent, d.Succeeded, d.Counted, d.CountedSucceeded)
 				}
 			}
-			if len(rep.Services) != 2 || len(rep.Unregistered) == 0 {
-				t.Errorf("services used = %v, unregistered %d; want the population's two", rep.Services, len(rep.Unregistered))
+			if rep.Failed != 0 || len(rep.Errors) != 0 {
+				t.Errorf("failed %d, errors by code %v; want none", rep.Failed, rep.Errors)
+			}
+			if len(rep.Services) != len(loadtest.DefaultMix) || len(rep.Unregistered) != 0 {
+				t.Errorf("services used = %d, unregistered %v; want the %d of the default mix", len(rep.Services), rep.Unregistered, len(loadtest.DefaultMix))
+			}
+			for _, s := range rep.Services {
+				if s.Succeeded == 0 || s.Failed != 0 {
+					t.Errorf("%s: %d succeeded, %d failed; want successes only", s.Service, s.Succeeded, s.Failed)
+				}
 			}
 			if !strings.Contains(progress.String(), "3800/3800") {
 				t.Errorf("progress line %q does not end at 3800/3800", progress.String())

@@ -67,8 +67,8 @@ status is non-zero if they differ or a threshold is exceeded.`,
 	fl.IntVar(&f.cfg.Concurrency, "concurrency", 0, fmt.Sprintf("transactions in flight: unary workers (default %d) or the streams' total window (default %d)",
 		loadtest.DefaultUnaryConcurrency, loadtest.DefaultStreamConcurrency))
 	fl.DurationVar(&f.cfg.Timeout, "timeout", loadtest.DefaultTimeout, "deadline of one transaction")
-	fl.Uint64Var(&f.cfg.Seed, "seed", 1, "seed of the choice of services, consumers and payloads")
-	fl.StringVar(&f.cfg.RunID, "run-id", "", "prefix of the run's message ids (default: random)")
+	fl.Uint64Var(&f.cfg.Seed, "seed", 1, "seed of the choice of services and consumers, and with the run id of the payloads")
+	fl.StringVar(&f.cfg.RunID, "run-id", "", "prefix of the run's message ids, also a seed of the payloads (default: random)")
 	fl.Float64Var(&f.maxErrorRate, "max-error-rate", 0, "fail if the fraction of failed transactions exceeds this (e.g. 0.001); unset: no limit")
 	fl.DurationVar(&f.cfg.MaxP99, "max-p99", 0, "fail if the p99 latency exceeds this (e.g. 250ms); 0: no limit")
 	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON on stdout")
