@@ -305,6 +305,12 @@ func (n *Node) Stop() error {
 	var err error
 	if n.svc != nil {
 		err = n.svc.Stop()
+		// A round trip after the UNSUBs: once Stop returns, the server
+		// routes no more requests here, so the hub sees no responders at
+		// once instead of waiting for its deadline.
+		if !n.nc.IsClosed() {
+			_ = n.nc.FlushTimeout(5 * time.Second)
+		}
 	}
 	n.wg.Wait()
 	if n.stop != nil {
