@@ -6,8 +6,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -119,6 +121,9 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 	if err := cfg.Cluster.apply(opts); err != nil {
 		return nil, err
 	}
+	if err := portFree(cfg.Host, cfg.Port); err != nil {
+		return nil, err
+	}
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: %w", err)
@@ -160,4 +165,17 @@ func (c Cluster) apply(opts *server.Options) error {
 		opts.Routes = append(opts.Routes, u)
 	}
 	return nil
+}
+
+// portFree fails fast, with what to do, when the client port is taken:
+// the server itself would only log it and never become ready.
+func portFree(host string, port int) error {
+	if port <= 0 {
+		return nil
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("natsembed: cannot listen on %s:%d: %w (is another NATS or ndxp running? choose another port with --nats-listen, or use it with --nats-url)", host, port, err)
+	}
+	return l.Close()
 }
