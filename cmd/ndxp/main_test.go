@@ -110,3 +110,36 @@ func TestFlagErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestCall(t *testing.T) {
+	env := hubtest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	base := []string{"call", "--insecure", "--hub", env.GRPCAddr(), "--consumer", "000.00.00.H29"}
+	tests := []struct {
+		args []string
+		out  string
+		err  string
+	}{
+		{[]string{"000.00.01.G01/citizen-lookup", `{"personalId": "001194053383"}`}, "Trần Thị Lệ", ""},
+		{[]string{"000.00.01.G01/citizen-lookup", `{"personalId": "123"}`}, "", "want 12 digits"},
+		{[]string{"000.00.01.G01/citizen-lookup", `{"personalID": 1}`}, "", "not a valid ndxp.population.v1.LookupCitizenRequest"},
+		{[]string{"000.00.01.G01/nope"}, "", "provides no service \"nope\""},
+		{[]string{"000.00.99.G99/x"}, "", "NotFound"},
+		{[]string{"citizen-lookup"}, "", "want PROVIDER/SERVICE"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			out, err := execute(t, ctx, append(base, tt.args...)...)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out, tt.out) {
+				t.Fatalf("call = %q, %v; want %q", out, err, tt.out)
+			}
+		})
+	}
+}
