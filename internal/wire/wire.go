@@ -17,7 +17,6 @@ package wire
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -59,15 +58,53 @@ var (
 	ErrServiceCode = errors.New("wire: invalid service code")
 )
 
-var (
-	agencyCodeRE  = regexp.MustCompile(`^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`)
-	serviceCodeRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
-)
+// agencyCodeShape is the form of an agency code: 'd' a digit, 'L' a
+// capital letter, '.' itself. The codes are checked several times per
+// exchange, so by hand rather than with a regular expression.
+const agencyCodeShape = "ddd.dd.dd.Ldd"
+
+func isAgencyCode(code string) bool {
+	if len(code) != len(agencyCodeShape) {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch agencyCodeShape[i] {
+		case 'd':
+			if c < '0' || c > '9' {
+				return false
+			}
+		case 'L':
+			if c < 'A' || c > 'Z' {
+				return false
+			}
+		default:
+			if c != '.' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isServiceCode reports whether code is ^[a-z][a-z0-9-]{0,63}$.
+func isServiceCode(code string) bool {
+	if len(code) == 0 || len(code) > 64 || code[0] < 'a' || code[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(code); i++ {
+		c := code[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidateAgencyCode reports whether code is an electronic agency code of
 // Decision 20/2020: "DDD.DD.DD.LDD", e.g. "000.00.00.H29".
 func ValidateAgencyCode(code string) error {
-	if !agencyCodeRE.MatchString(code) {
+	if !isAgencyCode(code) {
 		return fmt.Errorf("%w %q: want the form 000.00.00.H29 (3, 2 and 2 digits, then a capital letter and 2 digits)", ErrAgencyCode, code)
 	}
 	return nil
@@ -76,7 +113,7 @@ func ValidateAgencyCode(code string) error {
 // ValidateServiceCode reports whether code is a service code: lower-case
 // letters, digits and '-', starting with a letter, at most 64 characters.
 func ValidateServiceCode(code string) error {
-	if !serviceCodeRE.MatchString(code) {
+	if !isServiceCode(code) {
 		return fmt.Errorf("%w %q: want lower-case letters, digits and '-', starting with a letter, at most 64 characters", ErrServiceCode, code)
 	}
 	return nil

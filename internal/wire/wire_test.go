@@ -2,6 +2,8 @@ package wire
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -58,4 +60,34 @@ func TestAgencySubjectsAndName(t *testing.T) {
 	if got := ServiceName("000.00.00.H29"); got != "ndxp-000_00_00_H29" {
 		t.Fatalf("ServiceName = %q", got)
 	}
+}
+
+// TestValidatorsMatchTheirPatterns checks the hand-written validators
+// against the regular expressions they stand for.
+func TestValidatorsMatchTheirPatterns(t *testing.T) {
+	agencyRE := regexp.MustCompile(`^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`)
+	serviceRE := regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
+	inputs := []string{"", "000.00.00.H29", "999.99.99.Z99", "000.00.00.h29", "000.00.00.H2", "000.00.00.H299", "000-00-00-H29",
+		"a", "z9-", "-a", "A", "a.b", strings.Repeat("a", 64), strings.Repeat("a", 65), "citizen-lookup", "é", "a\x00", "0a"}
+	for _, in := range inputs {
+		if got, want := isAgencyCode(in), agencyRE.MatchString(in); got != want {
+			t.Errorf("isAgencyCode(%q) = %v, want %v", in, got, want)
+		}
+		if got, want := isServiceCode(in), serviceRE.MatchString(in); got != want {
+			t.Errorf("isServiceCode(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func FuzzValidators(f *testing.F) {
+	agencyRE := regexp.MustCompile(`^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`)
+	serviceRE := regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
+	for _, s := range []string{"000.00.00.H29", "citizen-lookup", "", "a.b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if isAgencyCode(in) != agencyRE.MatchString(in) || isServiceCode(in) != serviceRE.MatchString(in) {
+			t.Fatalf("validators disagree with their patterns on %q", in)
+		}
+	})
 }
