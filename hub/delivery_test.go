@@ -338,3 +338,34 @@ func TestSendTwoHubs(t *testing.T) {
 		}
 	}
 }
+
+// TestSendSecure: in the secure mode the consumer of a delivery is the
+// caller's certificate, grants apply at Send, and an agency sees only its
+// own deliveries.
+func TestSendSecure(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithSecurity(), quickDelivery(0), hubtest.WithGrants(&hubv1.AccessGrant{
+		Provider: population.Code, Service: "*", To: &hubv1.AccessGrant_Consumer{Consumer: consumer},
+	}))
+	h29 := hubv1.NewDeliveryServiceClient(env.DialAs(t, consumer))
+	h01 := hubv1.NewDeliveryServiceClient(env.DialAs(t, "000.00.00.H01"))
+	req := sendLookup(t, "secure-1", knownID)
+	req.Consumer = ""
+	send(t, h29, req)
+	wantDelivered(t, env, finished(t, h29, "secure-1"))
+
+	forged := sendLookup(t, "secure-2", knownID)
+	forged.Consumer = "000.00.00.H01"
+	_, err := h29.Send(ctxT(t), forged)
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = h01.Send(ctxT(t), sendLookup(t, "secure-3", knownID))
+	wantCode(t, err, codes.PermissionDenied) // names H29 as consumer
+	ungranted := sendLookup(t, "secure-3", knownID)
+	ungranted.Consumer = ""
+	_, err = h01.Send(ctxT(t), ungranted)
+	wantCode(t, err, codes.PermissionDenied) // no grant
+	_, err = h01.GetDelivery(ctxT(t), &hubv1.GetDeliveryRequest{MessageId: "secure-1"})
+	wantCode(t, err, codes.NotFound) // H29's delivery is not H01's
+	_, err = hubv1.NewDeliveryServiceClient(dialCAOnly(t, env)).GetDelivery(ctxT(t), &hubv1.GetDeliveryRequest{MessageId: "secure-1", Consumer: consumer})
+	wantCode(t, err, codes.Unauthenticated)
+	wantCounted(t, env, 1, "OK", 1)
+}
