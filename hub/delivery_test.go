@@ -369,3 +369,31 @@ func TestSendSecure(t *testing.T) {
 	wantCode(t, err, codes.Unauthenticated)
 	wantCounted(t, env, 1, "OK", 1)
 }
+
+// TestSendSurvivesHubRestart: a request accepted by a hub while the
+// provider is offline outlives that hub: a hub started later on the same
+// NATS delivers it when the provider is back, and it is counted once.
+func TestSendSurvivesHubRestart(t *testing.T) {
+	ns := hubtest.StartNATS(t)
+	pop := population.New(population.Config{Seed: 1})
+	first := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithoutPopulation(), quickDelivery(100000))
+	g := hubtest.Group(pop)
+	if err := g.Start(ctxT(t), first.NATSURL(), first.GRPCAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Stop(); err != nil { // registered, then offline
+		t.Fatal(err)
+	}
+	send(t, deliveryClient(first), sendLookup(t, "restart-1", knownID))
+	first.Stop(t)
+
+	second := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithoutPopulation(), quickDelivery(100000))
+	second.Population = pop
+	g = hubtest.Group(pop)
+	if err := g.Start(ctxT(t), second.NATSURL(), second.GRPCAddr()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Stop()
+	wantDelivered(t, second, finished(t, deliveryClient(second), "restart-1"))
+	wantCounted(t, second, 1, "OK", 1)
+}
