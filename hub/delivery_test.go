@@ -239,6 +239,21 @@ func TestSendGivesUp(t *testing.T) {
 		t.Fatalf("delivery %v, want FAILED with UNAVAILABLE after 3 attempts", d)
 	}
 	wantCounted(t, env, 1, "UNAVAILABLE", 1)
+	families, err := env.Platform.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() == "ndxp_delivery_attempts_total" {
+			for _, m := range f.GetMetric() {
+				got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if got["retried"] != 2 || got["failed"] != 1 || got["delivered"] != 0 {
+		t.Fatalf("ndxp_delivery_attempts_total = %v, want 2 retried, 1 failed", got)
+	}
 }
 
 // jetStream connects to env's NATS (insecure) for inspecting streams.

@@ -78,6 +78,8 @@ type Service struct {
 	kv   jetstream.KeyValue
 	cc   jetstream.ConsumeContext
 
+	metrics *metrics
+
 	sem      chan struct{}
 	stopping chan struct{}
 	mu       sync.Mutex // guards closed and wg.Add
@@ -130,7 +132,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, deps Deps, lo
 	}
 	s := &Service{
 		cfg: cfg, deps: deps, log: log, js: js, kv: kv,
-		sem: make(chan struct{}, cfg.Workers), stopping: make(chan struct{}),
+		sem: make(chan struct{}, cfg.Workers), stopping: make(chan struct{}), metrics: newMetrics(),
 	}
 	s.cc, err = cons.Consume(s.take, jetstream.PullMaxMessages(cfg.Workers),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {

@@ -70,6 +70,8 @@ func (s *Service) deliver(m jetstream.Msg) {
 		s.ack(m, a)
 		return
 	}
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AttemptTimeout)
 	out, err := s.deps.Router.Route(ctx, &route.Request{
 		MessageID: a.req.GetMessageId(), Consumer: a.req.GetConsumer(), Provider: a.req.GetProvider(), Service: a.req.GetService(),
@@ -79,6 +81,7 @@ func (s *Service) deliver(m jetstream.Msg) {
 	cancel()
 	if retry(err) && a.n < s.cfg.MaxDeliver {
 		s.log.Debug("provider unreachable; delivery postponed", zap.String("msg_id", a.req.GetMessageId()), zap.Int("attempt", a.n), zap.Error(err))
+		s.metrics.attempts.WithLabelValues(resultRetried).Inc()
 		_ = m.NakWithDelay(s.cfg.backoff(a.n))
 		return
 	}
@@ -86,6 +89,11 @@ func (s *Service) deliver(m jetstream.Msg) {
 		s.log.Warn("delivery outcome not stored; will try again", zap.String("msg_id", a.req.GetMessageId()), zap.Error(err))
 		_ = m.NakWithDelay(s.cfg.backoff(a.n))
 		return
+	}
+	if err != nil {
+		s.metrics.attempts.WithLabelValues(resultFailed).Inc()
+	} else {
+		s.metrics.attempts.WithLabelValues(resultDelivered).Inc()
 	}
 	s.ack(m, a)
 }
