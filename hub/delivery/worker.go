@@ -41,6 +41,10 @@ func (s *Service) take(m jetstream.Msg) {
 	go func() {
 		defer s.wg.Done()
 		defer func() { <-s.sem }()
+		// It may have waited for a worker in the consumer's buffer:
+		// restart AckWait, so that no other hub takes it while this one
+		// delivers it.
+		_ = m.InProgress()
 		s.deliver(m)
 	}()
 }
