@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ndxp/ndxp/hub/access"
+	"github.com/ndxp/ndxp/hub/delivery"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/internal/field"
@@ -56,6 +57,8 @@ var codeTable = []struct {
 	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
 	{ErrShuttingDown, codes.Unavailable},
+	{delivery.ErrUnknown, codes.NotFound},
+	{delivery.ErrNotStored, codes.Unavailable},
 	{wire.ErrAgencyCode, codes.InvalidArgument},
 	{wire.ErrServiceCode, codes.InvalidArgument},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

@@ -65,22 +65,9 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 
 // forward validates, resolves and routes the request, filling in tx.
 func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) (*hubv1.ExchangeResponse, error) {
-	consumer, err := h.consumer(ctx, req)
+	consumer, err := h.admit(ctx, req)
 	tx.Consumer = consumer // the caller's identity, even when it is refused
 	if err != nil {
-		return nil, err
-	}
-	if err := h.validate(req, consumer); err != nil {
-		return nil, err
-	}
-	if err := h.limits.allow(consumer, time.Now()); err != nil {
-		return nil, err
-	}
-	svc, err := h.reg.Service(req.GetProvider(), req.GetService())
-	if err != nil {
-		return nil, err
-	}
-	if err := h.authorize(ctx, consumer, req, svc); err != nil {
 		return nil, err
 	}
 	ctx, cancel := h.deadline(ctx)
@@ -100,25 +87,47 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	return &hubv1.ExchangeResponse{Payload: &anypb.Any{TypeUrl: out.PayloadType, Value: out.Payload}}, nil
 }
 
-// consumer is the agency the exchange is made for: the authenticated
-// agency when there is one; the consumer the request names in insecure
+// admit makes every check an exchange or a delivery passes before it goes
+// to the provider: the caller's identity, every field, the consumer's
+// limits, the registry and the provider's grant. It returns the effective
+// consumer, also when it refuses the request (for its record).
+func (h *Hub) admit(ctx context.Context, req *hubv1.ExchangeRequest) (string, error) {
+	consumer, err := h.consumer(ctx, req.GetConsumer())
+	if err != nil {
+		return consumer, err
+	}
+	if err := h.validate(req, consumer); err != nil {
+		return consumer, err
+	}
+	if err := h.limits.allow(consumer, time.Now()); err != nil {
+		return consumer, err
+	}
+	svc, err := h.reg.Service(req.GetProvider(), req.GetService())
+	if err != nil {
+		return consumer, err
+	}
+	return consumer, h.authorize(ctx, consumer, req, svc)
+}
+
+// consumer is the agency a request is made for: the authenticated agency
+// when there is one; named, the consumer the request names, in insecure
 // mode or when the operator calls.
-func (h *Hub) consumer(ctx context.Context, req *hubv1.ExchangeRequest) (string, error) {
+func (h *Hub) consumer(ctx context.Context, named string) (string, error) {
 	id, ok := auth.FromContext(ctx)
 	if !ok {
-		return req.GetConsumer(), nil
+		return named, nil
 	}
 	if id.IsOperator() {
 		// The operator acts for the consumer it names (load tests,
 		// diagnostics); grants still apply to that consumer.
-		return req.GetConsumer(), nil
+		return named, nil
 	}
 	if id.Role != auth.RoleAgency {
-		return req.GetConsumer(), fmt.Errorf("%w: the caller is %s", ErrNotAnAgency, who(id))
+		return named, fmt.Errorf("%w: the caller is %s", ErrNotAnAgency, who(id))
 	}
-	if req.GetConsumer() != "" && req.GetConsumer() != id.Agency {
+	if named != "" && named != id.Agency {
 		return id.Agency, fmt.Errorf("%w: the request names consumer %q but the caller is %s; leave consumer empty or set it to %s",
-			ErrConsumerMismatch, req.GetConsumer(), id.Agency, id.Agency)
+			ErrConsumerMismatch, named, id.Agency, id.Agency)
 	}
 	return id.Agency, nil
 }

@@ -14,6 +14,7 @@ func (h *Hub) RegisterServices(s grpc.ServiceRegistrar) {
 	hubv1.RegisterExchangeServiceServer(s, &exchangeServer{h: h})
 	hubv1.RegisterStatsServiceServer(s, &statsServer{h: h})
 	hubv1.RegisterAccessServiceServer(s, &accessServer{h: h})
+	hubv1.RegisterDeliveryServiceServer(s, &deliveryServer{h: h})
 }
 
 type registryServer struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/counter"
+	"github.com/ndxp/ndxp/hub/delivery"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
@@ -62,6 +63,8 @@ type Config struct {
 	Audit audit.Config
 	// Access configures the grants bucket.
 	Access access.Config
+	// Delivery configures the asynchronous delivery path.
+	Delivery delivery.Config
 	// Security configures identities, grants and limits (see Security).
 	Security Security
 }
@@ -113,6 +116,7 @@ type Hub struct {
 	txlog   *txlog.Log
 	counter *counter.Counter
 	audit   *audit.Chain
+	deliver *delivery.Service
 	limits  *limiter
 	metrics *metrics
 	watches watches
@@ -158,10 +162,21 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
-	return &Hub{
+	h := &Hub{
 		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
 		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
-	}, nil
+	}
+	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, delivery.Deps{
+		Router: h.router, Recorder: deliveryRecorder{h}, Outcome: outcome, HubID: cfg.ID,
+	}, log.Named("delivery"))
+	if err != nil {
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
+	return h, nil
 }
 
 // ID is this hub's instance name.
@@ -175,10 +190,11 @@ func (h *Hub) Ready() error {
 	return nil
 }
 
-// Close stops the audit chain, counting and watching the grants and the
-// registry. In-flight exchanges
-// should be finished first (stop the gRPC server gracefully).
+// Close stops delivering (waiting for the attempts in flight), the audit
+// chain, counting and watching the grants and the registry. In-flight
+// exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
+	h.deliver.Stop()
 	h.audit.Stop()
 	h.counter.Stop()
 	h.access.Close()

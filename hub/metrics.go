@@ -35,8 +35,8 @@ func (m *metrics) observe(tx *hubv1.TransactionRecord, d time.Duration) {
 }
 
 // Collectors are the hub's Prometheus collectors: the shared transaction
-// totals and this instance's gauges and histograms. Register them on the
-// registry the HTTP server exposes.
+// totals and this instance's gauges, histograms and delivery attempts.
+// Register them on the registry the HTTP server exposes.
 func (h *Hub) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{h.counter, h.metrics.inFlight, h.metrics.duration}
+	return append([]prometheus.Collector{h.counter, h.metrics.inFlight, h.metrics.duration}, h.deliver.Collectors()...)
 }

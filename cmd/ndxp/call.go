@@ -36,10 +36,6 @@ for the operator or with --insecure, --consumer.`,
   ndxp call --insecure --consumer 000.00.00.H29 000.00.01.G05/parcel-lookup '{}'`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			provider, service, ok := strings.Cut(args[0], "/")
-			if !ok {
-				return fmt.Errorf("want PROVIDER/SERVICE, e.g. 000.00.01.G01/citizen-lookup, got %q", args[0])
-			}
 			body := "{}"
 			if len(args) == 2 {
 				body = args[1]
@@ -50,11 +46,7 @@ for the operator or with --insecure, --consumer.`,
 			}
 			defer conn.Close()
 			ctx := cmd.Context()
-			a, err := hubv1.NewRegistryServiceClient(conn).GetAgency(ctx, &hubv1.GetAgencyRequest{Code: provider})
-			if err != nil {
-				return fmt.Errorf("provider %s: %w", provider, err)
-			}
-			payload, err := payloadFor(a.GetAgency(), service, body)
+			provider, service, payload, err := requestFor(ctx, conn, args[0], body)
 			if err != nil {
 				return err
 			}
@@ -68,12 +60,7 @@ for the operator or with --insecure, --consumer.`,
 			if err != nil {
 				return err
 			}
-			b, err := protojson.MarshalOptions{Multiline: true}.Marshal(resp)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
-			return err
+			return printJSON(cmd, resp)
 		},
 	}
 	cf.register(cmd)

@@ -51,7 +51,8 @@ Start everything on this machine with "ndxp up", then talk to the hub at
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "console", "log format: console (for people) or json (for machines)")
 	root.AddCommand(newUpCmd(g), newHubCmd(g), newAgencyCmd(g), newAgenciesCmd(), newStatsCmd(), newTopCmd(), newRecordsCmd(),
-		newTopologyCmd(), newProcedureCmd(), newLoadtestCmd(g), newCertsCmd(), newGrantsCmd(), newAuditCmd(), newCallCmd())
+		newTopologyCmd(), newProcedureCmd(), newLoadtestCmd(g), newCertsCmd(), newGrantsCmd(), newAuditCmd(), newCallCmd(),
+		newSendCmd(), newDeliveryCmd())
 	return root
 }
 

@@ -1,0 +1,184 @@
+package delivery
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/ndxp/ndxp/hub/route"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+)
+
+// storeTimeout bounds storing an outcome and acknowledging it.
+const storeTimeout = 10 * time.Second
+
+// take hands a request from the consumer to a worker, at most Workers at
+// once; it runs on the consumer's goroutine.
+func (s *Service) take(m jetstream.Msg) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-s.stopping:
+		_ = m.Nak() // another hub takes it at once
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.sem
+		_ = m.Nak()
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		defer func() { <-s.sem }()
+		// It may have waited for a worker in the consumer's buffer:
+		// restart AckWait, so that no other hub takes it while this one
+		// delivers it.
+		_ = m.InProgress()
+		s.deliver(m)
+	}()
+}
+
+// attempt is one try of one stored request.
+type attempt struct {
+	req      *hubv1.ExchangeRequest
+	accepted time.Time
+	n        int // this attempt's number, from 1
+	started  time.Time
+}
+
+// deliver makes one attempt and settles the message: Nak with backoff
+// while the provider is unreachable, otherwise record, store the outcome
+// and Ack.
+func (s *Service) deliver(m jetstream.Msg) {
+	a, err := s.open(m)
+	if err != nil {
+		s.log.Error("undeliverable request dropped", zap.Error(err))
+		_ = m.Term()
+		return
+	}
+	key := Key(a.req.GetConsumer(), a.req.GetMessageId())
+	if d, err := s.get(context.Background(), key); err == nil && d.GetState() != hubv1.DeliveryState_DELIVERY_STATE_ACCEPTED {
+		// Already finished (by a hub that died before its Ack, or a copy
+		// re-sent after the duplicate window): deliver once.
+		s.ack(m, a)
+		return
+	}
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AttemptTimeout)
+	out, err := s.deps.Router.Route(ctx, &route.Request{
+		MessageID: a.req.GetMessageId(), Consumer: a.req.GetConsumer(), Provider: a.req.GetProvider(), Service: a.req.GetService(),
+		BusinessTime: a.req.GetBusinessTime().AsTime(), Purpose: a.req.GetPurpose(), UserID: a.req.GetUserId(),
+		PayloadType: a.req.GetPayload().GetTypeUrl(), Payload: a.req.GetPayload().GetValue(),
+	})
+	cancel()
+	if retry(err) && a.n < s.cfg.MaxDeliver {
+		s.log.Debug("provider unreachable; delivery postponed", zap.String("msg_id", a.req.GetMessageId()), zap.Int("attempt", a.n), zap.Error(err))
+		s.metrics.attempts.WithLabelValues(resultRetried).Inc()
+		_ = m.NakWithDelay(s.cfg.backoff(a.n))
+		return
+	}
+	if err := s.finish(a, key, out, err); err != nil {
+		s.log.Warn("delivery outcome not stored; will try again", zap.String("msg_id", a.req.GetMessageId()), zap.Error(err))
+		_ = m.NakWithDelay(s.cfg.backoff(a.n))
+		return
+	}
+	if err != nil {
+		s.metrics.attempts.WithLabelValues(resultFailed).Inc()
+	} else {
+		s.metrics.attempts.WithLabelValues(resultDelivered).Inc()
+	}
+	s.ack(m, a)
+}
+
+// retry reports whether an attempt's error means the provider could not be
+// reached (no node online, no answer in time, a NATS failure), as opposed
+// to the provider's own answer.
+func retry(err error) bool {
+	var pe *route.ProviderError
+	return err != nil && !errors.As(err, &pe)
+}
+
+func (s *Service) open(m jetstream.Msg) (*attempt, error) {
+	meta, err := m.Metadata()
+	if err != nil {
+		return nil, fmt.Errorf("delivery: metadata: %w", err)
+	}
+	req := &hubv1.ExchangeRequest{}
+	if err := proto.Unmarshal(m.Data(), req); err != nil {
+		return nil, fmt.Errorf("delivery: decode request at sequence %d: %w", meta.Sequence.Stream, err)
+	}
+	accepted, err := time.Parse(time.RFC3339Nano, m.Headers().Get(headerAcceptedAt))
+	if err != nil {
+		accepted = meta.Timestamp
+	}
+	return &attempt{req: req, accepted: accepted, n: int(meta.NumDelivered), started: time.Now()}, nil
+}
+
+// finish records the final outcome of a (its answer out, or err) as one
+// transaction, then stores the delivery's state. The record carries the
+// consumer and message id, so a request finished twice (a hub died before
+// its Ack) is counted once.
+func (s *Service) finish(a *attempt, key string, out *route.Response, err error) error {
+	now := time.Now()
+	req := a.req
+	tx := &hubv1.TransactionRecord{
+		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), Service: req.GetService(),
+		BusinessTime: req.GetBusinessTime(), HubId: s.deps.HubID, Purpose: req.GetPurpose(), UserId: req.GetUserId(),
+		// The final attempt's times: latency figures measure the provider,
+		// not how long the request waited for it.
+		ReceivedAt: timestamppb.New(a.started), ForwardedAt: timestamppb.New(a.started), AnsweredAt: timestamppb.New(now),
+		RequestSize: int64(len(req.GetPayload().GetValue())), RequestHash: digest(req.GetPayload().GetValue()),
+	}
+	d := &hubv1.Delivery{
+		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), Service: req.GetService(),
+		AcceptedAt: timestamppb.New(a.accepted), FinishedAt: timestamppb.New(now), Attempts: int32(a.n),
+	}
+	if err == nil {
+		tx.ResponseSize, tx.ResponseHash = int64(len(out.Payload)), digest(out.Payload)
+		d.State, d.Payload = hubv1.DeliveryState_DELIVERY_STATE_DELIVERED, &anypb.Any{TypeUrl: out.PayloadType, Value: out.Payload}
+	} else {
+		code, msg := s.deps.Outcome(err)
+		if retry(err) {
+			msg = fmt.Sprintf("not delivered after %d attempts: %s", a.n, msg)
+		}
+		tx.Code, tx.Error = code, msg
+		d.State, d.Error = hubv1.DeliveryState_DELIVERY_STATE_FAILED, &hubv1.Error{Code: code, Message: msg}
+	}
+	if err := s.deps.Recorder.Record(tx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	return s.put(ctx, key, d)
+}
+
+// ack removes the request from the work queue, waiting for the server's
+// confirmation; if it is lost, the request comes back after AckWait and
+// is then acknowledged without a second delivery (its state is final).
+func (s *Service) ack(m jetstream.Msg, a *attempt) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := m.DoubleAck(ctx); err != nil {
+		s.log.Warn("delivery not acknowledged", zap.String("msg_id", a.req.GetMessageId()), zap.Error(err))
+	}
+}
+
+func digest(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	d := sha256.Sum256(b)
+	return d[:]
+}
