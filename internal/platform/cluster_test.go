@@ -112,14 +112,19 @@ func TestTwoHubsOnACluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const n = 20
+	// Hub a learns of the registration made through hub b by its watch.
+	// Wait for it rather than retrying exchanges: a message id's first
+	// recorded outcome is the one counted.
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		_, err := hubv1.NewRegistryServiceClient(hubtest.Dial(t, a.GRPCAddr())).GetAgency(ctx, &hubv1.GetAgencyRequest{Code: population.Code})
+		return err
+	})
 	for i := range n {
 		req := &hubv1.ExchangeRequest{MessageId: fmt.Sprint("c-", i), Consumer: "000.00.00.H29", Provider: population.Code,
 			Service: population.ServiceLookup, Payload: payload, BusinessTime: day}
-		// Hub a learns of the registration made through hub b by its watch.
-		hubtest.Eventually(t, 30*time.Second, func() error {
-			_, err := clients[i%2].Exchange(ctx, req)
-			return err
-		})
+		if _, err := clients[i%2].Exchange(ctx, req); err != nil {
+			t.Fatalf("exchange %d through hub %d: %v", i, i%2, err)
+		}
 	}
 	for i, p := range []*platform.Platform{a, b} {
 		st, err := p.Hub().Stats(ctx, "2023-05-10", true)
