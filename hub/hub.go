@@ -65,11 +65,20 @@ type Config struct {
 	Access access.Config
 	// Delivery configures the asynchronous delivery path.
 	Delivery delivery.Config
+	// Replicas, when set, is the replica count of every JetStream stream
+	// and bucket the hub creates whose own configuration sets none: 3 on a
+	// three-server NATS cluster.
+	Replicas int
 	// Security configures identities, grants and limits (see Security).
 	Security Security
 }
 
 func (c *Config) setDefaults() {
+	for _, r := range []*int{&c.Registry.Replicas, &c.TxLog.Replicas, &c.Counter.Replicas, &c.Audit.Replicas, &c.Access.Replicas, &c.Delivery.Replicas} {
+		if *r == 0 {
+			*r = c.Replicas
+		}
+	}
 	if c.ID == "" {
 		host, _ := os.Hostname()
 		c.ID = host + "-" + nuid.Next()[:6]

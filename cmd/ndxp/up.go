@@ -35,7 +35,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.platform.Hub.Security.RateBurst, "rate-burst", 0, "exchanges each consumer may make at once (default: the rate limit)")
 	fs.Int64Var(&f.platform.Hub.Security.DailyQuota, "daily-quota", 0, "exchanges each consumer may make per business day on this hub (0: unlimited)")
 	fs.DurationVar(&f.platform.Hub.Audit.Retention, "audit-retention", 0, "drop audit records older than this (e.g. 8760h); 0 keeps them until the stream's size limit")
-	fs.IntVar(&f.platform.Hub.Registry.Replicas, "replicas", 1, "JetStream replicas of the registry and the transaction records (3 on a 3-server NATS cluster)")
+	fs.IntVar(&f.platform.Hub.Replicas, "replicas", 1, "JetStream replicas of every stream and bucket the hub creates (3 on a 3-server NATS cluster)")
 	fs.DurationVar(&f.platform.Hub.TxLog.Duplicates, "dedup-window", txlog.DefaultDuplicates, "how long a message id is remembered: a retry within it is counted once (memory grows with the ids seen in the window)")
 	fs.Int64Var(&f.platform.Hub.TxLog.MaxBytes, "records-max-bytes", txlog.DefaultMaxBytes, "size limit of the transaction-record stream; the oldest records go first (counts are kept in checkpoints)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
@@ -115,7 +115,6 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
 	ctx := cmd.Context()
 	start := time.Now()
-	f.platform.Hub.TxLog.Replicas = f.platform.Hub.Registry.Replicas
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err

@@ -16,8 +16,6 @@ import (
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/hub"
-	"github.com/ndxp/ndxp/hub/registry"
-	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/platform"
@@ -78,16 +76,26 @@ func TestTwoHubsOnACluster(t *testing.T) {
 	}
 	servers := startCluster(t, 3)
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	hubCfg := hub.Config{Registry: registry.Config{Replicas: 3}, TxLog: txlog.Config{Replicas: 3}}
+	hubCfg := hub.Config{Replicas: 3}
 	start := func(i int, agencies ...platform.Agency) *platform.Platform {
 		cfg := hubCfg
 		cfg.ID = fmt.Sprintf("hub-%d", i)
-		p, err := platform.Start(context.Background(), platform.Config{
-			NATSURL: servers[i].ClientURL(), GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Hub: cfg, Agencies: agencies,
-			Insecure: true, // this test is about clustering; security is tested in security_test.go
-		}, log)
-		if err != nil {
-			t.Fatalf("hub %d: %v", i, err)
+		var p *platform.Platform
+		// Creating replicated assets waits on Raft elections, which a busy
+		// machine can stretch past the API timeout: try again then.
+		for attempt := 1; ; attempt++ {
+			var err error
+			p, err = platform.Start(context.Background(), platform.Config{
+				NATSURL: servers[i].ClientURL(), GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Hub: cfg, Agencies: agencies,
+				Insecure: true, // this test is about clustering; security is tested in security_test.go
+			}, log)
+			if err == nil {
+				break
+			}
+			if attempt == 3 {
+				t.Fatalf("hub %d: %v", i, err)
+			}
+			t.Logf("hub %d, attempt %d: %v", i, attempt, err)
 		}
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
