@@ -164,3 +164,43 @@ func get(t *testing.T, url string) string {
 	}
 	return string(b)
 }
+
+// TestRetryAfterFailure: a message id retried after a failure is counted
+// once per outcome: the same failure again is not counted twice, and the
+// success that follows is counted, never hidden behind the failure.
+func TestRetryAfterFailure(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation())
+	ctx := ctxT(t)
+	pop := population.New(population.Config{Seed: 1})
+	g := hubtest.Group(pop)
+	if err := g.Start(ctx, env.NATSURL(), env.GRPCAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Stop(); err != nil { // registered, but no node online
+		t.Fatal(err)
+	}
+	req := lookup(t, knownID)
+	req.MessageId, req.BusinessTime = "retry-1", timestamppb.New(day)
+	for range 2 {
+		if _, err := env.Exchange.Exchange(ctx, req); err == nil {
+			t.Fatal("exchange with no node online succeeded")
+		}
+	}
+	g = hubtest.Group(pop)
+	if err := g.Start(ctx, env.NATSURL(), env.GRPCAddr()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Stop()
+	for range 2 { // the answer of the first success may be lost: retried
+		if _, err := env.Exchange.Exchange(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := env.Stats.GetStats(ctx, &hubv1.GetStatsRequest{Day: "2021-08-16", Sync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := resp.GetStats().GetCount(); c.GetTotal() != 2 || c.GetSucceeded() != 1 || c.GetFailed() != 1 {
+		t.Fatalf("count = %v, want 2: one UNAVAILABLE, one OK", c)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -86,8 +87,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error)
 func (l *Log) Stream() string { return l.name }
 
 // Append stores rec and waits for JetStream's acknowledgement. duplicate is
-// true when a record with the same consumer and message id was already
-// stored within the duplicate window; it is then not stored again.
+// true when a record with the same consumer, message id and outcome was
+// already stored within the duplicate window (see RecordID); it is then
+// not stored again.
 func (l *Log) Append(ctx context.Context, rec *hubv1.TransactionRecord) (duplicate bool, err error) {
 	b, err := proto.Marshal(rec)
 	if err != nil {
@@ -95,7 +97,7 @@ func (l *Log) Append(ctx context.Context, rec *hubv1.TransactionRecord) (duplica
 	}
 	msg := nats.NewMsg(wire.RecordSubject(rec.GetConsumer(), rec.GetProvider(), rec.GetService()))
 	msg.Data = b
-	ack, err := l.js.PublishMsg(ctx, msg, jetstream.WithMsgID(DedupID(rec.GetConsumer(), rec.GetMessageId())))
+	ack, err := l.js.PublishMsg(ctx, msg, jetstream.WithMsgID(RecordID(rec)))
 	if err != nil {
 		return false, fmt.Errorf("txlog: store record %s: %w", rec.GetMessageId(), err)
 	}
@@ -111,8 +113,22 @@ func (l *Log) LastSequence(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
-// DedupID is the de-duplication key of a transaction.
+// DedupID is the de-duplication key of a consumer's message id.
 func DedupID(consumer, messageID string) string { return consumer + "|" + messageID }
+
+// RecordID is the de-duplication key of a record: the message id for a
+// success, the message id and the code for a failure. A retry that ends
+// as the first attempt did is stored once (a success whose answer was
+// lost, or the same failure again), while a success after a failed
+// attempt is stored too: both passed the hub, and a success the client
+// saw is never hidden behind an earlier failure.
+func RecordID(rec *hubv1.TransactionRecord) string {
+	id := DedupID(rec.GetConsumer(), rec.GetMessageId())
+	if rec.GetCode() != 0 {
+		id += "|" + strconv.Itoa(int(rec.GetCode()))
+	}
+	return id
+}
 
 // Decode reads a stored record.
 func Decode(data []byte) (*hubv1.TransactionRecord, error) {
