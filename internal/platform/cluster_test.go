@@ -121,8 +121,8 @@ func TestTwoHubsOnACluster(t *testing.T) {
 	defer cancel()
 	const n = 20
 	// Hub a learns of the registration made through hub b by its watch.
-	// Wait for it rather than retrying exchanges: a message id's first
-	// recorded outcome is the one counted.
+	// Wait for it rather than retrying exchanges: a failed attempt would be
+	// counted too.
 	hubtest.Eventually(t, 30*time.Second, func() error {
 		_, err := hubv1.NewRegistryServiceClient(hubtest.Dial(t, a.GRPCAddr())).GetAgency(ctx, &hubv1.GetAgencyRequest{Code: population.Code})
 		return err
