@@ -164,7 +164,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
-	chain, err := audit.Follow(ctx, js, cfg.Audit, tl.Stream(), log.Named("audit"))
+	chain, err := audit.Follow(ctx, js, cfg.Audit, tl.Stream(), cfg.ID, log.Named("audit"))
 	if err != nil {
 		cnt.Stop()
 		acc.Close()
@@ -209,3 +209,7 @@ func (h *Hub) Close() {
 	h.access.Close()
 	h.reg.Close()
 }
+
+// AuditChained is the last transaction stream sequence the audit chain
+// covers, as this hub last saw it.
+func (h *Hub) AuditChained() uint64 { return h.audit.Chained() }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -53,10 +54,20 @@ func newAuditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "Verify and export the tamper-evident audit log",
 		Long: `Every transaction's record (metadata and payload hashes, not the payloads) is
-appended to the JetStream stream NDXP_AUDIT in a hash chain: each entry
-carries the hash of the one before. "verify" checks the chain and names the
-first broken record; "export" writes a window of records as JSON lines for
-an inspector, who can check them with "verify --file".`,
+chained, in the order of the record stream, into signed blocks in the
+JetStream stream NDXP_AUDIT: each block carries the hash of the one before
+and the signature of the hub that wrote it (its certificate's key), so
+neither an edit nor a forgery with NATS credentials alone goes unnoticed.
+"verify" checks the chain (hashes, links, signatures against the CA) and
+names the first broken block; with --records it also compares every record
+still in NDXP_TX with its entry, field by field, and checks that every
+record kept is chained. "export" writes the blocks of a time window as JSON
+lines for an inspector, who can check them with "verify --file".
+
+Exit status: 0 when the chain holds (blocks removed by the stream's own
+retention are reported, not an error); 1 at the first break, which is
+named: an edited, forged, missing or unsigned block, a deleted or edited
+record, records that were never chained.`,
 	}
 	cmd.AddCommand(newAuditVerifyCmd(), newAuditExportCmd())
 	return cmd
@@ -67,69 +78,113 @@ func newAuditVerifyCmd() *cobra.Command {
 		f       auditFlags
 		file    string
 		records bool
+		maxLag  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:     "verify",
-		Short:   "Check the audit chain and name the first broken record",
-		Example: "  ndxp audit verify\n  ndxp audit verify --records\n  ndxp audit verify --file audit-2024-03.jsonl",
+		Short:   "Check the audit chain and name the first broken block or record",
+		Example: "  ndxp audit verify\n  ndxp audit verify --records\n  ndxp audit verify --file audit-2024-03.jsonl\n  ndxp audit verify --insecure   # a chain written by a hub started with --insecure (hashes only)",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var (
-				n   int
-				err error
-			)
+			trust, err := f.trust()
+			if err != nil {
+				return err
+			}
+			var r audit.Report
 			if file != "" {
-				n, err = verifyFile(file)
+				r, err = verifyFile(file, trust)
 			} else {
 				js, closeFn, cerr := f.connect()
 				if cerr != nil {
 					return cerr
 				}
 				defer closeFn()
+				opt := audit.Options{Trust: trust, MaxLag: maxLag}
 				if records {
-					var missing int
-					n, missing, err = audit.VerifyRecords(cmd.Context(), js, f.stream, txlog.DefaultStream)
-					if missing > 0 {
-						fmt.Fprintf(cmd.ErrOrStderr(), "%d transaction records no longer in %s (retention) were not compared\n", missing, txlog.DefaultStream)
-					}
-				} else {
-					n, err = audit.Verify(cmd.Context(), js, f.stream)
+					opt.TxStream = txlog.DefaultStream
 				}
+				r, err = audit.Verify(cmd.Context(), js, f.stream, opt)
 			}
+			printReport(cmd.OutOrStdout(), r, trust != nil, records)
 			if err != nil {
-				return fmt.Errorf("%d records verified before the break: %w", n, err)
+				return fmt.Errorf("%d blocks verified before the break: %w", r.Blocks, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d records verified\n", n)
+			fmt.Fprintln(cmd.OutOrStdout(), "audit chain intact")
 			return nil
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&file, "file", "", "verify an exported JSON-lines file instead of the stream")
-	cmd.Flags().BoolVar(&records, "records", false, "also compare every transaction record still in NDXP_TX with the hash the audit log holds")
+	cmd.Flags().BoolVar(&records, "records", false, "also compare every transaction record still in NDXP_TX with its entry, and check every record kept is chained")
+	cmd.Flags().DurationVar(&maxLag, "max-lag", audit.DefaultMaxLag, "with --records: a record stored longer ago than this and not chained is a break")
 	return cmd
 }
 
-// verifyFile checks an export: the records' hashes and links, from the
-// first one on.
-func verifyFile(name string) (int, error) {
+// trust is how signatures are checked: against the CA of the caller's
+// certificates; with --insecure not at all (hashes and links only).
+func (f *auditFlags) trust() (*audit.Trust, error) {
+	cfg, err := f.cf.tlsConfig()
+	if err != nil || cfg == nil {
+		return nil, err
+	}
+	if cfg.RootCAs == nil {
+		return nil, errors.New("no CA to check the audit signatures with: give --ca")
+	}
+	return &audit.Trust{Roots: cfg.RootCAs}, nil
+}
+
+// printReport writes what the verification found before any break.
+func printReport(w io.Writer, r audit.Report, signed, records bool) {
+	fmt.Fprintf(w, "%d blocks, %d entries", r.Blocks, r.Entries)
+	if r.Blocks > 0 {
+		fmt.Fprintf(w, " (blocks %d-%d, transactions %d-%d)", r.FirstBlock, r.LastBlock, r.TxFirst, r.TxLast)
+	}
+	fmt.Fprintln(w)
+	if signed {
+		fmt.Fprintf(w, "signatures: %d blocks signed by a hub certificate of the CA\n", r.Signed)
+	} else {
+		fmt.Fprintln(w, "signatures: not checked (--insecure: hashes and links only)")
+	}
+	if r.Removed > 0 {
+		fmt.Fprintf(w, "retention: %d older blocks removed by the stream's max age (%s)\n", r.Removed, r.Retention)
+	}
+	if records {
+		fmt.Fprintf(w, "records: %d compared field by field, %d expired by the record stream's retention, %d not chained yet\n", r.Compared, r.Expired, r.Pending)
+	}
+}
+
+// verifyFile checks an export: the blocks' hashes, signatures and links,
+// from the first one on.
+func verifyFile(name string, trust *audit.Trust) (audit.Report, error) {
+	var r audit.Report
 	fh, err := os.Open(name)
 	if err != nil {
-		return 0, err
+		return r, err
 	}
 	defer fh.Close()
-	var v audit.Verifier
+	v := &audit.Verifier{Trust: trust}
 	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	n := 0
 	for line := 1; sc.Scan(); line++ {
-		var e audit.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return v.Count(), fmt.Errorf("line %d: %w", line, err)
+		var b audit.Block
+		if err := json.Unmarshal(sc.Bytes(), &b); err != nil {
+			return r, fmt.Errorf("line %d: %w", line, err)
 		}
-		if err := v.Add(e.Seq, e); err != nil {
-			return v.Count(), err
+		if err := v.Add(uint64(line), &b); err != nil {
+			v.Report(&r)
+			return r, err
 		}
+		n++
 	}
-	return v.Count(), sc.Err()
+	if err := sc.Err(); err != nil {
+		return r, err
+	}
+	if n == 0 {
+		return r, fmt.Errorf("%s holds no audit blocks (was the export interrupted?)", name)
+	}
+	v.Report(&r)
+	return r, v.Finish()
 }
 
 func newAuditExportCmd() *cobra.Command {
@@ -139,7 +194,7 @@ func newAuditExportCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write the audit records of a time window as JSON lines",
+		Short: "Write the audit blocks of a time window as JSON lines",
 		Example: `  ndxp audit export --from 2024-03-01 --to 2024-04-01 --out audit-2024-03.jsonl
   ndxp audit export --from 2024-03-15T08:00:00+07:00`,
 		Args: cobra.NoArgs,
@@ -152,21 +207,12 @@ func newAuditExportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := cmd.OutOrStdout()
-			if out != "" {
-				fh, err := os.Create(out)
-				if err != nil {
-					return err
-				}
-				defer fh.Close()
-				w = fh
-			}
 			js, closeFn, err := f.connect()
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			n, err := export(cmd, js, f.stream, lo, hi, w)
+			n, err := exportTo(cmd, js, f.stream, lo, hi, out)
 			if err != nil {
 				return err
 			}
@@ -181,20 +227,42 @@ func newAuditExportCmd() *cobra.Command {
 	return cmd
 }
 
-// export writes the entries received in [lo, hi), each as stored.
+// exportTo exports to the file out (standard output if ""): written to a
+// temporary file renamed into place once complete, so that a failed export
+// leaves no file that looks like an export.
+func exportTo(cmd *cobra.Command, js jetstream.JetStream, stream string, lo, hi time.Time, out string) (int, error) {
+	if out == "" {
+		return export(cmd, js, stream, lo, hi, cmd.OutOrStdout())
+	}
+	fh, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".part-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(fh.Name()) // after a successful rename, nothing is there
+	n, err := export(cmd, js, stream, lo, hi, fh)
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(fh.Name(), out)
+	}
+	return n, err
+}
+
+// export writes the blocks holding an entry received in [lo, hi), each
+// whole and as stored (a block's signature covers all its entries).
 func export(cmd *cobra.Command, js jetstream.JetStream, stream string, lo, hi time.Time, w io.Writer) (int, error) {
 	bw := bufio.NewWriter(w)
 	n := 0
-	err := audit.Each(cmd.Context(), js, stream, func(seq uint64, e audit.Entry, raw []byte, derr error) error {
+	err := audit.Each(cmd.Context(), js, stream, func(seq uint64, b *audit.Block, raw []byte, derr error) error {
 		if derr != nil {
-			return fmt.Errorf("record %d is not readable: %w", seq, derr)
+			return fmt.Errorf("block stored at %d is not readable: %w", seq, derr)
 		}
-		t, err := time.Parse(time.RFC3339Nano, e.ReceivedAt)
-		if err != nil || t.Before(lo) || !t.Before(hi) {
+		if !b.Overlaps(lo, hi) {
 			return nil
 		}
 		n++
-		_, err = fmt.Fprintf(bw, "%s\n", raw)
+		_, err := fmt.Fprintf(bw, "%s\n", raw)
 		return err
 	})
 	return n, errors.Join(err, bw.Flush())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func runCLICtx(ctx context.Context, args ...string) (string, error) {
 }
 
 // TestAuditVerifyNamesTheEditedRecord runs "ndxp audit verify" over TLS
-// against a secure system, before and after one audit record is edited.
+// against a secure system, before and after one audit block is edited.
 func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 	const consumer = "000.00.00.H29"
 	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithGrants(&hubv1.AccessGrant{
@@ -47,8 +48,8 @@ func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 	}
 	flags := []string{"--nats-url", env.NATSURL(), "--certs", string(env.Certs())}
 	hubtest.Eventually(t, 30*time.Second, func() error {
-		out, err := runCLICtx(ctx, append([]string{"audit", "verify"}, flags...)...)
-		if err != nil || !strings.Contains(out, "5 records verified") {
+		out, err := runCLICtx(ctx, append([]string{"audit", "verify", "--records"}, flags...)...)
+		if err != nil || !strings.Contains(out, " 5 entries") || !strings.Contains(out, "records: 5 compared") || !strings.Contains(out, "intact") {
 			return fmt.Errorf("verify: %q, %v", out, err)
 		}
 		return nil
@@ -57,8 +58,16 @@ func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 	if out, err := runCLICtx(ctx, append([]string{"audit", "export", "--from", "2020-01-01", "--out", export}, flags...)...); err != nil {
 		t.Fatalf("export: %q, %v", out, err)
 	}
-	if out, err := runCLICtx(ctx, "audit", "verify", "--file", export); err != nil || !strings.Contains(out, "5 records verified") {
+	if out, err := runCLICtx(ctx, "audit", "verify", "--file", export, "--certs", string(env.Certs())); err != nil || !strings.Contains(out, " 5 entries") {
 		t.Fatalf("verify --file: %q, %v", out, err)
+	}
+	// An empty export is not an intact chain.
+	empty := filepath.Join(t.TempDir(), "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCLICtx(ctx, "audit", "verify", "--file", empty, "--insecure"); err == nil {
+		t.Fatalf("verify --file of an empty file passed: %q", out)
 	}
 	// An agency may not read the audit log.
 	sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
@@ -67,15 +76,16 @@ func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 		t.Fatal("an agency read the audit stream")
 	}
 
-	tamper(t, ctx, env, 3)
+	tamper(t, ctx, env, 1)
 	out, err := runCLICtx(ctx, append([]string{"audit", "verify"}, flags...)...)
-	if err == nil || !strings.Contains(err.Error(), "chain broken at record 3 ") {
-		t.Fatalf("verify after editing record 3: %q, %v", out, err)
+	if err == nil || !strings.Contains(err.Error(), "chain broken at block 1 ") {
+		t.Fatalf("verify after editing block 1: %q, %v", out, err)
 	}
 }
 
-// tamper rewrites the audit stream with record seq's consumer changed, as
-// someone with write access to JetStream could.
+// tamper rewrites the audit stream with the first entry of block seq
+// naming another consumer, as someone with write access to JetStream
+// could.
 func tamper(t *testing.T, ctx context.Context, env *hubtest.Env, seq uint64) {
 	t.Helper()
 	cfg, err := env.Certs().ClientTLS(pki.Operator)
@@ -92,10 +102,10 @@ func tamper(t *testing.T, ctx context.Context, env *hubtest.Env, seq uint64) {
 		t.Fatal(err)
 	}
 	var lines [][]byte
-	if err := audit.Each(ctx, js, audit.DefaultStream, func(_ uint64, e audit.Entry, raw []byte, _ error) error {
-		if e.Seq == seq {
-			e.Consumer = "000.00.00.H01"
-			raw, _ = json.Marshal(e)
+	if err := audit.Each(ctx, js, audit.DefaultStream, func(_ uint64, b *audit.Block, raw []byte, _ error) error {
+		if b.Seq == seq {
+			b.Entries[0].Consumer = "000.00.00.H01"
+			raw, _ = json.Marshal(b)
 		}
 		lines = append(lines, raw)
 		return nil
@@ -106,7 +116,11 @@ func tamper(t *testing.T, ctx context.Context, env *hubtest.Env, seq uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Purge(ctx); err != nil {
+	// Re-created rather than purged: a purge would show as removed blocks.
+	if err := js.DeleteStream(ctx, audit.DefaultStream); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, s.CachedInfo().Config); err != nil {
 		t.Fatal(err)
 	}
 	for _, b := range lines {

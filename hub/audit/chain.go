@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,22 +19,51 @@ import (
 
 // Defaults for Config.
 const (
-	DefaultStream   = "NDXP_AUDIT"
-	DefaultSubject  = "ndxp.audit"
-	DefaultMaxBytes = 2 << 30 // 2 GiB, about 3 million entries; with NDXP_TX within the embedded 8 GiB
+	DefaultStream       = "NDXP_AUDIT"
+	DefaultSubject      = "ndxp.audit"
+	DefaultMaxBytes     = 2 << 30 // 2 GiB, about 5 million entries; with NDXP_TX within the embedded 8 GiB
+	DefaultLeaseBucket  = "ndxp_audit_writer"
+	DefaultLeaseTTL     = 6 * time.Second
+	DefaultBlockEntries = 500
+	DefaultLinger       = 200 * time.Millisecond
 )
 
-// Config configures the audit stream. Zero values mean defaults.
+// description marks the stream as holding signed blocks; an older ndxp's
+// stream of one unsigned entry per record is recognised by its own.
+const (
+	description    = "ndxp audit log: signed blocks chaining the transaction records"
+	oldDescription = "ndxp audit log: hash chain over the transaction records"
+)
+
+// Config configures the audit chain. Zero values mean defaults.
 type Config struct {
 	// Stream is the JetStream stream name.
 	Stream string
 	// Replicas is the stream's replica count on a NATS cluster (default 1).
 	Replicas int
-	// Retention drops entries older than this; 0 keeps them until
-	// MaxBytes. Verify then starts the chain at the oldest entry kept.
+	// Retention drops blocks older than this (a prefix of the chain);
+	// 0 keeps them. Verify then starts the chain at the oldest block kept
+	// and says how many were removed.
 	Retention time.Duration
-	// MaxBytes caps the stream's size; the oldest entries go first.
+	// MaxBytes caps the stream's size. When it is full, new blocks are
+	// refused (never old ones dropped): the chain falls behind, which the
+	// ndxp_audit_chained_sequence gauge and the log show.
 	MaxBytes int64
+	// LeaseBucket is the key-value bucket whose lease names the one hub
+	// that writes the chain; LeaseTTL is how long a lease outlives its
+	// holder.
+	LeaseBucket string
+	LeaseTTL    time.Duration
+	// BlockEntries caps the entries of one block; Linger is how long the
+	// writer waits for more records before writing a partial block.
+	BlockEntries int
+	Linger       time.Duration
+	// Signer signs the blocks this hub writes (the hub certificate's key);
+	// zero on an insecure hub.
+	Signer Signer
+	// Trust checks the signatures of the blocks already in the stream
+	// before the writer chains after them; nil on an insecure hub.
+	Trust *Trust
 }
 
 func (c *Config) setDefaults() {
@@ -44,35 +76,41 @@ func (c *Config) setDefaults() {
 	if c.MaxBytes == 0 {
 		c.MaxBytes = DefaultMaxBytes
 	}
+	if c.LeaseBucket == "" {
+		c.LeaseBucket = DefaultLeaseBucket
+	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.BlockEntries == 0 {
+		c.BlockEntries = DefaultBlockEntries
+	}
+	if c.Linger == 0 {
+		c.Linger = DefaultLinger
+	}
 }
 
-// Chain appends an entry for every transaction record; Stop ends it.
-type Chain struct {
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	log    *zap.Logger
-	cc     jetstream.ConsumeContext
-	ctx    context.Context
-	cancel context.CancelFunc
-
-	// Owned by the consume callback, which runs one message at a time.
-	last     uint64 // position of the last entry in the chain
-	lastHash string
-	lastTx   uint64
-}
-
-// Open creates or updates the audit stream.
-func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.Stream, error) {
+// Open creates or updates the audit stream. An older ndxp's chain (one
+// unsigned entry per record) is replaced: the new chain is rebuilt from
+// the transaction records still stored.
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (jetstream.Stream, error) {
 	cfg.setDefaults()
+	if s, err := js.Stream(ctx, cfg.Stream); err == nil && s.CachedInfo().Config.Description == oldDescription {
+		log.Warn("the audit stream holds an older, unsigned chain; replacing it with signed blocks rebuilt from the transaction records", zap.String("stream", cfg.Stream))
+		if err := js.DeleteStream(ctx, cfg.Stream); err != nil {
+			return nil, fmt.Errorf("audit: replace the older stream %s: %w", cfg.Stream, err)
+		}
+	}
 	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        cfg.Stream,
-		Description: "ndxp audit log: hash chain over the transaction records",
+		Description: description,
 		Subjects:    []string{DefaultSubject},
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
 		MaxBytes:    cfg.MaxBytes,
 		MaxAge:      cfg.Retention,
-		Discard:     jetstream.DiscardOld,
+		Discard:     jetstream.DiscardNew,
+		AllowDirect: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: open stream %s: %w", cfg.Stream, err)
@@ -80,131 +118,349 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.St
 	return s, nil
 }
 
-// Follow opens the audit stream and appends, in order, an entry for every
-// record of txStream not yet in the chain.
-func Follow(ctx context.Context, js jetstream.JetStream, cfg Config, txStream string, log *zap.Logger) (*Chain, error) {
-	s, err := Open(ctx, js, cfg)
+// Chain writes the audit chain while this hub holds the writer's lease,
+// and otherwise watches how far it reaches. Stop ends it.
+type Chain struct {
+	cfg    Config
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	tx     jetstream.Stream
+	lease  jetstream.KeyValue
+	hubID  string
+	log    *zap.Logger
+	m      *chainMetrics
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	stop   sync.Once
+}
+
+// Follow opens the audit stream and the lease bucket and starts the
+// chain's loop: whichever hub holds the lease appends, in order, a block
+// for the records of txStream not yet chained. hubID names this hub in
+// the lease and the blocks.
+func Follow(ctx context.Context, js jetstream.JetStream, cfg Config, txStream, hubID string, log *zap.Logger) (*Chain, error) {
+	cfg.setDefaults()
+	s, err := Open(ctx, js, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	c := &Chain{js: js, stream: s, log: log}
-	if err := c.loadTail(ctx); err != nil {
-		return nil, err
-	}
-	occ := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
-	if c.lastTx > 0 {
-		occ = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: c.lastTx + 1}
-	}
-	cons, err := js.OrderedConsumer(ctx, txStream, occ)
+	tx, err := js.Stream(ctx, txStream)
 	if err != nil {
-		return nil, fmt.Errorf("audit: follow %s: %w", txStream, err)
+		return nil, fmt.Errorf("audit: stream %s: %w", txStream, err)
 	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      cfg.LeaseBucket,
+		Description: "ndxp: the hub that writes the audit chain",
+		TTL:         cfg.LeaseTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+		History:     1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: open lease bucket %s: %w", cfg.LeaseBucket, err)
+	}
+	c := &Chain{cfg: cfg, js: js, stream: s, tx: tx, lease: kv, hubID: hubID, log: log, m: newChainMetrics(), done: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	if c.cc, err = cons.Consume(c.handle); err != nil {
-		c.cancel()
-		return nil, fmt.Errorf("audit: consume %s: %w", txStream, err)
-	}
+	go c.run()
 	return c, nil
 }
 
-// Stop stops appending; entries not yet written are written by the next
-// hub to follow.
+// Stop stops the loop; the records not yet chained are chained by the
+// next hub to hold the lease, which this hub releases.
 func (c *Chain) Stop() {
-	c.cancel()
-	c.cc.Stop()
+	c.stop.Do(func() {
+		c.cancel()
+		<-c.done
+	})
 }
 
-// loadTail reads the last entry of the chain.
-func (c *Chain) loadTail(ctx context.Context) error {
+// Chained is the last transaction sequence the chain covers, as this hub
+// last saw it.
+func (c *Chain) Chained() uint64 { return c.m.chained.Load() }
+
+// leaseKey is the one key of the lease bucket.
+const leaseKey = "writer"
+
+func (c *Chain) run() {
+	defer close(c.done)
+	for wait := time.Duration(0); ; {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = c.cfg.LeaseTTL / 3
+		rev, err := c.lease.Create(c.ctx, leaseKey, []byte(c.hubID))
+		if err != nil {
+			if !errors.Is(err, jetstream.ErrKeyExists) && c.ctx.Err() == nil {
+				c.log.Warn("audit: cannot take the writer's lease; retrying", zap.Error(err))
+			}
+			c.observe()
+			continue
+		}
+		c.m.writer.Store(true)
+		c.log.Info("audit: this hub writes the chain")
+		err = c.write(rev)
+		c.m.writer.Store(false)
+		c.release()
+		if err != nil && c.ctx.Err() == nil {
+			c.log.Warn("audit: stopped writing the chain; retrying", zap.Error(err))
+		}
+	}
+}
+
+// release gives the lease up at once, so another hub need not wait for
+// it to expire.
+func (c *Chain) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if e, err := c.lease.Get(ctx, leaseKey); err == nil && string(e.Value()) == c.hubID {
+		_ = c.lease.Delete(ctx, leaseKey, jetstream.LastRevision(e.Revision()))
+	}
+}
+
+// observe reads how far the chain reaches, for the metrics of a hub that
+// does not write it.
+func (c *Chain) observe() {
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	if t, err := c.loadTail(ctx); err == nil {
+		c.m.chained.Store(t.block.TxLast)
+	}
+}
+
+// keepLease renews the lease until ctx ends; it cancels lost when the
+// lease cannot be renewed (another hub may take it).
+func (c *Chain) keepLease(ctx context.Context, rev uint64, lost context.CancelFunc) {
+	defer lost()
+	t := time.NewTicker(c.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		uctx, cancel := context.WithTimeout(ctx, c.cfg.LeaseTTL/3)
+		next, err := c.lease.Update(uctx, leaseKey, []byte(c.hubID), rev)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.Warn("audit: lost the writer's lease", zap.Error(err))
+			}
+			return
+		}
+		rev = next
+	}
+}
+
+// tail is the last good block of the chain and where the stream ends.
+type tail struct {
+	block    Block  // zero for an empty chain
+	storedAt uint64 // the block's stream sequence
+	last     uint64 // the stream's last sequence (what the next append expects)
+}
+
+// loadTail finds the last block whose hash and signature hold, walking
+// back over missing, unreadable or forged ones (which Verify reports).
+func (c *Chain) loadTail(ctx context.Context) (tail, error) {
 	info, err := c.stream.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("audit: stream info: %w", err)
+		return tail{}, fmt.Errorf("audit: stream info: %w", err)
 	}
+	t := tail{last: info.State.LastSeq}
 	if info.State.Msgs == 0 {
-		c.last = info.State.LastSeq
-		return nil
+		return t, nil
 	}
-	return c.adopt(ctx, info.State.LastSeq)
+	damaged := 0
+	for seq := info.State.LastSeq; seq >= info.State.FirstSeq && seq > 0; seq-- {
+		m, err := c.stream.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			damaged++
+			continue
+		}
+		if err != nil {
+			return tail{}, fmt.Errorf("audit: read block at %d: %w", seq, err)
+		}
+		var b Block
+		if err := json.Unmarshal(m.Data, &b); err != nil || c.cfg.Trust.check(&b) != nil || b.covers() != nil {
+			damaged++
+			continue
+		}
+		t.block, t.storedAt = b, seq
+		break
+	}
+	if damaged > 0 {
+		c.m.damaged.Add(uint64(damaged))
+		c.log.Warn("audit: the chain's tail is damaged (missing, unreadable or not validly signed blocks); chaining after the last good block; run ndxp audit verify",
+			zap.Int("damaged", damaged), zap.Uint64("last_good_block", t.block.Seq), zap.Uint64("stored_at", t.storedAt))
+	}
+	return t, nil
 }
 
-// adopt makes the stored entry at seq the chain's tail.
-func (c *Chain) adopt(ctx context.Context, seq uint64) error {
-	m, err := c.stream.GetMsg(ctx, seq)
+// errLostRace: another writer appended to the stream first.
+var errLostRace = errors.New("audit: another writer appended first")
+
+// write appends blocks while the lease holds.
+func (c *Chain) write(rev uint64) error {
+	ctx, lost := context.WithCancel(c.ctx)
+	defer lost()
+	go c.keepLease(ctx, rev, lost)
+	t, err := c.loadTail(ctx)
 	if err != nil {
-		return fmt.Errorf("audit: read entry %d: %w", seq, err)
+		return err
 	}
-	var e Entry
-	if err := json.Unmarshal(m.Data, &e); err != nil {
-		return fmt.Errorf("audit: decode entry %d: %w", seq, err)
+	c.m.chained.Store(t.block.TxLast)
+	next := t.block.TxLast + 1
+	cons, err := c.js.OrderedConsumer(ctx, c.tx.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next,
+	})
+	if err != nil {
+		return fmt.Errorf("audit: follow the records: %w", err)
 	}
-	c.last, c.lastHash, c.lastTx = seq, e.Hash, e.TxSeq
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("audit: follow the records: %w", err)
+	}
+	defer it.Stop()
+	w := &writer{c: c, t: t, b: c.open(t, next)}
+	for {
+		msg, err := it.Next(jetstream.NextMaxWait(c.cfg.Linger))
+		switch {
+		case ctx.Err() != nil:
+			c.flushOnStop(w)
+			return nil
+		case errors.Is(err, nats.ErrTimeout):
+			if err := w.flush(ctx); err != nil {
+				return err
+			}
+			continue
+		case err != nil:
+			return fmt.Errorf("audit: read the records: %w", err)
+		}
+		if err := w.add(ctx, msg); err != nil {
+			return err
+		}
+	}
+}
+
+// flushOnStop writes what was read before the hub stops, briefly; the
+// next writer chains it otherwise.
+func (c *Chain) flushOnStop(w *writer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = w.flush(ctx)
+}
+
+// open starts the block after t at transaction sequence next.
+func (c *Chain) open(t tail, next uint64) *Block {
+	return &Block{Seq: t.block.Seq + 1, TxFirst: next, Writer: c.hubID, Prev: t.block.Hash}
+}
+
+// writer builds and appends blocks; it is used by one goroutine.
+type writer struct {
+	c *Chain
+	t tail
+	b *Block
+}
+
+// next is the transaction sequence the open block expects.
+func (w *writer) next() uint64 {
+	if w.b.TxLast == 0 {
+		return w.b.TxFirst
+	}
+	return w.b.TxLast + 1
+}
+
+// add chains the record msg, writing down as absent the sequences before
+// it that the stream no longer holds (an ordered consumer never skips a
+// stored record).
+func (w *writer) add(ctx context.Context, msg jetstream.Msg) error {
+	meta, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	seq := meta.Sequence.Stream
+	next := w.next()
+	if seq < next {
+		return nil // already chained
+	}
+	if seq > next {
+		w.b.Absent = append(w.b.Absent, Range{First: next, Last: seq - 1})
+		w.c.m.absent.Add(seq - next)
+		w.c.log.Warn("audit: transaction records were gone before they were chained; written down as absent",
+			zap.Uint64("first", next), zap.Uint64("last", seq-1))
+	}
+	rec, derr := txlog.Decode(msg.Data())
+	if derr != nil {
+		rec = nil
+	}
+	w.b.Entries = append(w.b.Entries, NewEntry(seq, msg.Data(), rec))
+	w.b.TxLast = seq
+	if len(w.b.Entries) >= w.c.cfg.BlockEntries {
+		return w.flush(ctx)
+	}
 	return nil
 }
 
-func (c *Chain) handle(msg jetstream.Msg) {
-	meta, err := msg.Metadata()
-	if err != nil {
-		c.log.Warn("record without metadata", zap.Error(err))
-		return
+// flush appends the open block, if it holds anything, retrying until it
+// is stored, the lease is lost or another writer appended first.
+func (w *writer) flush(ctx context.Context) error {
+	if w.b.TxLast == 0 {
+		return nil
 	}
-	txSeq := meta.Sequence.Stream
-	for wait := 50 * time.Millisecond; c.ctx.Err() == nil && txSeq > c.lastTx; wait = min(2*wait, 5*time.Second) {
-		err := c.append(txSeq, msg.Data())
-		if err == nil || c.ctx.Err() != nil {
-			return // written, or stopping: the next hub to follow writes it
+	b := w.b
+	b.Created = utc(time.Now())
+	if err := w.c.cfg.Signer.seal(b); err != nil {
+		return err
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		ack, err := w.append(ctx, data)
+		if err == nil {
+			w.t = tail{block: *b, storedAt: ack.Sequence, last: ack.Sequence}
+			w.c.m.chained.Store(b.TxLast)
+			w.c.m.blocks.Add(1)
+			w.b = w.c.open(w.t, b.TxLast+1)
+			return nil
 		}
-		c.log.Warn("audit entry not written yet; retrying", zap.Uint64("tx_seq", txSeq), zap.Error(err))
+		if errors.Is(err, errLostRace) || ctx.Err() != nil {
+			return err
+		}
+		w.c.log.Warn("audit: block not written yet; retrying", zap.Uint64("block", b.Seq), zap.Error(err))
 		select {
-		case <-c.ctx.Done():
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-time.After(wait):
 		}
 	}
 }
 
-// append writes the entry of the record at txSeq at the next position; if
-// another hub wrote that position first, it adopts the entries written
-// since, up to txSeq.
-func (c *Chain) append(txSeq uint64, raw []byte) error {
-	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+func (w *writer) append(ctx context.Context, data []byte) (*jetstream.PubAck, error) {
+	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	rec, err := txlog.Decode(raw)
-	if err != nil {
-		c.log.Warn("auditing an unreadable record by its hash only", zap.Uint64("tx_seq", txSeq), zap.Error(err))
-	}
-	e := NewEntry(c.last+1, txSeq, raw, rec, c.lastHash)
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
 	m := nats.NewMsg(DefaultSubject)
-	m.Data = b
-	_, err = c.js.PublishMsg(ctx, m, jetstream.WithExpectLastSequence(c.last))
+	m.Data = data
+	ack, err := w.c.js.PublishMsg(actx, m, jetstream.WithExpectLastSequence(w.t.last))
 	var apiErr *jetstream.APIError
-	switch {
-	case err == nil:
-		c.last, c.lastHash, c.lastTx = e.Seq, e.Hash, txSeq
-		return nil
-	case errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant):
-		return c.catchUp(ctx, txSeq)
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant ||
+		strings.Contains(apiErr.Description, "wrong last sequence")) {
+		return nil, errLostRace
 	}
-	return err
+	return ack, err
 }
 
-// catchUp adopts entries written by other hubs until the chain covers
-// txSeq or reaches the stream's end.
-func (c *Chain) catchUp(ctx context.Context, txSeq uint64) error {
-	for c.lastTx < txSeq {
-		info, err := c.stream.Info(ctx)
-		if err != nil {
-			return err
-		}
-		if c.last >= info.State.LastSeq {
-			return nil // our turn to append
-		}
-		if err := c.adopt(ctx, c.last+1); err != nil {
-			return err
-		}
-	}
-	return nil
+// chainMetrics are the chain's progress as this hub sees it.
+type chainMetrics struct {
+	chained atomic.Uint64
+	writer  atomic.Bool
+	damaged atomic.Uint64
+	absent  atomic.Uint64
+	blocks  atomic.Uint64
 }

@@ -1,32 +1,40 @@
-// Package audit keeps a tamper-evident log of every transaction: for each
-// record of the transaction stream (NDXP_TX), in stream order, an entry
-// with its metadata and the hashes of the payloads, never the payloads
-// themselves, is appended to the audit stream (NDXP_AUDIT). Each entry
-// carries the hash of the previous one, so editing, removing or
-// reordering an entry breaks the chain at that point, and Verify names it.
+// Package audit keeps a tamper-evident log of every transaction: the
+// records of the transaction stream (NDXP_TX) are chained, in stream
+// order, into signed blocks in the audit stream (NDXP_AUDIT). A block
+// holds an entry per record (its metadata and the hashes of the record
+// and the payloads, never the payloads themselves), the hash of the block
+// before it, and the signature of the hub that wrote it, made with the
+// private key of the hub's certificate. So:
 //
-// Every hub follows the transaction stream and computes the same chain;
-// appends use JetStream's expected-last-sequence, so exactly one hub wins
-// each position and the others adopt its entry. The chain is written off
-// the hot path: an exchange only waits for its transaction record.
+//   - editing, removing, inserting or reordering a block breaks the chain
+//     at that point, and Verify names it;
+//   - NATS credentials alone cannot forge a block: Verify checks every
+//     signature against the CA and requires a hub's certificate (X-Road
+//     signs its message log in batches for the same reason);
+//   - a record that is gone from NDXP_TX before it was chained is written
+//     down as absent, never skipped silently.
+//
+// One hub at a time writes the chain (it holds a lease in a JetStream
+// key-value bucket); it only ever chains records it has read, after the
+// last block whose hash and signature hold, so a forged block cannot stop
+// it or make it skip records. Appends still use JetStream's
+// expected-last-sequence, so two writers can never fork the chain. The
+// chain is written off the hot path: an exchange only waits for its
+// transaction record.
 package audit
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"time"
 
-	"github.com/ndxp/ndxp/hub/counter"
+	"google.golang.org/grpc/codes"
+
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// Entry is one link of the chain. Its JSON form is what is stored,
-// exported and hashed.
+// Entry is the audit entry of one transaction record.
 type Entry struct {
-	// Seq is the entry's position in the chain, from 1, one more than its
-	// predecessor's.
-	Seq uint64 `json:"seq"`
 	// TxSeq is the sequence of the transaction record in the transaction
 	// stream.
 	TxSeq uint64 `json:"tx_seq"`
@@ -56,36 +64,49 @@ type Entry struct {
 	ResponseHash string `json:"response_hash,omitempty"`
 	// RecordHash is the SHA-256 of the stored transaction record, hex.
 	RecordHash string `json:"record_hash"`
-	// Prev is the previous entry's Hash ("" for the first entry ever).
-	Prev string `json:"prev"`
-	// Hash is the SHA-256, hex, of this entry's JSON with Hash empty.
-	Hash string `json:"hash"`
+	// Unreadable is set when the stored record could not be decoded: the
+	// entry then holds only TxSeq and RecordHash.
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
-// NewEntry builds the entry of the record stored as raw at txSeq, chained
-// after prev (the previous entry's hash) at position seq.
-func NewEntry(seq, txSeq uint64, raw []byte, rec *hubv1.TransactionRecord, prev string) Entry {
-	e := Entry{
-		Seq: seq, TxSeq: txSeq, MessageID: rec.GetMessageId(),
+// NewEntry builds the entry of the record stored as raw at txSeq; rec is
+// raw decoded, nil if it could not be.
+func NewEntry(txSeq uint64, raw []byte, rec *hubv1.TransactionRecord) Entry {
+	if rec == nil {
+		return Entry{TxSeq: txSeq, RecordHash: sum(raw), Unreadable: true}
+	}
+	return Entry{
+		TxSeq: txSeq, MessageID: rec.GetMessageId(),
 		Consumer: rec.GetConsumer(), Provider: rec.GetProvider(), Service: rec.GetService(),
-		Purpose: rec.GetPurpose(), UserID: rec.GetUserId(), Outcome: counter.CodeName(rec.GetCode()),
+		Purpose: rec.GetPurpose(), UserID: rec.GetUserId(), Outcome: CodeName(rec.GetCode()),
 		HubID:        rec.GetHubId(),
 		BusinessTime: utc(rec.GetBusinessTime().AsTime()), ReceivedAt: utc(rec.GetReceivedAt().AsTime()),
 		AnsweredAt:  utc(rec.GetAnsweredAt().AsTime()),
 		RequestSize: rec.GetRequestSize(), ResponseSize: rec.GetResponseSize(),
 		RequestHash: hex.EncodeToString(rec.GetRequestHash()), ResponseHash: hex.EncodeToString(rec.GetResponseHash()),
-		RecordHash: sum(raw), Prev: prev,
+		RecordHash: sum(raw),
 	}
-	e.Hash = e.ComputeHash()
-	return e
 }
 
-// ComputeHash is the hash e should carry: SHA-256 of its JSON with Hash
-// empty.
-func (e Entry) ComputeHash() string {
-	e.Hash = ""
-	b, _ := json.Marshal(e) // a struct of strings and integers always encodes
-	return sum(b)
+// CodeName is the name of a gRPC status code as the audit log writes it
+// ("OK", "PERMISSION_DENIED"), or the number for an unknown code.
+func CodeName(code int32) string {
+	c := codes.Code(code)
+	if name, ok := codeNames[c]; ok {
+		return name
+	}
+	return c.String()
+}
+
+var codeNames = map[codes.Code]string{
+	codes.OK: "OK", codes.Canceled: "CANCELLED", codes.Unknown: "UNKNOWN",
+	codes.InvalidArgument: "INVALID_ARGUMENT", codes.DeadlineExceeded: "DEADLINE_EXCEEDED",
+	codes.NotFound: "NOT_FOUND", codes.AlreadyExists: "ALREADY_EXISTS",
+	codes.PermissionDenied: "PERMISSION_DENIED", codes.ResourceExhausted: "RESOURCE_EXHAUSTED",
+	codes.FailedPrecondition: "FAILED_PRECONDITION", codes.Aborted: "ABORTED",
+	codes.OutOfRange: "OUT_OF_RANGE", codes.Unimplemented: "UNIMPLEMENTED",
+	codes.Internal: "INTERNAL", codes.Unavailable: "UNAVAILABLE", codes.DataLoss: "DATA_LOSS",
+	codes.Unauthenticated: "UNAUTHENTICATED",
 }
 
 func sum(b []byte) string {

@@ -1,6 +1,9 @@
 package platform
 
 import (
+	"crypto"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
@@ -81,7 +85,26 @@ func (p *Platform) setupSecurity() error {
 	}
 	p.cfg.Hub.Security.RequireIdentity = true
 	p.cfg.Hub.Security.EnforceGrants = true
+	if err := auditKeys(&p.cfg.Hub.Audit, hubTLS); err != nil {
+		return err
+	}
 	p.log.Info("secure mode: TLS with client certificates", zap.String("certs", string(d)))
+	return nil
+}
+
+// auditKeys has the hub sign its audit blocks with the key of its own
+// certificate and check the blocks already written against the CA.
+func auditKeys(cfg *audit.Config, hubTLS *tls.Config) error {
+	if len(hubTLS.Certificates) == 0 || len(hubTLS.Certificates[0].Certificate) == 0 {
+		return errors.New("platform: the hub's certificate is missing: it signs the audit chain")
+	}
+	pair := hubTLS.Certificates[0]
+	key, ok := pair.PrivateKey.(crypto.Signer)
+	if !ok {
+		return fmt.Errorf("platform: the hub's key (%T) cannot sign the audit chain", pair.PrivateKey)
+	}
+	cfg.Signer = audit.Signer{Key: key, Cert: pair.Certificate[0]}
+	cfg.Trust = &audit.Trust{Roots: hubTLS.RootCAs}
 	return nil
 }
 
