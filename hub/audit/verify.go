@@ -354,7 +354,7 @@ func (c *recordCheck) block(ctx context.Context, storedAt uint64, b *Block) erro
 				c.expired++
 				continue
 			}
-			return brk("its transaction record is missing from %s (deleted or lost; retention removes only the oldest records, by age)", c.info.Config.Name)
+			return brk("its transaction record is missing from %s (deleted, or dropped by the server as corrupt; retention removes only the oldest records, by age)", c.info.Config.Name)
 		}
 		rec, derr := txlog.Decode(m.Data())
 		if derr != nil {
