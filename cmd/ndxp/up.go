@@ -27,7 +27,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
-	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
+	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data, locked while it runs: one process per data dir (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
 	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
 	fs.StringVar(&f.platform.CertDir, "cert-dir", "", "development certificates, created on first start (default: <data dir>/certs)")
