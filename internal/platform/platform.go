@@ -43,7 +43,9 @@ type Config struct {
 	// picks a free one).
 	NATSAddr string
 	// DataDir holds the embedded NATS's JetStream data (default: the user
-	// cache folder's ndxp directory).
+	// cache folder's ndxp directory). With an embedded NATS the platform
+	// holds its lock (LockFile) until Shutdown: Start fails at once with
+	// ErrDataDirInUse while another platform runs on it.
 	DataDir string
 	// GRPCAddr and HTTPAddr are the hub's listen addresses (port 0 picks a
 	// free one).
