@@ -19,6 +19,7 @@ import (
 func TestGrants(t *testing.T) {
 	env := hubtest.Start(t, hubtest.WithSecurity())
 	ctx := ctxT(t)
+	registerConsumer(t, env)
 	const other = "000.00.00.H01" // Hà Nội
 	h29 := hubv1.NewExchangeServiceClient(env.DialAs(t, consumer))
 	h01 := hubv1.NewExchangeServiceClient(env.DialAs(t, other))
@@ -125,15 +126,17 @@ func TestGrants(t *testing.T) {
 }
 
 func TestNodeGrants(t *testing.T) {
-	const provider = "000.00.99.G90"
+	const provider, granted = "000.00.99.G90", "000.00.99.G91"
 	grp := hubtest.Group(&hubtest.FuncAgency{Code: provider, Handlers: map[string]node.Handler{
 		"ping": func(context.Context, *node.Request) (proto.Message, error) { return &emptypb.Empty{}, nil },
 	}})
-	grp.Template.Grants = []*hubv1.AccessGrant{{Provider: provider, Service: "ping", To: &hubv1.AccessGrant_Consumer{Consumer: consumer}}}
-	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithoutPopulation(), hubtest.WithAgencies(grp))
+	grp.Template.Grants = []*hubv1.AccessGrant{{Provider: provider, Service: "ping", To: &hubv1.AccessGrant_Consumer{Consumer: granted}}}
+	// The consumer registers first: grants name registered agencies.
+	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithoutPopulation(),
+		hubtest.WithAgencies(hubtest.Group(&hubtest.FuncAgency{Code: granted}), grp))
 	ctx := ctxT(t)
 	ping := &hubv1.ExchangeRequest{Provider: provider, Service: "ping"}
-	if _, err := hubv1.NewExchangeServiceClient(env.DialAs(t, consumer)).Exchange(ctx, ping); err != nil {
+	if _, err := hubv1.NewExchangeServiceClient(env.DialAs(t, granted)).Exchange(ctx, ping); err != nil {
 		t.Fatalf("granted at registration: %v", err)
 	}
 	_, err := hubv1.NewExchangeServiceClient(env.DialAs(t, "000.00.00.H01")).Exchange(ctx, ping)
@@ -145,6 +148,7 @@ func TestGrantReachesEveryHub(t *testing.T) {
 	a := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithSecurity())
 	b := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithSecurity(), hubtest.WithoutPopulation())
 	ctx := ctxT(t)
+	registerConsumer(t, a)
 	viaB := hubv1.NewExchangeServiceClient(b.DialAs(t, consumer))
 	req := lookup(t, knownID)
 	_, err := viaB.Exchange(ctx, req)

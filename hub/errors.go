@@ -51,6 +51,8 @@ var codeTable = []struct {
 	{ErrForbidden, codes.PermissionDenied},
 	{access.ErrDenied, codes.PermissionDenied},
 	{access.ErrUnknownGrant, codes.NotFound},
+	{access.ErrTooManyGrants, codes.ResourceExhausted},
+	{access.ErrStoreFull, codes.ResourceExhausted},
 	{ErrNotAnAgency, codes.PermissionDenied},
 	{ErrPayloadTooLarge, codes.ResourceExhausted},
 	{ErrRateLimited, codes.ResourceExhausted},

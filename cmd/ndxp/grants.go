@@ -20,7 +20,10 @@ func newGrantsCmd() *cobra.Command {
 		Long: `A consumer may call a provider's service only if the provider granted it,
 to that consumer or to a group (every registered agency of a kind). Grants
 take effect on every hub at once. Only the provider itself (--as <its code>)
-or the operator (the default identity) may change a provider's grants.`,
+or the operator (the default identity) may change a provider's grants. A grant
+names a registered agency or a group; a provider may hold at most
+--max-grants-per-provider of the hub (default 2000), and once the grant store
+is 90% full only the operator may add grants.`,
 	}
 	cmd.AddCommand(newGrantsListCmd(), newGrantChangeCmd(true), newGrantChangeCmd(false))
 	return cmd

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/platform"
 )
@@ -27,7 +28,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
-	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data (default: <user cache dir>/ndxp)")
+	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data, locked while it runs: one process per data dir (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
 	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
 	fs.StringVar(&f.platform.CertDir, "cert-dir", "", "development certificates, created on first start (default: <data dir>/certs)")
@@ -38,6 +39,8 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.platform.Hub.Replicas, "replicas", 1, "JetStream replicas of every stream and bucket the hub creates (3 on a 3-server NATS cluster)")
 	fs.DurationVar(&f.platform.Hub.TxLog.Duplicates, "dedup-window", txlog.DefaultDuplicates, "how long a message id is remembered: a retry within it is counted once (memory grows with the ids seen in the window)")
 	fs.Int64Var(&f.platform.Hub.TxLog.MaxBytes, "records-max-bytes", txlog.DefaultMaxBytes, "size limit of the transaction-record stream; the oldest records go first (counts are kept in checkpoints)")
+	fs.IntVar(&f.platform.Hub.Access.MaxGrantsPerProvider, "max-grants-per-provider", access.DefaultMaxGrantsPerProvider, "grants one provider may hold; the operator may add more")
+	fs.Int64Var(&f.platform.Hub.Access.MaxBytes, "grants-max-bytes", access.DefaultMaxBytes, "size limit of the grant store; past 90% only the operator may add grants")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
 

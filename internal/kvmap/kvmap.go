@@ -147,6 +147,22 @@ func (m *Map[T]) Get(key string) (T, bool) {
 	return v, ok
 }
 
+// Len is the number of entries.
+func (m *Map[T]) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.items)
+}
+
+// Bytes is the size the bucket takes in JetStream, from the server.
+func (m *Map[T]) Bytes(ctx context.Context) (uint64, error) {
+	st, err := m.kv.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("status of %s: %w", m.name, err)
+	}
+	return st.Bytes(), nil
+}
+
 // Keys returns every key, sorted.
 func (m *Map[T]) Keys() []string {
 	m.mu.RLock()

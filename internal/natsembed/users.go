@@ -2,6 +2,7 @@ package natsembed
 
 import (
 	"crypto/tls"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -24,34 +25,58 @@ func secure(opts *server.Options, cfg Config) {
 	opts.Users = cfg.Users
 }
 
-// HubUser is a user with every permission: the hub (it routes requests to
-// every provider and owns the JetStream streams and buckets) and the
-// operator. name is the certificate's URI SAN.
+// broadcastDiscovery are nats.go micro's name-less discovery subjects
+// ($SRV.PING, $SRV.INFO, $SRV.STATS: `nats micro ls`). Every micro service
+// subscribes to them and any agency may answer them, with an INFO naming
+// another agency's service; nothing in a reply tells the asker who sent
+// it. So no one may send them: discovery asks by service name
+// ($SRV.INFO.ndxp-<agency token>), which only that agency's nodes receive.
+var broadcastDiscovery = []string{"$SRV.PING", "$SRV.INFO", "$SRV.STATS"}
+
+// HubUser is a user with every permission but sending the broadcast
+// discovery requests: the hub (it routes requests to every provider and
+// owns the JetStream streams and buckets) and the operator. name is the
+// certificate's URI SAN.
 func HubUser(name string) *server.User {
-	return &server.User{Username: name}
+	return &server.User{Username: name, Permissions: &server.Permissions{
+		Publish: &server.SubjectPermission{Deny: broadcastDiscovery},
+	}}
 }
 
 // AgencyUser is an agency node's user, named by its certificate's URI SAN:
 // it may subscribe only to its own service subjects (ndxp.svc.<token>.>)
-// and to the nats.go micro discovery subjects of its own service name, and
-// may publish nothing but answers to the requests it received
-// (allow_responses). So a node cannot read another agency's requests,
-// cannot send into another agency's subjects, and cannot reach JetStream:
-// only the hub sends to providers.
+// and to the nats.go micro discovery subjects of its own service
+// (DiscoverySubjects), and may publish nothing but answers to the
+// requests it received (allow_responses). So a node cannot read another
+// agency's requests or discovery requests, cannot send into another
+// agency's subjects, and cannot reach JetStream: only the hub sends to
+// providers.
 func AgencyUser(name, code string) (*server.User, error) {
 	own, err := wire.AgencySubjects(code)
 	if err != nil {
 		return nil, err
 	}
-	svc := wire.ServiceName(code)
 	return &server.User{
 		Username: name,
 		Permissions: &server.Permissions{
-			Publish: &server.SubjectPermission{Deny: []string{">"}},
-			Subscribe: &server.SubjectPermission{
-				Allow: []string{own, "$SRV.*", "$SRV.*." + svc, "$SRV.*." + svc + ".*"},
-			},
-			Response: &server.ResponsePermission{MaxMsgs: 1, Expires: ResponseTTL},
+			Publish:   &server.SubjectPermission{Deny: []string{">"}},
+			Subscribe: &server.SubjectPermission{Allow: append([]string{own}, DiscoverySubjects(code)...)},
+			Response:  &server.ResponsePermission{MaxMsgs: 1, Expires: ResponseTTL},
 		},
 	}, nil
+}
+
+// DiscoverySubjects are the subjects nats.go micro subscribes to for the
+// service of agency code, and no others: for each verb, the broadcast
+// (which HubUser may not send, so it carries nothing), the name-qualified
+// subject and the instance-qualified ones. Each entry is literal up to its
+// last token: a "*" in the allow list also matches a literal "*" or ">" in
+// a subscription, so "$SRV.*" would let "$SRV.>" through.
+func DiscoverySubjects(code string) []string {
+	svc := wire.ServiceName(code)
+	out := slices.Clone(broadcastDiscovery)
+	for _, b := range broadcastDiscovery {
+		out = append(out, b+"."+svc, b+"."+svc+".*")
+	}
+	return out
 }

@@ -44,7 +44,7 @@ func (p *Platform) seedGrants(ctx context.Context) error {
 		return nil
 	}
 	for _, g := range p.cfg.Grants {
-		if _, err := store.Grant(ctx, g, "ndxp defaults"); err != nil {
+		if _, err := store.Grant(ctx, g, access.By{Name: "ndxp defaults", Operator: true}); err != nil {
 			return fmt.Errorf("platform: default grant %s: %w", access.Describe(g), err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +43,9 @@ type Config struct {
 	// picks a free one).
 	NATSAddr string
 	// DataDir holds the embedded NATS's JetStream data (default: the user
-	// cache folder's ndxp directory).
+	// cache folder's ndxp directory). With an embedded NATS the platform
+	// holds its lock (LockFile) until Shutdown: Start fails at once with
+	// ErrDataDirInUse while another platform runs on it.
 	DataDir string
 	// GRPCAddr and HTTPAddr are the hub's listen addresses (port 0 picks a
 	// free one).
@@ -108,6 +111,7 @@ type Platform struct {
 	httpLis  net.Listener
 	started  []Agency
 	sec      security
+	lock     *flock.Flock // the data dir's, with an embedded NATS
 	Registry *prometheus.Registry
 }
 
@@ -125,6 +129,12 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (_ *Platform, err e
 			_ = p.Shutdown(sctx)
 		}
 	}()
+	// Before anything writes into the data dir (certificates, JetStream).
+	if cfg.NATSURL == "" {
+		if p.lock, err = lockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.setupSecurity(); err != nil {
 		return nil, err
 	}
@@ -223,7 +233,7 @@ func (p *Platform) Embedded() bool { return p.nats != nil }
 // Shutdown stops the system in reverse order, letting in-flight calls
 // finish until ctx ends: the gRPC server (health goes NOT_SERVING first),
 // the HTTP server, the agencies, the hub, the NATS connection (drained),
-// and the embedded NATS server.
+// the embedded NATS server, and the data dir's lock.
 func (p *Platform) Shutdown(ctx context.Context) error {
 	var errs []error
 	if p.grpc != nil {
@@ -245,6 +255,8 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 		p.nats.Shutdown()
 		p.nats.WaitForShutdown()
 	}
+	errs = append(errs, unlockDataDir(p.lock))
+	p.lock = nil
 	return errors.Join(errs...)
 }
 

@@ -1,6 +1,7 @@
 package platform_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,9 +10,11 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
 
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/pki"
 	"github.com/ndxp/ndxp/internal/wire"
 )
 
@@ -125,5 +128,135 @@ func TestNATSIsNotASideDoor(t *testing.T) {
 			t.Logf("JetStream request refused with %v", err)
 		}
 		hubtest.Eventually(t, 10*time.Second, func() error { return errs.find("permissions violation") })
+	})
+}
+
+// TestDiscoveryIsOwnOnly: an agency's certificate may take part in nats.go
+// micro discovery for its own service only. It cannot subscribe to another
+// agency's discovery subjects (nor to $SRV.>, which the wildcard allow
+// entries used to let through as a literal token), so it never sees the
+// operator's discovery request for another agency and cannot answer it
+// with a forged INFO; the name-less broadcasts, which any agency could
+// answer in another's name, cannot be sent at all. Discovery by name
+// still reaches the agency's own nodes.
+func TestDiscoveryIsOwnOnly(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithSecurity())
+	connect := func(t *testing.T, name string) (*nats.Conn, *asyncErrors) {
+		t.Helper()
+		cfg, err := env.Certs().ClientTLS(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := &asyncErrors{}
+		nc, err := nats.Connect(env.NATSURL(), nats.Secure(cfg), nats.ErrorHandler(errs.handler))
+		if err != nil {
+			t.Fatalf("connect as %s: %v", name, err)
+		}
+		t.Cleanup(nc.Close)
+		return nc, errs
+	}
+	popSvc := wire.ServiceName(population.Code)
+	attacker, attackerErrs := connect(t, "000.00.00.H29")
+	operator, operatorErrs := connect(t, pki.Operator)
+
+	var stolen []*nats.Subscription
+	for _, subj := range []string{"$SRV.>", "$SRV.*", "$SRV.*.>", "$SRV.INFO.>", "$SRV.INFO.*", "$SRV.INFO." + popSvc, "$SRV.INFO." + popSvc + ".*", "$SRV.PING." + popSvc} {
+		sub, err := attacker.SubscribeSync(subj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stolen = append(stolen, sub)
+		hubtest.Eventually(t, 10*time.Second, func() error {
+			return attackerErrs.find("permissions violation", "subscription", subj)
+		})
+	}
+	own := wire.ServiceName("000.00.00.H29")
+	for _, subj := range []string{"$SRV.PING." + own, "$SRV.INFO." + own + ".someid"} {
+		if _, err := attacker.SubscribeSync(subj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := attacker.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := attackerErrs.find(own); err == nil {
+		t.Fatalf("an agency may not subscribe to its own discovery subjects: %v", attackerErrs.errs)
+	}
+
+	t.Run("the operator's INFO request reaches only the provider", func(t *testing.T) {
+		inbox, err := operator.SubscribeSync(operator.NewInbox())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := operator.PublishRequest("$SRV.INFO."+popSvc, inbox.Subject, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := operator.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := inbox.NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info micro.Info
+		if err := json.Unmarshal(msg.Data, &info); err != nil || info.Metadata["agency"] != population.Code {
+			t.Fatalf("INFO answer %s: %v", msg.Data, err)
+		}
+		// Every message the server routed to the attacker before the
+		// operator's flush is in its subscriptions once its own flush
+		// returns; any forged answer, once the attacker has flushed, is in
+		// the operator's inbox after the operator's flush.
+		if err := attacker.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for _, sub := range stolen {
+			for {
+				m, err := sub.NextMsg(0)
+				if err != nil {
+					break
+				}
+				t.Errorf("the attacker received %s on %s", m.Subject, sub.Subject)
+				forged, _ := json.Marshal(micro.Info{ServiceIdentity: micro.ServiceIdentity{Name: popSvc, ID: "forged", Metadata: map[string]string{"agency": population.Code}}})
+				_ = m.Respond(forged)
+			}
+		}
+		if err := attacker.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := operator.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, _ := inbox.Pending(); n != 0 {
+			m, _ := inbox.NextMsg(0)
+			t.Fatalf("the operator received %d more answers, e.g. %s", n, m.Data)
+		}
+	})
+	t.Run("discovery by name and id reaches the agency's own node", func(t *testing.T) {
+		msg, err := operator.Request("$SRV.PING."+popSvc, nil, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ping micro.Ping
+		if err := json.Unmarshal(msg.Data, &ping); err != nil || ping.Name != popSvc || ping.ID == "" {
+			t.Fatalf("PING answer %s: %v", msg.Data, err)
+		}
+		subj, err := micro.ControlSubject(micro.StatsVerb, popSvc, ping.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := operator.Request(subj, nil, 10*time.Second); err != nil {
+			t.Fatalf("%s: %v", subj, err)
+		}
+	})
+	t.Run("broadcast discovery is refused", func(t *testing.T) {
+		for _, v := range []micro.Verb{micro.PingVerb, micro.InfoVerb, micro.StatsVerb} {
+			subj, _ := micro.ControlSubject(v, "", "")
+			if err := operator.PublishRequest(subj, operator.NewInbox(), nil); err != nil {
+				t.Fatal(err)
+			}
+			hubtest.Eventually(t, 10*time.Second, func() error {
+				return operatorErrs.find("permissions violation", "publish", subj)
+			})
+		}
 	})
 }
