@@ -84,11 +84,11 @@ func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 }
 
 // tamper rewrites the audit stream with the first entry of block seq
-// naming another consumer, as someone with write access to JetStream
-// could.
+// naming another consumer, as someone with a hub's NATS credentials (write
+// access to JetStream) could.
 func tamper(t *testing.T, ctx context.Context, env *hubtest.Env, seq uint64) {
 	t.Helper()
-	cfg, err := env.Certs().ClientTLS(pki.Operator)
+	cfg, err := env.Certs().ClientTLS(pki.Hub)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,13 +79,21 @@ func start(t *testing.T, secure bool, opts ...hubtest.Option) *system {
 	var natsOpts []nats.Option
 	s.ex = s.env.Exchange
 	if secure {
-		tlsCfg, err := s.env.Certs().ClientTLS(pki.Operator)
+		// JetStream write access to the evidence takes a hub's NATS
+		// credentials (the operator's are denied it); the forger signs
+		// with the operator's key, a valid identity of the CA but not a
+		// hub's.
+		hubTLS, err := s.env.Certs().ClientTLS(pki.Hub)
 		if err != nil {
 			t.Fatal(err)
 		}
-		natsOpts = append(natsOpts, nats.Secure(tlsCfg))
-		s.trust = &audit.Trust{Roots: tlsCfg.RootCAs}
-		s.key, s.cert = tlsCfg.Certificates[0].PrivateKey.(crypto.Signer), tlsCfg.Certificates[0].Certificate[0]
+		natsOpts = append(natsOpts, nats.Secure(hubTLS))
+		opTLS, err := s.env.Certs().ClientTLS(pki.Operator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.trust = &audit.Trust{Roots: opTLS.RootCAs}
+		s.key, s.cert = opTLS.Certificates[0].PrivateKey.(crypto.Signer), opTLS.Certificates[0].Certificate[0]
 		s.ex = hubv1.NewExchangeServiceClient(s.env.DialAs(t, consumer))
 	}
 	s.js = jsOf(t, s.env.NATSURL(), natsOpts...)
@@ -400,4 +408,51 @@ func TestTwoHubsOneChain(t *testing.T) {
 	a.env.Stop(t)
 	exchange(t, ctx, b.Exchange, "c", 3)
 	a.waitChained(t, ctx, 27)
+}
+
+// The operator's NATS credentials cannot touch the evidence: publish a
+// record, a block or the writer's lease, nor delete, purge or update the
+// streams.
+func TestOperatorCannotTouchTheEvidence(t *testing.T) {
+	s := start(t, true)
+	ctx := ctxT(t)
+	exchange(t, ctx, s.ex, "m", 2)
+	s.waitChained(t, ctx, 2)
+	opTLS, err := s.env.Certs().ClientTLS(pki.Operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	violations := make(chan string, 16)
+	nc, err := nats.Connect(s.env.NATSURL(), nats.Secure(opTLS), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		violations <- err.Error()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, subj := range []string{
+		"ndxp.tx.000.00.00.H29.000.00.01.G01.citizen-lookup", audit.DefaultSubject, "$KV." + audit.DefaultLeaseBucket + ".writer",
+		"$JS.API.STREAM.PURGE." + audit.DefaultStream, "$JS.API.STREAM.DELETE." + txlog.DefaultStream,
+		"$JS.API.STREAM.MSG.DELETE." + audit.DefaultStream, "$JS.API.STREAM.UPDATE." + txlog.DefaultStream,
+	} {
+		if err := nc.Publish(subj, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case v := <-violations:
+			if !strings.Contains(v, "Permissions Violation for Publish to \""+subj+"\"") {
+				t.Fatalf("publish to %s: %s", subj, v)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the operator published to %s", subj)
+		}
+	}
+	// The operator still reads the chain.
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Verify(ctx, js, audit.DefaultStream, audit.Options{Trust: s.trust, TxStream: txlog.DefaultStream}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -43,6 +43,34 @@ func HubUser(name string) *server.User {
 	}}
 }
 
+// Evidence names what holds the platform's evidence: the subjects only
+// hubs may publish to (transaction records, audit blocks, the audit
+// writer's lease) and the streams only hubs may change.
+type Evidence struct {
+	Subjects []string
+	Streams  []string
+}
+
+// OperatorUser is the operator's user: a hub's rights (it manages the
+// platform, reads every stream and bucket) except over the evidence: it
+// may not publish a transaction record, an audit block or the audit
+// writer's lease, nor delete, purge, update, re-create or restore the
+// streams that hold them, nor delete a message from them. So the
+// operator's NATS credentials alone can neither forge a transaction nor
+// switch the audit off or rewrite it (the signatures make a rewrite by a
+// hub's credentials visible too).
+func OperatorUser(name string, ev Evidence) *server.User {
+	deny := append(slices.Clone(broadcastDiscovery), ev.Subjects...)
+	for _, s := range ev.Streams {
+		for _, op := range []string{"DELETE", "PURGE", "UPDATE", "CREATE", "RESTORE", "MSG.DELETE"} {
+			deny = append(deny, "$JS.API.STREAM."+op+"."+s)
+		}
+	}
+	return &server.User{Username: name, Permissions: &server.Permissions{
+		Publish: &server.SubjectPermission{Deny: deny},
+	}}
+}
+
 // AgencyUser is an agency node's user, named by its certificate's URI SAN:
 // it may subscribe only to its own service subjects (ndxp.svc.<token>.>)
 // and to the nats.go micro discovery subjects of its own service

@@ -21,8 +21,10 @@ import (
 	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/auth"
+	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -145,7 +147,7 @@ func natsUsers(d pki.Dir) ([]*server.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	users := []*server.User{natsembed.HubUser(auth.HubURI), natsembed.HubUser(auth.OperatorURI)}
+	users := []*server.User{natsembed.HubUser(auth.HubURI), natsembed.OperatorUser(auth.OperatorURI, evidence())}
 	for _, code := range codes {
 		u, err := natsembed.AgencyUser(auth.AgencyURI(code), code)
 		if err != nil {
@@ -154,6 +156,17 @@ func natsUsers(d pki.Dir) ([]*server.User, error) {
 		users = append(users, u)
 	}
 	return users, nil
+}
+
+// evidence is what the operator's NATS user may not change: the record
+// and audit streams, their subjects and the audit writer's lease bucket
+// (default names; a hub configured with others is not covered).
+func evidence() natsembed.Evidence {
+	lease := "KV_" + audit.DefaultLeaseBucket
+	return natsembed.Evidence{
+		Subjects: []string{wire.RecordPrefix + ".>", audit.DefaultSubject, "$KV." + audit.DefaultLeaseBucket + ".>"},
+		Streams:  []string{txlog.DefaultStream, audit.DefaultStream, lease},
+	}
 }
 
 // secureAgency hands the certificates to an agency before it starts.
