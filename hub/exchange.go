@@ -46,6 +46,7 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 	if err != nil {
 		tx.Error = message(err)
 	}
+	h.unregistered(ctx, tx)
 	sanitize(tx)
 	if rerr := h.record(tx); rerr != nil && err == nil {
 		return nil, rerr

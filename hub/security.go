@@ -77,6 +77,13 @@ func maySetBusinessTime(ctx context.Context) bool {
 	return !ok || id.IsOperator()
 }
 
+// certified reports whether the consumer of the call is the caller's own
+// certificate (an agency's), rather than named by the request.
+func certified(ctx context.Context) bool {
+	id, ok := auth.FromContext(ctx)
+	return ok && id.Role == auth.RoleAgency
+}
+
 func who(id auth.Identity) string {
 	if id.Agency != "" {
 		return id.Agency

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -150,19 +151,40 @@ func visible(r rune) bool {
 // hasVisible reports whether s has a visible character (see visible).
 func hasVisible(s string) bool { return strings.IndexFunc(s, visible) >= 0 }
 
+// unregistered names wire.Unknown, in the record tx of an exchange, the
+// provider and service that are not registered, and the consumer of an
+// exchange refused by the hub that is neither registered nor the caller's
+// certificate (a consumer named in insecure mode or by the operator). A
+// refused request may name anything; what it named stays in the refusal's
+// message, but the counters and metrics derived from the record are then
+// bounded by the registry (and the CA) whatever the traffic. It is decided
+// here, once, so that every hub counts the record alike.
+func (h *Hub) unregistered(ctx context.Context, tx *hubv1.TransactionRecord) {
+	switch {
+	case !h.reg.KnownAgency(tx.Provider):
+		tx.Provider, tx.Service = wire.Unknown, wire.Unknown
+	case !h.reg.KnownService(tx.Provider, tx.Service):
+		tx.Service = wire.Unknown
+	}
+	refused := tx.Code != 0 && tx.ForwardedAt == nil
+	if refused && !certified(ctx) && !h.reg.KnownAgency(tx.Consumer) {
+		tx.Consumer = wire.Unknown
+	}
+}
+
 // sanitize keeps a record of a malformed request storable and countable:
-// fields that failed validation are replaced by "?" (or, for the message
-// id, truncated), so garbage cannot bloat the counters.
+// codes that failed validation are replaced by wire.Unknown, free text by
+// "?" and the message id truncated, so garbage cannot bloat the counters.
 func sanitize(tx *hubv1.TransactionRecord) {
 	tx.BusinessTime = businessTime(tx.BusinessTime, true, tx.ReceivedAt)
 	if wire.ValidateAgencyCode(tx.Consumer) != nil {
-		tx.Consumer = "?"
+		tx.Consumer = wire.Unknown
 	}
 	if wire.ValidateAgencyCode(tx.Provider) != nil {
-		tx.Provider = "?"
+		tx.Provider = wire.Unknown
 	}
 	if wire.ValidateServiceCode(tx.Service) != nil {
-		tx.Service = "?"
+		tx.Service = wire.Unknown
 	}
 	if checkMessageID(tx.MessageId) != nil {
 		tx.MessageId = strings.ToValidUTF8(tx.MessageId[:min(len(tx.MessageId), MaxMessageID)], "?")

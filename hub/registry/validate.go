@@ -54,6 +54,9 @@ func validateService(s *hubv1.Service) error {
 	if err := wire.ValidateServiceCode(s.GetCode()); err != nil {
 		return field.Wrap("code", err)
 	}
+	if s.GetCode() == wire.Unknown {
+		return field.Errorf("code", "%q is reserved: records and metrics name unregistered services so", wire.Unknown)
+	}
 	if err := checkText(s.GetDescription(), MaxDescription, false); err != nil {
 		return field.Wrap("description", err)
 	}
