@@ -77,6 +77,32 @@ func TestInvalidUTF8(t *testing.T) {
 		})
 	}
 
+	t.Run("purpose on the stream", func(t *testing.T) {
+		desc := &grpc.StreamDesc{StreamName: "ExchangeStream", ServerStreams: true, ClientStreams: true}
+		st, err := env.Conn.NewStream(ctx, desc, "/ndxp.hub.v1.ExchangeService/ExchangeStream", grpc.ForceCodecV2(rawCodec{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner := withString(t, withID(lookup(t, knownID), "utf8-stream"), 7, "\xc0\xaf")
+		if err := st.SendMsg(protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), inner)); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CloseSend(); err != nil {
+			t.Fatal(err)
+		}
+		var raw []byte
+		if err := st.RecvMsg(&raw); err != nil {
+			t.Fatalf("the stream failed instead of answering the one request: %v", err)
+		}
+		out := &hubv1.ExchangeStreamResponse{}
+		if err := proto.Unmarshal(raw, out); err != nil {
+			t.Fatal(err)
+		}
+		if out.GetError().GetCode() != int32(codes.InvalidArgument) || !strings.Contains(out.GetError().GetMessage(), "invalid purpose:") {
+			t.Fatalf("stream result %v, want InvalidArgument naming purpose", out)
+		}
+	})
+
 	resp, err := env.Stats.QueryRecords(ctx, &hubv1.QueryRecordsRequest{From: timestamppb.New(time.Now().Add(-time.Hour))})
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +111,8 @@ func TestInvalidUTF8(t *testing.T) {
 	for _, r := range resp.GetRecords() {
 		found[r.GetMessageId()] = r.GetCode() == int32(codes.InvalidArgument)
 	}
-	if !found["utf8-purpose"] || !found["utf8-consumer"] {
-		t.Fatalf("records %v, want utf8-purpose and utf8-consumer refused as InvalidArgument", found)
+	if !found["utf8-purpose"] || !found["utf8-consumer"] || !found["utf8-stream"] {
+		t.Fatalf("records %v, want utf8-purpose, utf8-consumer and utf8-stream refused as InvalidArgument", found)
 	}
 	if c := todayStats(t, env).GetCount(); c.GetTotal() != int64(len(found)) || c.GetFailed() != c.GetTotal() {
 		t.Fatalf("counted %v, want the %d refusals recorded", c, len(found))

@@ -24,15 +24,14 @@ const (
 	MaxUserID    = 128
 )
 
-// The business times a trusted caller may set (load replays): from the
-// first day of the platform's published figures to a day ahead of the
-// hub's clock (time zones, clock skew). Anything else could be counted on
-// a day no one can query ("10000-01-01") or hide in a day long closed.
-var (
-	MinBusinessTime = time.Date(2019, 1, 1, 0, 0, 0, 0, vn.Zone)
-)
+// MinBusinessTime is the earliest business time a trusted caller (load
+// replays) may set: before the platform's published figures. With
+// MaxBusinessAhead it keeps every count on a day one can query (not
+// "10000-01-01") and out of days long closed.
+var MinBusinessTime = time.Date(2019, 1, 1, 0, 0, 0, 0, vn.Zone)
 
-// MaxBusinessAhead is how far past the hub's clock a business time may be.
+// MaxBusinessAhead is how far past the hub's clock a business time may be
+// (time zones, clock skew).
 const MaxBusinessAhead = 24 * time.Hour
 
 // validate checks every field of an exchange that crosses the edge and
