@@ -62,7 +62,7 @@ func TestCountersExact(t *testing.T) {
 	}
 
 	body := get(t, "http://"+env.HTTPAddr()+"/metrics")
-	line := fmt.Sprintf(`ndxp_transactions_total{code="OK",consumer="%s",provider="%s",service="%s"} 5`, consumer, population.Code, population.ServiceLookup)
+	line := fmt.Sprintf(`ndxp_transactions_total{code="OK",provider="%s",service="%s"} 5`, population.Code, population.ServiceLookup)
 	if !strings.Contains(body, line) {
 		t.Fatalf("/metrics lacks %s", line)
 	}

@@ -32,22 +32,21 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 
 	tx := &hubv1.TransactionRecord{
 		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(),
-		Service: req.GetService(), BusinessTime: req.GetBusinessTime(), ReceivedAt: timestamppb.New(received),
+		Service: req.GetService(), ReceivedAt: timestamppb.New(received),
 		HubId: h.cfg.ID, Purpose: req.GetPurpose(), UserId: req.GetUserId(),
 		RequestSize: int64(len(req.GetPayload().GetValue())),
 	}
 	if tx.MessageId == "" {
 		tx.MessageId = nuid.Next()
 	}
-	if tx.BusinessTime == nil {
-		tx.BusinessTime = tx.ReceivedAt
-	}
+	tx.BusinessTime = businessTime(req.GetBusinessTime(), maySetBusinessTime(ctx), tx.ReceivedAt)
 	resp, err := h.forward(ctx, req, tx)
 	tx.AnsweredAt = timestamppb.Now()
 	tx.Code = int32(codeOf(err))
 	if err != nil {
 		tx.Error = message(err)
 	}
+	h.unregistered(ctx, tx)
 	sanitize(tx)
 	if rerr := h.record(tx); rerr != nil && err == nil {
 		return nil, rerr
@@ -96,7 +95,7 @@ func (h *Hub) admit(ctx context.Context, req *hubv1.ExchangeRequest) (string, er
 	if err != nil {
 		return consumer, err
 	}
-	if err := h.validate(req, consumer); err != nil {
+	if err := h.validate(req, consumer, maySetBusinessTime(ctx)); err != nil {
 		return consumer, err
 	}
 	if err := h.limits.allow(consumer, time.Now()); err != nil {

@@ -242,6 +242,8 @@ func TestRegisterAgencyValidation(t *testing.T) {
 			Services: []*hubv1.Service{{Code: "ok"}, {Code: "Not OK"}}}, "agency.services[1].code"},
 		{"duplicate service", &hubv1.Agency{Code: consumer, Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
 			Services: []*hubv1.Service{{Code: "ok"}, {Code: "ok"}}}, "agency.services[1].code"},
+		{"reserved service", &hubv1.Agency{Code: consumer, Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
+			Services: []*hubv1.Service{{Code: "unknown"}}}, "agency.services[0].code"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,8 +67,9 @@ func TestReadoutsAgree(t *testing.T) {
 			}
 		}
 	}
-	if byCode["OK"] != float64(ok) || byCode["INVALID_ARGUMENT"] != float64(failed) {
-		t.Fatalf("/metrics ndxp_transactions_total by code = %v, want OK %d, INVALID_ARGUMENT %d", byCode, ok, failed)
+	// The codes are spelled as the gRPC metrics' grpc_code.
+	if byCode["OK"] != float64(ok) || byCode["InvalidArgument"] != float64(failed) {
+		t.Fatalf("/metrics ndxp_transactions_total by code = %v, want OK %d, InvalidArgument %d", byCode, ok, failed)
 	}
 
 	var records struct {

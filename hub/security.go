@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/field"
@@ -69,6 +68,22 @@ func mayReadRecords(ctx context.Context, agency string) error {
 	return fmt.Errorf("%w: %s may read only its own records: set agency to %s", ErrForbidden, who(id), who(id))
 }
 
+// maySetBusinessTime reports whether the caller may choose the business
+// time its exchange is counted at: only the operator (load replays), or
+// anyone on an insecure hub, which has no identities. An agency's
+// exchanges are counted on the day the hub receives them.
+func maySetBusinessTime(ctx context.Context) bool {
+	id, ok := auth.FromContext(ctx)
+	return !ok || id.IsOperator()
+}
+
+// certified reports whether the consumer of the call is the caller's own
+// certificate (an agency's), rather than named by the request.
+func certified(ctx context.Context) bool {
+	id, ok := auth.FromContext(ctx)
+	return ok && id.Role == auth.RoleAgency
+}
+
 func who(id auth.Identity) string {
 	if id.Agency != "" {
 		return id.Agency
@@ -100,10 +115,10 @@ func (h *Hub) authorize(ctx context.Context, consumer string, req *hubv1.Exchang
 	if !svc.GetPersonalData() {
 		return nil
 	}
-	if strings.TrimSpace(req.GetPurpose()) == "" {
+	if !hasVisible(req.GetPurpose()) {
 		return field.Errorf("purpose", "is required: %s/%s returns personal data; state the case or procedure the request serves", req.GetProvider(), req.GetService())
 	}
-	if strings.TrimSpace(req.GetUserId()) == "" {
+	if !hasVisible(req.GetUserId()) {
 		return field.Errorf("user_id", "is required: %s/%s returns personal data; name the official the request is made for", req.GetProvider(), req.GetService())
 	}
 	return nil

@@ -76,6 +76,7 @@ func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 		grpc.ChainUnaryInterceptor(append(unary, recovery.UnaryServerInterceptor(rec))...),
 		grpc.ChainStreamInterceptor(append(stream, recovery.StreamServerInterceptor(rec))...),
 		grpc.MaxRecvMsgSize(h.cfg.MaxPayload + 64<<10),
+		grpc.ForceServerCodecV2(newCodec()), // invalid UTF-8 is the caller's mistake, not INTERNAL
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}
 	s := grpc.NewServer(append(base, opts...)...)

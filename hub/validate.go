@@ -1,11 +1,18 @@
 package hub
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/ndxp/ndxp/internal/field"
+	"github.com/ndxp/ndxp/internal/vn"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -17,11 +24,22 @@ const (
 	MaxUserID    = 128
 )
 
+// MinBusinessTime is the earliest business time a trusted caller (load
+// replays) may set: before the platform's published figures. With
+// MaxBusinessAhead it keeps every count on a day one can query (not
+// "10000-01-01") and out of days long closed.
+var MinBusinessTime = time.Date(2019, 1, 1, 0, 0, 0, 0, vn.Zone)
+
+// MaxBusinessAhead is how far past the hub's clock a business time may be
+// (time zones, clock skew).
+const MaxBusinessAhead = 24 * time.Hour
+
 // validate checks every field of an exchange that crosses the edge and
 // returns a *field.Error naming the first bad one, or ErrPayloadTooLarge.
 // consumer is the effective consumer (the caller's identity, or the
-// request's field in insecure mode).
-func (h *Hub) validate(req *hubv1.ExchangeRequest, consumer string) error {
+// request's field in insecure mode); trusted says whether the caller may
+// set the business time (see maySetBusinessTime).
+func (h *Hub) validate(req *hubv1.ExchangeRequest, consumer string, trusted bool) error {
 	if err := checkMessageID(req.GetMessageId()); err != nil {
 		return field.Wrap("message_id", err)
 	}
@@ -40,10 +58,11 @@ func (h *Hub) validate(req *hubv1.ExchangeRequest, consumer string) error {
 	if t := req.GetPayload().GetTypeUrl(); t != "" && !strings.HasPrefix(t, wire.TypeURLPrefix) {
 		return field.Errorf("payload.@type", "%.64q must start with %q", t, wire.TypeURLPrefix)
 	}
-	if bt := req.GetBusinessTime(); bt != nil {
-		if err := bt.CheckValid(); err != nil {
-			return field.Wrap("business_time", err)
-		}
+	if err := checkPrintable(req.GetPayload().GetTypeUrl()); err != nil {
+		return field.Wrap("payload.@type", err)
+	}
+	if err := checkBusinessTime(req.GetBusinessTime(), trusted, time.Now()); err != nil {
+		return field.Wrap("business_time", err)
 	}
 	if err := checkText(req.GetPurpose(), MaxPurpose); err != nil {
 		return field.Wrap("purpose", err)
@@ -55,39 +74,116 @@ func checkMessageID(id string) error {
 	if len(id) > MaxMessageID {
 		return fmt.Errorf("is %d bytes long, at most %d allowed", len(id), MaxMessageID)
 	}
-	for i := 0; i < len(id); i++ {
-		if id[i] <= ' ' || id[i] > '~' {
+	return checkPrintable(id)
+}
+
+// checkPrintable refuses anything but printable ASCII without spaces.
+func checkPrintable(s string) error {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
 			return fmt.Errorf("has a character at position %d that is not printable ASCII", i)
 		}
 	}
 	return nil
 }
 
-func checkText(s string, limit int) error {
-	if len(s) > limit {
-		return fmt.Errorf("is %d bytes long, at most %d allowed", len(s), limit)
+// checkBusinessTime admits bt (nil: the hub's clock decides) only from a
+// trusted caller and within [MinBusinessTime, now+MaxBusinessAhead].
+func checkBusinessTime(bt *timestamppb.Timestamp, trusted bool, now time.Time) error {
+	if bt == nil {
+		return nil
 	}
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("is not valid UTF-8")
+	if !trusted {
+		return errors.New("may be set only by the operator (load replays); leave it empty and the exchange is counted on the day the hub receives it")
+	}
+	if err := bt.CheckValid(); err != nil {
+		return err
+	}
+	if t := bt.AsTime(); t.Before(MinBusinessTime) || t.After(now.Add(MaxBusinessAhead)) {
+		return fmt.Errorf("is %s, outside [%s, now + %s]", t.Format(time.RFC3339), vn.Day(MinBusinessTime), MaxBusinessAhead)
 	}
 	return nil
 }
 
-// sanitize keeps a record of a malformed request storable and countable:
-// fields that failed validation are replaced by "?" (or, for the message
-// id, truncated), so garbage cannot bloat the counters.
-func sanitize(tx *hubv1.TransactionRecord) {
-	if tx.BusinessTime.CheckValid() != nil {
-		tx.BusinessTime = tx.ReceivedAt
+// businessTime is the business time an exchange is counted at: the
+// request's when the caller may set it and it is in range, else received.
+// A refused business time is not where its refusal is counted.
+func businessTime(bt *timestamppb.Timestamp, trusted bool, received *timestamppb.Timestamp) *timestamppb.Timestamp {
+	if bt == nil || checkBusinessTime(bt, trusted, received.AsTime()) != nil {
+		return received
 	}
+	return bt
+}
+
+// checkText admits free text (purpose, user id): at most limit bytes of
+// valid UTF-8 without control characters (C0, DEL, C1, line and paragraph
+// separators) or U+FFFD (which the gRPC codec puts for invalid UTF-8) and,
+// when not empty, with at least one visible character.
+func checkText(s string, limit int) error {
+	if len(s) > limit {
+		return fmt.Errorf("is %d bytes long, at most %d allowed", len(s), limit)
+	}
+	seen := false
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return fmt.Errorf("is not valid UTF-8 (or holds U+FFFD) at byte %d", i)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			return fmt.Errorf("has the control character %U at byte %d", r, i)
+		case visible(r):
+			seen = true
+		}
+	}
+	if s != "" && !seen {
+		return errors.New("has no visible character (only spaces or format characters such as U+200B): write it in letters, digits or punctuation")
+	}
+	return nil
+}
+
+// visible reports whether r shows as a glyph of its own: a letter, digit,
+// punctuation mark or symbol. Spaces, format characters (U+200B) and
+// combining marks alone do not.
+func visible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
+}
+
+// hasVisible reports whether s has a visible character (see visible).
+func hasVisible(s string) bool { return strings.IndexFunc(s, visible) >= 0 }
+
+// unregistered names wire.Unknown, in the record tx of an exchange, the
+// provider and service that are not registered, and the consumer of an
+// exchange refused by the hub that is neither registered nor the caller's
+// certificate (a consumer named in insecure mode or by the operator). A
+// refused request may name anything; what it named stays in the refusal's
+// message, but the counters and metrics derived from the record are then
+// bounded by the registry (and the CA) whatever the traffic. It is decided
+// here, once, so that every hub counts the record alike.
+func (h *Hub) unregistered(ctx context.Context, tx *hubv1.TransactionRecord) {
+	switch {
+	case !h.reg.KnownAgency(tx.Provider):
+		tx.Provider, tx.Service = wire.Unknown, wire.Unknown
+	case !h.reg.KnownService(tx.Provider, tx.Service):
+		tx.Service = wire.Unknown
+	}
+	refused := tx.Code != 0 && tx.ForwardedAt == nil
+	if refused && !certified(ctx) && !h.reg.KnownAgency(tx.Consumer) {
+		tx.Consumer = wire.Unknown
+	}
+}
+
+// sanitize keeps a record of a malformed request storable and countable:
+// codes that failed validation are replaced by wire.Unknown, free text by
+// "?" and the message id truncated, so garbage cannot bloat the counters.
+func sanitize(tx *hubv1.TransactionRecord) {
+	tx.BusinessTime = businessTime(tx.BusinessTime, true, tx.ReceivedAt)
 	if wire.ValidateAgencyCode(tx.Consumer) != nil {
-		tx.Consumer = "?"
+		tx.Consumer = wire.Unknown
 	}
 	if wire.ValidateAgencyCode(tx.Provider) != nil {
-		tx.Provider = "?"
+		tx.Provider = wire.Unknown
 	}
 	if wire.ValidateServiceCode(tx.Service) != nil {
-		tx.Service = "?"
+		tx.Service = wire.Unknown
 	}
 	if checkMessageID(tx.MessageId) != nil {
 		tx.MessageId = strings.ToValidUTF8(tx.MessageId[:min(len(tx.MessageId), MaxMessageID)], "?")

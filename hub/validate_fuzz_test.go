@@ -28,14 +28,14 @@ func FuzzValidate(f *testing.F) {
 			Payload: &anypb.Any{TypeUrl: typeURL, Value: payload}, Purpose: purpose, UserId: user,
 			BusinessTime: &timestamppb.Timestamp{Seconds: secs},
 		}
-		err := h.validate(req, consumer)
+		err := h.validate(req, consumer, true)
 		var fe *field.Error
 		switch {
 		case err == nil:
 			if wire.ValidateAgencyCode(consumer) != nil || wire.ValidateAgencyCode(provider) != nil || wire.ValidateServiceCode(service) != nil {
 				t.Fatalf("accepted bad codes %q %q %q", consumer, provider, service)
 			}
-			if len(payload) > 1024 || !utf8.ValidString(purpose) || !utf8.ValidString(user) {
+			if len(payload) > 1024 || !utf8.ValidString(purpose) || !utf8.ValidString(user) || checkText(purpose, MaxPurpose) != nil || checkText(user, MaxUserID) != nil {
 				t.Fatal("accepted an oversize payload or invalid text")
 			}
 		case errors.As(err, &fe):

@@ -92,12 +92,31 @@ func (r *Registry) Service(provider, service string) (*hubv1.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range a.GetServices() {
-		if s.GetCode() == service {
-			return s, nil
-		}
+	if s := findService(a, service); s != nil {
+		return s, nil
 	}
 	return nil, fmt.Errorf("%w %q of agency %s", ErrUnknownService, service, provider)
+}
+
+func findService(a *hubv1.Agency, service string) *hubv1.Service {
+	for _, s := range a.GetServices() {
+		if s.GetCode() == service {
+			return s
+		}
+	}
+	return nil
+}
+
+// KnownAgency reports whether code is registered.
+func (r *Registry) KnownAgency(code string) bool {
+	_, ok := r.agencies.Get(code)
+	return ok
+}
+
+// KnownService reports whether provider is registered with service.
+func (r *Registry) KnownService(provider, service string) bool {
+	a, ok := r.agencies.Get(provider)
+	return ok && findService(a, service) != nil
 }
 
 // List returns the agencies, sorted by code, keeping only those of kind

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -54,11 +56,14 @@ func validateService(s *hubv1.Service) error {
 	if err := wire.ValidateServiceCode(s.GetCode()); err != nil {
 		return field.Wrap("code", err)
 	}
+	if s.GetCode() == wire.Unknown {
+		return field.Errorf("code", "%q is reserved: records and metrics name unregistered services so", wire.Unknown)
+	}
 	if err := checkText(s.GetDescription(), MaxDescription, false); err != nil {
 		return field.Wrap("description", err)
 	}
 	for name, t := range map[string]string{"request_type": s.GetRequestType(), "response_type": s.GetResponseType()} {
-		if len(t) > MaxTypeName || strings.ContainsAny(t, " /\t\n") {
+		if len(t) > MaxTypeName || (t != "" && !protoreflect.FullName(t).IsValid()) {
 			return field.Errorf(name, "must be a fully-qualified protobuf message name such as ndxp.population.v1.LookupCitizenRequest")
 		}
 	}
@@ -71,8 +76,9 @@ func checkText(s string, limit int, required bool) error {
 		return fmt.Errorf("is required")
 	case len(s) > limit:
 		return fmt.Errorf("is %d bytes long, at most %d allowed", len(s), limit)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("is not valid UTF-8")
+	case !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError):
+		// The hub's codec turns invalid UTF-8 into U+FFFD.
+		return fmt.Errorf("is not valid UTF-8 (or holds U+FFFD)")
 	}
 	return nil
 }

@@ -44,6 +44,13 @@ const (
 	HeaderDeadline = "Ndxp-Deadline"
 )
 
+// Unknown stands in a transaction record, and in a metric label, for a
+// consumer, provider or service that is not registered: a refused request
+// may name anything, and what it named must not become a counter key or a
+// label value (the refusal's message keeps it). No agency code can be
+// Unknown, and the registry refuses it as a service code.
+const Unknown = "unknown"
+
 // Subject prefixes.
 const (
 	// ServicePrefix starts every service subject.
