@@ -38,5 +38,6 @@ func (m *metrics) observe(tx *hubv1.TransactionRecord, d time.Duration) {
 // totals and this instance's gauges, histograms and delivery attempts.
 // Register them on the registry the HTTP server exposes.
 func (h *Hub) Collectors() []prometheus.Collector {
-	return append([]prometheus.Collector{h.counter, h.metrics.inFlight, h.metrics.duration}, h.deliver.Collectors()...)
+	c := append([]prometheus.Collector{h.counter, h.metrics.inFlight, h.metrics.duration}, h.deliver.Collectors()...)
+	return append(c, h.store.collectors()...)
 }
