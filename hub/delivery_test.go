@@ -387,7 +387,9 @@ func TestSendSecure(t *testing.T) {
 	wantCode(t, err, codes.NotFound) // H29's delivery is not H01's
 	_, err = hubv1.NewDeliveryServiceClient(dialCAOnly(t, env)).GetDelivery(ctxT(t), &hubv1.GetDeliveryRequest{MessageId: "secure-1", Consumer: consumer})
 	wantCode(t, err, codes.Unauthenticated)
-	wantCounted(t, env, 1, "OK", 1)
+	// The refused Sends are recorded: secure-2 of H29, and secure-3 of
+	// H01 once (the same request refused twice with the same code).
+	wantCounted(t, env, 3, "PERMISSION_DENIED", 2)
 }
 
 // TestSendSurvivesHubRestart: a request accepted by a hub while the
