@@ -305,8 +305,13 @@ func TestSendBadInput(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "consumer") {
 		t.Fatalf("GetDelivery without a consumer: %v, want InvalidArgument naming consumer", err)
 	}
-	if st := dayStats(t, env); st.GetCount().GetTotal() != 0 {
-		t.Fatalf("refused sends counted %v, want nothing", st.GetCount())
+	// Every refused Send is recorded and counted, as a refused exchange.
+	if st := dayStats(t, env); st.GetCount().GetTotal() != int64(len(tests)) || st.GetCount().GetFailed() != int64(len(tests)) {
+		t.Fatalf("refused sends counted %v, want %d refusals", st.GetCount(), len(tests))
+	}
+	// All but "no message id" and "bad message id" keep the id bad-input.
+	if recs := records(t, env, "bad-input"); len(recs) != len(tests)-2 {
+		t.Fatalf("%d records of the refused sends with the id bad-input, want %d", len(recs), len(tests)-2)
 	}
 }
 
@@ -389,9 +394,9 @@ func TestSendSecure(t *testing.T) {
 	wantCode(t, err, codes.NotFound) // H29's delivery is not H01's
 	_, err = hubv1.NewDeliveryServiceClient(dialCAOnly(t, env)).GetDelivery(ctxT(t), &hubv1.GetDeliveryRequest{MessageId: "secure-1", Consumer: consumer})
 	wantCode(t, err, codes.Unauthenticated)
-	if c := todayStats(t, env).GetCount(); c.GetTotal() != 1 || c.GetSucceeded() != 1 {
-		t.Fatalf("today counts %v, want the one delivery", c)
-	}
+	// The refused Sends are recorded: secure-2 of H29, and secure-3 of
+	// H01 once (the same request refused twice with the same code).
+	wantCounted(t, env, 3, "PERMISSION_DENIED", 2)
 }
 
 // TestSendSurvivesHubRestart: a request accepted by a hub while the

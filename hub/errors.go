@@ -59,6 +59,8 @@ var codeTable = []struct {
 	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
 	{ErrShuttingDown, codes.Unavailable},
+	{ErrRecordStoreFull, codes.Unavailable},
+	{ErrMessageIDReused, codes.AlreadyExists},
 	{delivery.ErrUnknown, codes.NotFound},
 	{delivery.ErrNotStored, codes.Unavailable},
 	{wire.ErrAgencyCode, codes.InvalidArgument},

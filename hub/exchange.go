@@ -15,6 +15,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/hub/route"
+	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -34,7 +35,7 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(),
 		Service: req.GetService(), ReceivedAt: timestamppb.New(received),
 		HubId: h.cfg.ID, Purpose: req.GetPurpose(), UserId: req.GetUserId(),
-		RequestSize: int64(len(req.GetPayload().GetValue())),
+		RequestSize: int64(len(req.GetPayload().GetValue())), RequestHash: digest(req.GetPayload().GetValue()),
 	}
 	if tx.MessageId == "" {
 		tx.MessageId = nuid.Next()
@@ -48,7 +49,7 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 	}
 	h.unregistered(ctx, tx)
 	sanitize(tx)
-	if rerr := h.record(tx); rerr != nil && err == nil {
+	if rerr := h.settle(tx, err); rerr != nil && err == nil {
 		return nil, rerr
 	}
 	h.metrics.observe(tx, time.Since(received))
@@ -62,19 +63,35 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 	return resp, nil
 }
 
+// settle accounts for the transaction tx whose outcome is err: it records
+// it, or counts it in aggregate (a refusal by the limits), or, when the
+// record store is full, leaves it to the store's metric and log.
+func (h *Hub) settle(tx *hubv1.TransactionRecord, err error) error {
+	switch {
+	case errors.Is(err, ErrRecordStoreFull):
+		return nil
+	case aggregated(err):
+		if _, rerr := h.reg.Service(tx.Provider, tx.Service); rerr != nil {
+			// Unregistered codes would let a flood open an aggregate,
+			// so a record, per made-up service.
+			tx.Provider, tx.Service = "?", "?"
+		}
+		h.refused.add(tx)
+		return nil
+	}
+	return h.record(tx)
+}
+
 // forward validates, resolves and routes the request, filling in tx.
 func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) (*hubv1.ExchangeResponse, error) {
-	consumer, err := h.admit(ctx, req)
-	tx.Consumer = consumer // the caller's identity, even when it is refused
-	if err != nil {
+	if err := h.admitTx(ctx, req, tx); err != nil {
 		return nil, err
 	}
 	ctx, cancel := h.deadline(ctx)
 	defer cancel()
-	tx.RequestHash = digest(req.GetPayload().GetValue())
 	tx.ForwardedAt = timestamppb.Now()
 	out, err := h.router.Route(ctx, &route.Request{
-		MessageID: tx.MessageId, Consumer: consumer, Provider: req.GetProvider(), Service: req.GetService(),
+		MessageID: tx.MessageId, Consumer: tx.Consumer, Provider: req.GetProvider(), Service: req.GetService(),
 		BusinessTime: tx.BusinessTime.AsTime(), Purpose: req.GetPurpose(), UserID: req.GetUserId(),
 		PayloadType: req.GetPayload().GetTypeUrl(), Payload: req.GetPayload().GetValue(),
 	})
@@ -84,6 +101,25 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	tx.ResponseSize = int64(len(out.Payload))
 	tx.ResponseHash = digest(out.Payload)
 	return &hubv1.ExchangeResponse{Payload: &anypb.Any{TypeUrl: out.PayloadType, Value: out.Payload}}, nil
+}
+
+// admitTx admits req (admit), then makes the checks that need its record
+// tx: room in the record store, and the message id not used for another
+// request. Only an admitted request claims its message id, so a refused
+// one may be corrected and sent again under the same id.
+func (h *Hub) admitTx(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) error {
+	consumer, err := h.admit(ctx, req)
+	tx.Consumer = consumer // the caller's identity, even when it is refused
+	if err != nil {
+		return err
+	}
+	if err := h.store.admit(); err != nil {
+		return err
+	}
+	if req.GetMessageId() == "" {
+		return nil // the hub's own id: never reused
+	}
+	return h.msgIDs.claim(tx, txlog.RequestFingerprint(tx), time.Now())
 }
 
 // admit makes every check an exchange or a delivery passes before it goes
@@ -146,6 +182,7 @@ func (h *Hub) record(tx *hubv1.TransactionRecord) error {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	dup, err := h.txlog.Append(ctx, tx)
+	h.store.note(tx, err)
 	if err != nil {
 		h.log.Warn("transaction not recorded", zap.String("msg_id", tx.MessageId), zap.Error(err))
 		return errors.Join(ErrNotRecorded, err)

@@ -71,6 +71,12 @@ type Config struct {
 	Replicas int
 	// Security configures identities, grants and limits (see Security).
 	Security Security
+	// MessageIDs is how many message ids the hub remembers, for the
+	// de-duplication window (TxLog.Duplicates), to refuse a second,
+	// different request under one id (default DefaultMessageIDs, 524,288:
+	// under 50 MB; enough for the 10-minute window at 870 ids a second).
+	// Past it the oldest are forgotten: their reuse is recorded, not refused.
+	MessageIDs int
 }
 
 func (c *Config) setDefaults() {
@@ -95,6 +101,9 @@ func (c *Config) setDefaults() {
 	if c.StreamLimit == 0 {
 		c.StreamLimit = DefaultStreamLimit
 	}
+	if c.MessageIDs == 0 {
+		c.MessageIDs = DefaultMessageIDs
+	}
 }
 
 // Validate reports settings that cannot work.
@@ -104,7 +113,7 @@ func (c *Config) Validate() error {
 		return errors.New("hub: timeouts must not be negative")
 	case c.DefaultTimeout > c.MaxTimeout:
 		return fmt.Errorf("hub: default timeout %s exceeds the maximum %s", c.DefaultTimeout, c.MaxTimeout)
-	case c.MaxPayload < 0 || c.StreamLimit < 0:
+	case c.MaxPayload < 0 || c.StreamLimit < 0 || c.MessageIDs < 0:
 		return errors.New("hub: limits must not be negative")
 	case c.TxLog.MaxAge > 0 && c.TxLog.MaxAge < minRecordAge:
 		return fmt.Errorf("hub: the record stream's MaxAge %s is under %s: records could expire before a counter checkpoint includes them", c.TxLog.MaxAge, minRecordAge)
@@ -129,6 +138,12 @@ type Hub struct {
 	limits  *limiter
 	metrics *metrics
 	watches watches
+	// msgIDs refuses a message id reused for another request; refused
+	// aggregates the refusals by the limits; store refuses exchanges
+	// before the record stream is full.
+	msgIDs  *messageIDs
+	refused *refusals
+	store   *recordStore
 }
 
 // New opens the registry and the record stream on nc (creating them if
@@ -158,7 +173,13 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	window := cfg.TxLog.Duplicates
+	if window == 0 {
+		window = txlog.DefaultDuplicates
+	}
+	ids := newMessageIDs(cfg.MessageIDs, window)
 	cnt := counter.New(cfg.Counter, log.Named("counter"))
+	cnt.Observe(ids.learn) // a use of an id through another hub
 	if err := cnt.Start(ctx, js, tl.Stream()); err != nil {
 		acc.Close()
 		reg.Close()
@@ -174,11 +195,22 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	h := &Hub{
 		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
 		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
+		msgIDs: ids, store: newRecordStore(log, tl.Stream(), tl.Usage),
 	}
+	if err := h.store.start(ctx); err != nil {
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
+	h.refused = newRefusals(h.record, log)
 	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, delivery.Deps{
 		Router: h.router, Recorder: deliveryRecorder{h}, Outcome: outcome, HubID: cfg.ID,
 	}, log.Named("delivery"))
 	if err != nil {
+		h.refused.stop()
+		h.store.stop()
 		chain.Stop()
 		cnt.Stop()
 		acc.Close()
@@ -199,11 +231,14 @@ func (h *Hub) Ready() error {
 	return nil
 }
 
-// Close stops delivering (waiting for the attempts in flight), the audit
-// chain, counting and watching the grants and the registry. In-flight
-// exchanges should be finished first (stop the gRPC server gracefully).
+// Close stops delivering (waiting for the attempts in flight), records
+// the refusals still aggregated, stops the audit chain, counting and
+// watching the grants and the registry. In-flight exchanges should be
+// finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
 	h.deliver.Stop()
+	h.refused.stop()
+	h.store.stop()
 	h.audit.Stop()
 	h.counter.Stop()
 	h.access.Close()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/nats-io/nuid"
+	"go.uber.org/zap"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/internal/field"
@@ -29,28 +31,58 @@ func (s *deliveryServer) GetDelivery(ctx context.Context, req *hubv1.GetDelivery
 	return &hubv1.GetDeliveryResponse{Delivery: d}, nil
 }
 
-// send checks a request exactly as an exchange (admit) and stores it for
-// asynchronous delivery. A refused request is not stored and not recorded:
-// the caller learns it at once, and may send it again, corrected, with the
-// same message id; only the final outcome of a delivery is counted.
+// send checks a request exactly as an exchange (admitTx) and stores it
+// for asynchronous delivery. A refused request is recorded (or counted in
+// aggregate) as a refused exchange is, and not stored: the caller learns
+// it at once, and may send it again, corrected, with the same message id.
+// An accepted request is recorded when its delivery ends.
 func (h *Hub) send(ctx context.Context, in *hubv1.SendRequest) (*hubv1.SendResponse, error) {
 	accepted := time.Now()
 	req := &hubv1.ExchangeRequest{
 		MessageId: in.GetMessageId(), Consumer: in.GetConsumer(), Provider: in.GetProvider(), Service: in.GetService(),
 		Payload: in.GetPayload(), BusinessTime: in.GetBusinessTime(), Purpose: in.GetPurpose(), UserId: in.GetUserId(),
 	}
-	if req.GetMessageId() == "" {
-		return nil, field.Errorf("message_id", "is required: a delivery is fetched, and re-sent without duplicates, by its id")
+	tx := &hubv1.TransactionRecord{
+		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), Service: req.GetService(),
+		BusinessTime: req.GetBusinessTime(), ReceivedAt: timestamppb.New(accepted), HubId: h.cfg.ID,
+		Purpose: req.GetPurpose(), UserId: req.GetUserId(),
+		RequestSize: int64(len(req.GetPayload().GetValue())), RequestHash: digest(req.GetPayload().GetValue()),
 	}
-	consumer, err := h.admit(ctx, req)
+	err := h.admitSend(ctx, req, tx)
 	if err != nil {
-		return nil, err
+		return nil, h.refuseSend(tx, err)
 	}
-	req.Consumer = consumer
+	req.Consumer = tx.Consumer
 	if req.BusinessTime == nil {
 		req.BusinessTime = timestamppb.New(accepted)
 	}
 	return h.deliver.Send(ctx, req, accepted)
+}
+
+func (h *Hub) admitSend(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) error {
+	if req.GetMessageId() == "" {
+		tx.Consumer, _ = h.consumer(ctx, req.GetConsumer())
+		return field.Errorf("message_id", "is required: a delivery is fetched, and re-sent without duplicates, by its id")
+	}
+	return h.admitTx(ctx, req, tx)
+}
+
+// refuseSend records the refused Send tx and returns its error (or the
+// error of recording it).
+func (h *Hub) refuseSend(tx *hubv1.TransactionRecord, err error) error {
+	if tx.MessageId == "" {
+		tx.MessageId = nuid.Next()
+	}
+	if tx.BusinessTime == nil {
+		tx.BusinessTime = tx.ReceivedAt
+	}
+	tx.AnsweredAt = timestamppb.Now()
+	tx.Code, tx.Error = outcome(err)
+	sanitize(tx)
+	if rerr := h.settle(tx, err); rerr != nil {
+		h.log.Debug("refused send not recorded", zap.String("msg_id", tx.MessageId), zap.Error(rerr))
+	}
+	return err
 }
 
 // getDelivery returns the state of a delivery of the caller's (or, for

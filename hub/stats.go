@@ -44,9 +44,13 @@ func period(day, month string) (string, error) {
 }
 
 // Stats returns the counters of a period ("YYYY-MM-DD" or "YYYY-MM"). With
-// sync, it first waits until every record stored so far is counted.
+// sync, it first records the refusals this hub holds in aggregate and
+// waits until every record stored so far is counted.
 func (h *Hub) Stats(ctx context.Context, p string, sync bool) (*hubv1.Stats, error) {
 	if sync {
+		if err := h.refused.sync(ctx); err != nil {
+			return nil, err
+		}
 		last, err := h.txlog.LastSequence(ctx)
 		if err != nil {
 			return nil, err

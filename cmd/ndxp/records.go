@@ -162,9 +162,13 @@ func (o *recordOut) print(r *hubv1.TransactionRecord) error {
 // recordLine is one record as a tab-separated table row.
 func recordLine(r *hubv1.TransactionRecord) string {
 	ms := float64(r.GetAnsweredAt().AsTime().Sub(r.GetReceivedAt().AsTime()).Microseconds()) / 1000
+	code := counter.CodeName(r.GetCode())
+	if n := r.GetCount(); n > 1 {
+		code += fmt.Sprintf(" x%d", n) // an aggregate of refusals
+	}
 	return strings.Join([]string{
 		r.GetReceivedAt().AsTime().In(vn.Zone).Format("2006-01-02 15:04:05.000"),
-		blank(r.GetConsumer()), blank(r.GetProvider()), blank(r.GetService()), counter.CodeName(r.GetCode()),
+		blank(r.GetConsumer()), blank(r.GetProvider()), blank(r.GetService()), code,
 		fmt.Sprintf("%.1f", ms), fmt.Sprint(r.GetRequestSize()), fmt.Sprint(r.GetResponseSize()),
 		r.GetMessageId(), blank(r.GetPurpose()), blank(r.GetUserId()),
 	}, "\t")

@@ -93,6 +93,7 @@ type Counter struct {
 	restored uint64          // sequence of the checkpoint restored at start, 0 if none
 
 	saved    atomic.Uint64 // sequence of the last checkpoint this counter wrote or read
+	observe  func(*hubv1.TransactionRecord)
 	store    jetstream.ObjectStore
 	stream   jetstream.Stream
 	cc       jetstream.ConsumeContext
@@ -106,6 +107,12 @@ func New(cfg Config, log *zap.Logger) *Counter {
 	cfg.setDefaults()
 	return &Counter{cfg: cfg, log: log, days: map[string]*day{}, all: map[Key]int64{}}
 }
+
+// Observe makes f see every record the counter reads from the stream
+// after Start (not those included in the restored checkpoint), in stream
+// order, on the follower's goroutine: f must be quick and must not keep
+// rec. Call it before Start.
+func (c *Counter) Observe(f func(rec *hubv1.TransactionRecord)) { c.observe = f }
 
 // Start restores the newest checkpoint of stream (if any), then follows the
 // stream from the next sequence, applying every record now and as they
@@ -162,6 +169,9 @@ func (c *Counter) handle(msg jetstream.Msg) {
 		rec = nil
 	}
 	c.apply(seq, rec)
+	if rec != nil && c.observe != nil {
+		c.observe(rec)
+	}
 }
 
 // stopCatchUp bounds how long Stop waits for the records already stored
@@ -222,20 +232,31 @@ func (c *Counter) apply(seq uint64, rec *hubv1.TransactionRecord) {
 	c.applied.Store(seq)
 }
 
-// count adds rec to the aggregates; mu must be held.
+// count adds rec, which stands for Weight(rec) transactions, to the
+// aggregates; mu must be held. An aggregate record's times span many
+// refusals, not one exchange, so it adds no latency.
 func (c *Counter) count(rec *hubv1.TransactionRecord) {
 	k := Key{Consumer: rec.GetConsumer(), Provider: rec.GetProvider(), Service: rec.GetService(), Code: rec.GetCode()}
 	d := vn.Day(rec.GetBusinessTime().AsTime())
-	us := rec.GetAnsweredAt().AsTime().Sub(rec.GetReceivedAt().AsTime()).Microseconds()
 	dd := c.days[d]
 	if dd == nil {
 		dd = newDay()
 		c.days[d] = dd
 	}
-	dd.rows[k]++
+	n := Weight(rec)
+	dd.rows[k] += n
 	dd.version++
-	_ = dd.latency.RecordValue(max(us, 1))
-	c.all[k]++
+	if n == 1 {
+		us := rec.GetAnsweredAt().AsTime().Sub(rec.GetReceivedAt().AsTime()).Microseconds()
+		_ = dd.latency.RecordValue(max(us, 1))
+	}
+	c.all[k] += n
+}
+
+// Weight is how many transactions rec stands for: its count, where 0 (a
+// record of one transaction) means 1.
+func Weight(rec *hubv1.TransactionRecord) int64 {
+	return max(rec.GetCount(), 1)
 }
 
 // Applied is the stream sequence of the last applied record.

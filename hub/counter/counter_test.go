@@ -126,3 +126,25 @@ func TestCheckpoints(t *testing.T) {
 }
 
 func setupB(b *testing.B) jetstream.JetStream { return setup(b, 0) }
+
+// TestAggregateCount: a record with a count stands for that many
+// transactions in every read-out; count 0 means one.
+func TestAggregateCount(t *testing.T) {
+	c := counter.New(counter.Config{CheckpointInterval: -1}, zaptest.NewLogger(t))
+	rec := func(code int32, n int64) *hubv1.TransactionRecord {
+		return &hubv1.TransactionRecord{
+			MessageId: "m", Consumer: "000.00.00.H29", Provider: "000.00.01.G01", Service: "citizen-lookup", Code: code, Count: n,
+			BusinessTime: timestamppb.New(business), ReceivedAt: timestamppb.New(business), AnsweredAt: timestamppb.New(business.Add(time.Second)),
+		}
+	}
+	c.Apply(1, rec(0, 0))
+	c.Apply(2, rec(8, 250))
+	c.Apply(3, rec(8, 1))
+	st := c.Snapshot("2023-05-20")
+	if n := st.GetCount(); n.GetTotal() != 252 || n.GetSucceeded() != 1 || n.GetFailed() != 251 || st.GetAllTime().GetTotal() != 252 {
+		t.Fatalf("count %v (all time %v), want 252 with 1 succeeded", n, st.GetAllTime())
+	}
+	if len(st.GetRows()) != 2 || st.GetByDay()[0].GetCount().GetTotal() != 252 {
+		t.Fatalf("rows %v, by day %v", st.GetRows(), st.GetByDay())
+	}
+}

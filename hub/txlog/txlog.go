@@ -1,15 +1,22 @@
 // Package txlog appends the record of every transaction to a JetStream
 // stream. The stream is the source of truth for counting: a record is
 // stored (acknowledged by JetStream) before the hub answers the client, and
-// records carry the consumer and message id as Nats-Msg-Id, so a retried
-// message id within the duplicate window is stored once.
+// records carry the consumer, the message id, a fingerprint of the request
+// and the outcome as Nats-Msg-Id (RecordID), so a retry of the same request
+// within the duplicate window is stored once while two different requests
+// never collide. The stream never discards records by volume: when it is
+// full, Append fails with ErrFull (only MaxAge removes old records).
 package txlog
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -33,9 +40,11 @@ type Config struct {
 	Stream string
 	// Replicas is the stream's replica count on a NATS cluster (default 1).
 	Replicas int
-	// MaxBytes caps the stream's size; the oldest records go first.
+	// MaxBytes caps the stream's size. A full stream refuses new records
+	// (Append returns ErrFull); it never drops old ones to make room.
 	MaxBytes int64
-	// MaxAge drops records older than this; 0 keeps them until MaxBytes.
+	// MaxAge drops records older than this (the retention period); 0
+	// keeps them for ever, and the stream then fills up.
 	MaxAge time.Duration
 	// Duplicates is how long a message id is remembered for de-duplication.
 	Duplicates time.Duration
@@ -75,13 +84,23 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error)
 		MaxBytes:    cfg.MaxBytes,
 		MaxAge:      cfg.MaxAge,
 		Duplicates:  cfg.Duplicates,
-		Discard:     jetstream.DiscardOld,
+		// Evidence is never evicted by volume: a flood must not push
+		// earlier records out. A full stream refuses records instead.
+		Discard: jetstream.DiscardNew,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("txlog: open stream %s: %w", cfg.Stream, err)
 	}
 	return &Log{js: js, stream: s, name: cfg.Stream}, nil
 }
+
+// ErrFull: the stream holds MaxBytes of records and takes no more until
+// records older than MaxAge expire.
+var ErrFull = errors.New("txlog: the record stream is full")
+
+// jsStoreFailed is JetStream's error code for a message the stream did not
+// store, which a DiscardNew stream returns when it is full.
+const jsStoreFailed jetstream.ErrorCode = 10077
 
 // Stream is the stream's name.
 func (l *Log) Stream() string { return l.name }
@@ -99,9 +118,41 @@ func (l *Log) Append(ctx context.Context, rec *hubv1.TransactionRecord) (duplica
 	msg.Data = b
 	ack, err := l.js.PublishMsg(ctx, msg, jetstream.WithMsgID(RecordID(rec)))
 	if err != nil {
+		if full(err) {
+			err = errors.Join(ErrFull, err)
+		}
 		return false, fmt.Errorf("txlog: store record %s: %w", rec.GetMessageId(), err)
 	}
 	return ack.Duplicate, nil
+}
+
+func full(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jsStoreFailed &&
+		(strings.Contains(apiErr.Description, "maximum bytes") || strings.Contains(apiErr.Description, "maximum messages"))
+}
+
+// Usage is how full the stream is.
+type Usage struct {
+	// Bytes is the size of the records stored.
+	Bytes uint64
+	// MaxBytes is the stream's limit (0: none).
+	MaxBytes int64
+}
+
+// Usage reads the stream's size and limit from the server.
+func (l *Log) Usage(ctx context.Context) (Usage, error) {
+	info, err := l.stream.Info(ctx)
+	if err != nil {
+		return Usage{}, fmt.Errorf("txlog: stream info: %w", err)
+	}
+	return Usage{Bytes: info.State.Bytes, MaxBytes: info.Config.MaxBytes}, nil
+}
+
+// StoredSize estimates the bytes rec takes in the stream: its encoding,
+// subject and de-duplication header, and the store's per-message overhead.
+func StoredSize(rec *hubv1.TransactionRecord) int {
+	return proto.Size(rec) + len(wire.RecordSubject(rec.GetConsumer(), rec.GetProvider(), rec.GetService())) + len(RecordID(rec)) + 64
 }
 
 // LastSequence is the sequence of the newest stored record (0 if none).
@@ -116,18 +167,45 @@ func (l *Log) LastSequence(ctx context.Context) (uint64, error) {
 // DedupID is the de-duplication key of a consumer's message id.
 func DedupID(consumer, messageID string) string { return consumer + "|" + messageID }
 
-// RecordID is the de-duplication key of a record: the message id for a
-// success, the message id and the code for a failure. A retry that ends
-// as the first attempt did is stored once (a success whose answer was
-// lost, or the same failure again), while a success after a failed
-// attempt is stored too: both passed the hub, and a success the client
-// saw is never hidden behind an earlier failure.
+// RecordID is the de-duplication key of a record: the consumer, the
+// message id and the request's fingerprint (RequestFingerprint, 128 bits
+// here, so that no agency can craft a collision) for a success, and the
+// code too for a failure. A retry of the same request that ends as the
+// first attempt did is stored once (a success whose answer was lost, or
+// the same failure again), while a success after a failed attempt is
+// stored too (a success the client saw is never hidden behind an earlier
+// failure), and so is a different request under the same message id (the
+// hub refuses it, but two hubs may both serve it before either has read
+// the other's record).
 func RecordID(rec *hubv1.TransactionRecord) string {
-	id := DedupID(rec.GetConsumer(), rec.GetMessageId())
+	fp := requestDigest(rec)
+	id := DedupID(rec.GetConsumer(), rec.GetMessageId()) + "|" + hex.EncodeToString(fp[:16])
 	if rec.GetCode() != 0 {
 		id += "|" + strconv.Itoa(int(rec.GetCode()))
 	}
 	return id
+}
+
+// RequestFingerprint identifies the request a record is of: its provider,
+// service, payload digest (request_hash), purpose and user id. Two records
+// of one message id with different fingerprints are of different
+// requests. 64 bits: for an index of message ids, where a collision only
+// lets one reuse of an id go unrefused (it is still recorded).
+func RequestFingerprint(rec *hubv1.TransactionRecord) uint64 {
+	fp := requestDigest(rec)
+	return binary.BigEndian.Uint64(fp[:8])
+}
+
+func requestDigest(rec *hubv1.TransactionRecord) [sha256.Size]byte {
+	h := sha256.New()
+	for _, s := range []string{rec.GetProvider(), rec.GetService(), rec.GetPurpose(), rec.GetUserId()} {
+		_, _ = h.Write([]byte(s))
+		_, _ = h.Write([]byte{0})
+	}
+	_, _ = h.Write(rec.GetRequestHash())
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
 }
 
 // Decode reads a stored record.
