@@ -11,6 +11,7 @@ import (
 	"github.com/ndxp/ndxp/hub/delivery"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
+	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
 )
@@ -56,6 +57,7 @@ var codeTable = []struct {
 	{ErrRateLimited, codes.ResourceExhausted},
 	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
+	{txlog.ErrIncomplete, codes.Unavailable},
 	{ErrShuttingDown, codes.Unavailable},
 	{delivery.ErrUnknown, codes.NotFound},
 	{delivery.ErrNotStored, codes.Unavailable},

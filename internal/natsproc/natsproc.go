@@ -132,7 +132,7 @@ func Launch(t testing.TB, o Options) *Server {
 	}
 	dir := t.TempDir()
 	s := &Server{name: o.Name, port: FreePort(t), conf: filepath.Join(dir, "nats.conf")}
-	conf := fmt.Sprintf("server_name: %q\nlisten: \"127.0.0.1:%d\"\njetstream { store_dir: %q, max_memory_store: 256MB, max_file_store: 1GB }\n",
+	conf := fmt.Sprintf("server_name: %q\nlisten: \"127.0.0.1:%d\"\njetstream { store_dir: %q, max_memory_store: 256MB, max_file_store: 8GB }\n",
 		o.Name, s.port, filepath.Join(dir, "js"))
 	if o.Cluster != "" {
 		conf += fmt.Sprintf("cluster { name: %q, listen: \"127.0.0.1:%d\", routes: [%s] }\n", o.Cluster, o.ClusterPort, quoteAll(o.Routes))
