@@ -48,6 +48,7 @@ var codeTable = []struct {
 	{route.ErrNoNode, codes.Unavailable},
 	{route.ErrTimeout, codes.DeadlineExceeded},
 	{route.ErrCanceled, codes.Canceled},
+	{route.ErrConnectionLost, codes.Unavailable},
 	{ErrConsumerMismatch, codes.PermissionDenied},
 	{ErrForbidden, codes.PermissionDenied},
 	{access.ErrDenied, codes.PermissionDenied},

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/natsproc"
@@ -129,4 +130,31 @@ func TestRecordsThroughNATSStalls(t *testing.T) {
 	if complete == 0 {
 		t.Fatal("no listing completed through the stalls")
 	}
+}
+
+// TestRecordsOnACluster (issue 9, item 14) lists the records through a hub
+// on a three-server cluster of nats-server processes, records replicated
+// three times, then again after one server is killed: every record each
+// time, never "no responders".
+func TestRecordsOnACluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-server NATS cluster")
+	}
+	servers := natsproc.StartCluster(t, 3)
+	env := hubtest.Start(t, hubtest.WithNATSURL(servers[1].URL()), hubtest.WithoutPopulation(), hubtest.WithHubConfig(hub.Config{Replicas: 3}))
+	const n = 10000
+	storeRecords(t, servers[0].URL(), "cluster", n)
+	list := func(when string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if got, err := listRecords(ctx, env.Stats); err != nil || got != n {
+			t.Fatalf("%s: listed %d of %d records, error %v", when, got, n, err)
+		}
+	}
+	for i := range 3 {
+		list(fmt.Sprint("listing ", i+1))
+	}
+	servers[2].Kill(t)
+	list("after a server was killed")
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
+	"github.com/ndxp/ndxp/internal/connwatch"
 )
 
 // Defaults for Config.
@@ -119,6 +120,7 @@ type Hub struct {
 	cfg     Config
 	log     *zap.Logger
 	nc      *nats.Conn
+	link    *connwatch.Watcher
 	reg     *registry.Registry
 	access  *access.Store
 	router  *route.Router
@@ -171,14 +173,16 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	link := connwatch.Watch(nc, log.Named("nats"))
 	h := &Hub{
-		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
+		cfg: cfg, log: log, nc: nc, link: link, reg: reg, access: acc, router: route.New(nc, link),
 		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
 	}
 	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, delivery.Deps{
 		Router: h.router, Recorder: deliveryRecorder{h}, Outcome: outcome, HubID: cfg.ID,
 	}, log.Named("delivery"))
 	if err != nil {
+		link.Stop()
 		chain.Stop()
 		cnt.Stop()
 		acc.Close()
@@ -208,4 +212,5 @@ func (h *Hub) Close() {
 	h.counter.Stop()
 	h.access.Close()
 	h.reg.Close()
+	h.link.Stop()
 }

@@ -35,8 +35,10 @@ func (m *metrics) observe(tx *hubv1.TransactionRecord, d time.Duration) {
 }
 
 // Collectors are the hub's Prometheus collectors: the shared transaction
-// totals and this instance's gauges, histograms and delivery attempts.
+// totals and this instance's gauges, histograms, delivery attempts and
+// NATS connection state.
 // Register them on the registry the HTTP server exposes.
 func (h *Hub) Collectors() []prometheus.Collector {
-	return append([]prometheus.Collector{h.counter, h.metrics.inFlight, h.metrics.duration}, h.deliver.Collectors()...)
+	c := append([]prometheus.Collector{h.counter, h.metrics.inFlight, h.metrics.duration}, h.deliver.Collectors()...)
+	return append(c, h.link.Collectors()...)
 }

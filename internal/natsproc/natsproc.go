@@ -156,9 +156,6 @@ func quoteAll(ss []string) string {
 func (s *Server) start(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command(Binary(t), "-c", s.conf)
-	if testing.Verbose() {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("natsproc: start %s: %v", s.name, err)
 	}
