@@ -58,6 +58,7 @@ var codeTable = []struct {
 	{ErrRateLimited, codes.ResourceExhausted},
 	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
+	{ErrRecordPending, codes.Unavailable},
 	{txlog.ErrIncomplete, codes.Unavailable},
 	{ErrShuttingDown, codes.Unavailable},
 	{delivery.ErrUnknown, codes.NotFound},

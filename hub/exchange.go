@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,10 +17,6 @@ import (
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
-
-// recordTimeout bounds storing a record, independently of the caller, whose
-// context may already be done.
-const recordTimeout = 5 * time.Second
 
 // exchange carries one exchange and records it as a transaction, whatever
 // its outcome. It returns domain errors; the gRPC edge maps them.
@@ -49,7 +44,7 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 		tx.Error = message(err)
 	}
 	sanitize(tx)
-	if rerr := h.record(tx); rerr != nil && err == nil {
+	if rerr := h.recordExchange(ctx, tx); rerr != nil && err == nil {
 		return nil, rerr
 	}
 	h.metrics.observe(tx, time.Since(received))
@@ -139,22 +134,6 @@ func (h *Hub) deadline(ctx context.Context) (context.Context, context.CancelFunc
 		limit = min(time.Until(d), h.cfg.MaxTimeout)
 	}
 	return context.WithTimeout(ctx, limit)
-}
-
-// record stores tx; a failure means the transaction may be uncounted, so
-// a successful exchange is then reported as failed.
-func (h *Hub) record(tx *hubv1.TransactionRecord) error {
-	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
-	defer cancel()
-	dup, err := h.txlog.Append(ctx, tx)
-	if err != nil {
-		h.log.Warn("transaction not recorded", zap.String("msg_id", tx.MessageId), zap.Error(err))
-		return errors.Join(ErrNotRecorded, err)
-	}
-	if dup {
-		h.log.Debug("retried message id counted once", zap.String("msg_id", tx.MessageId))
-	}
-	return nil
 }
 
 func digest(b []byte) []byte {

@@ -3,7 +3,11 @@ package hub_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/txlog"
@@ -157,4 +162,148 @@ func TestRecordsOnACluster(t *testing.T) {
 	}
 	servers[2].Kill(t)
 	list("after a server was killed")
+}
+
+// slowAgency serves "wait", which answers only once release is closed (or
+// its caller gives up), and counts the requests it got.
+func slowAgency(release <-chan struct{}, got *atomic.Int64) *hubtest.FuncAgency {
+	return &hubtest.FuncAgency{Code: "000.00.99.G95", Handlers: map[string]node.Handler{"wait": func(ctx context.Context, _ *node.Request) (proto.Message, error) {
+		got.Add(1)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return &hubv1.Count{}, nil
+	}}}
+}
+
+func waitRequest(t *testing.T, id string) *hubv1.ExchangeRequest {
+	req := lookup(t, knownID)
+	req.Provider, req.Service, req.MessageId, req.BusinessTime = "000.00.99.G95", "wait", id, timestamppb.New(durableDay)
+	return req
+}
+
+// codeCount is the count of outcome code name in st.
+func codeCount(st *hubv1.Stats, name string) int64 {
+	for _, b := range st.GetByCode() {
+		if b.GetKey() == name {
+			return b.GetCount().GetTotal()
+		}
+	}
+	return 0
+}
+
+// metric reads one sample of the hub's /metrics.
+func metric(env *hubtest.Env, name string) (string, error) {
+	resp, err := http.Get("http://" + env.HTTPAddr() + "/metrics")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("no metric %s", name)
+}
+
+// wantMetric polls until the hub's metric name has value want.
+func wantMetric(t *testing.T, env *hubtest.Env, name, want string) {
+	t.Helper()
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		if v, err := metric(env, name); err != nil || v != want {
+			return fmt.Errorf("%s = %q (%v), want %s", name, v, err, want)
+		}
+		return nil
+	})
+}
+
+// TestNATSLostFailsFast (issue 9, item 16) kills the nats-server process
+// (SIGKILL) while exchanges wait on a slow provider: they fail at once with
+// UNAVAILABLE, not at their 20 s deadline; so does an exchange made while
+// NATS is down. The loss and the return are exported as metrics, and once
+// NATS is back every one of these exchanges is counted with the code its
+// client received.
+func TestNATSLostFailsFast(t *testing.T) {
+	srv := natsproc.Start(t)
+	release := make(chan struct{})
+	var got atomic.Int64
+	env := hubtest.Start(t, hubtest.WithNATSURL(srv.URL()), hubtest.WithoutPopulation(), hubtest.WithAgencies(hubtest.Group(slowAgency(release, &got))))
+	defer close(release)
+
+	const n = 8
+	results := make(chan codes.Code, n+1)
+	exchange := func(id string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_, err := env.Exchange.Exchange(ctx, waitRequest(t, id))
+		results <- status.Code(err)
+	}
+	for i := range n {
+		go exchange(fmt.Sprint("lost-", i))
+	}
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		if g := got.Load(); g != n {
+			return fmt.Errorf("the provider got %d of %d requests", g, n)
+		}
+		return nil
+	})
+	srv.Kill(t)
+	for range n {
+		if c := <-results; c != codes.Unavailable {
+			t.Errorf("an exchange in flight when NATS was lost ended with %s, want UNAVAILABLE", c)
+		}
+	}
+	wantMetric(t, env, "ndxp_nats_connected", "0")
+	exchange("while-down")
+	if c := <-results; c != codes.Unavailable {
+		t.Errorf("an exchange made while NATS is down ended with %s, want UNAVAILABLE", c)
+	}
+
+	srv.Restart(t, true)
+	wantMetric(t, env, "ndxp_nats_connected", "1")
+	wantMetric(t, env, "ndxp_nats_disconnects_total", "1")
+	hubtest.Eventually(t, time.Minute, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		resp, err := env.Stats.GetStats(ctx, &hubv1.GetStatsRequest{Day: "2022-03-15", Sync: true})
+		if err != nil {
+			return err
+		}
+		if c := codeCount(resp.GetStats(), "UNAVAILABLE"); c != n+1 || resp.GetStats().GetCount().GetTotal() != n+1 {
+			return fmt.Errorf("counted %v, %d UNAVAILABLE; want %d, all UNAVAILABLE", resp.GetStats().GetCount(), c, n+1)
+		}
+		return nil
+	})
+}
+
+// TestDeadlineRecordedAsDeadline (issue 9, item 16): when the caller's
+// deadline passes while the provider works, the hub records
+// DEADLINE_EXCEEDED, the code the caller sees, not CANCELLED.
+func TestDeadlineRecordedAsDeadline(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var got atomic.Int64
+	env := hubtest.Start(t, hubtest.WithoutPopulation(), hubtest.WithAgencies(hubtest.Group(slowAgency(release, &got))))
+	const n = 10
+	for i := range n {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err := env.Exchange.Exchange(ctx, waitRequest(t, fmt.Sprint("late-", i)))
+		cancel()
+		if status.Code(err) != codes.DeadlineExceeded {
+			t.Fatalf("exchange: %v, want DEADLINE_EXCEEDED", err)
+		}
+	}
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		st := dayStats(t, env)
+		if c := codeCount(st, "DEADLINE_EXCEEDED"); c != n {
+			return fmt.Errorf("counted %v, %d DEADLINE_EXCEEDED, %d CANCELLED; want %d DEADLINE_EXCEEDED", st.GetCount(), c, codeCount(st, "CANCELLED"), n)
+		}
+		return nil
+	})
 }

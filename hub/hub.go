@@ -72,6 +72,10 @@ type Config struct {
 	Replicas int
 	// Security configures identities, grants and limits (see Security).
 	Security Security
+	// RecordRetry is how long the hub keeps trying to store the record of
+	// an exchange that NATS does not acknowledge (default 2 minutes); the
+	// caller is answered UNAVAILABLE (ErrRecordPending) at its deadline.
+	RecordRetry time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -96,6 +100,9 @@ func (c *Config) setDefaults() {
 	if c.StreamLimit == 0 {
 		c.StreamLimit = DefaultStreamLimit
 	}
+	if c.RecordRetry == 0 {
+		c.RecordRetry = DefaultRecordRetry
+	}
 }
 
 // Validate reports settings that cannot work.
@@ -105,6 +112,8 @@ func (c *Config) Validate() error {
 		return errors.New("hub: timeouts must not be negative")
 	case c.DefaultTimeout > c.MaxTimeout:
 		return fmt.Errorf("hub: default timeout %s exceeds the maximum %s", c.DefaultTimeout, c.MaxTimeout)
+	case c.RecordRetry < 0:
+		return errors.New("hub: the record retry must not be negative")
 	case c.MaxPayload < 0 || c.StreamLimit < 0:
 		return errors.New("hub: limits must not be negative")
 	case c.TxLog.MaxAge > 0 && c.TxLog.MaxAge < minRecordAge:
@@ -121,6 +130,7 @@ type Hub struct {
 	log     *zap.Logger
 	nc      *nats.Conn
 	link    *connwatch.Watcher
+	pending *pending
 	reg     *registry.Registry
 	access  *access.Store
 	router  *route.Router
@@ -177,6 +187,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	h := &Hub{
 		cfg: cfg, log: log, nc: nc, link: link, reg: reg, access: acc, router: route.New(nc, link),
 		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
+		pending: newPending(),
 	}
 	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, delivery.Deps{
 		Router: h.router, Recorder: deliveryRecorder{h}, Outcome: outcome, HubID: cfg.ID,
@@ -203,11 +214,13 @@ func (h *Hub) Ready() error {
 	return nil
 }
 
-// Close stops delivering (waiting for the attempts in flight), the audit
-// chain, counting and watching the grants and the registry. In-flight
+// Close stops delivering (waiting for the attempts in flight), lets the
+// records still being stored finish (up to 10 s; any left are logged as
+// not recorded), stops the audit chain, counting and watching the grants and the registry. In-flight
 // exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
 	h.deliver.Stop()
+	h.stopRecording()
 	h.audit.Stop()
 	h.counter.Stop()
 	h.access.Close()
