@@ -307,3 +307,55 @@ func TestDeadlineRecordedAsDeadline(t *testing.T) {
 		return nil
 	})
 }
+
+// TestRecordStoredAfterNATSFailure (issue 9, item 15): on a three-server
+// cluster of nats-server processes, two servers are killed, so the record
+// stream (three replicas) cannot store anything while the hub and the
+// provider, on the third server, still exchange. The client is answered
+// UNAVAILABLE (record pending) before its deadline; once the servers are
+// back, the hub stores the record by itself, and the client's retry with
+// the same message id is counted once.
+func TestRecordStoredAfterNATSFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-server NATS cluster")
+	}
+	servers := natsproc.StartCluster(t, 3)
+	env := hubtest.Start(t, hubtest.WithNATSURL(servers[0].URL()), hubtest.WithHubConfig(hub.Config{Replicas: 3}))
+	sendOK(t, env, "before")
+	if c := dayStats(t, env).GetCount(); c.GetTotal() != 1 {
+		t.Fatalf("counted %v, want 1", c)
+	}
+	servers[1].Kill(t)
+	servers[2].Kill(t)
+
+	req := lookup(t, knownID)
+	req.MessageId, req.BusinessTime = "during", timestamppb.New(durableDay)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	_, err := env.Exchange.Exchange(ctx, req)
+	cancel()
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("exchange while the records cannot be stored: %v, want UNAVAILABLE", err)
+	}
+	if !strings.Contains(status.Convert(err).Message(), "record pending") {
+		t.Errorf("exchange while the records cannot be stored: %v, want it to say the record is pending", err)
+	}
+
+	servers[1].Restart(t, false)
+	servers[2].Restart(t, false)
+	hubtest.Eventually(t, 60*time.Second, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		resp, err := env.Stats.GetStats(ctx, &hubv1.GetStatsRequest{Day: "2022-03-15", Sync: true})
+		if err != nil {
+			return err
+		}
+		if c := resp.GetStats().GetCount(); c.GetTotal() != 2 || c.GetSucceeded() != 2 {
+			return fmt.Errorf("counted %v, want 2 succeeded", c)
+		}
+		return nil
+	})
+	sendOK(t, env, "during") // the client's retry
+	if c := dayStats(t, env).GetCount(); c.GetTotal() != 2 || c.GetSucceeded() != 2 {
+		t.Fatalf("after the retry counted %v, want the 2 transactions once each", c)
+	}
+}
