@@ -24,6 +24,7 @@ type result struct {
 	svc     int
 	day     int
 	code    codes.Code
+	pending bool // the last answer was "record pending" (see recordPending)
 	latency time.Duration
 	done    time.Time
 }
@@ -73,7 +74,7 @@ type svcStats struct {
 }
 
 type dayStats struct {
-	sent, succeeded, failed int64
+	sent, succeeded, failed, pending int64
 }
 
 func newCollector(start time.Time, nsvc, ndays int) *collector {
@@ -134,6 +135,9 @@ func (c *collector) record(r result) {
 		s.failed++
 		c.days[r.day].failed++
 		c.errors++
+		if r.pending {
+			c.days[r.day].pending++
+		}
 	}
 	idx := int64(r.done.Sub(c.start) / c.width)
 	if idx > c.curIdx {
