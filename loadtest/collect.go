@@ -25,6 +25,7 @@ type result struct {
 	day     int
 	code    codes.Code
 	pending bool // the last answer was "record pending" (see recordPending)
+	retries int  // sent again after "record pending"
 	latency time.Duration
 	done    time.Time
 }
@@ -59,6 +60,7 @@ type collector struct {
 	byHour   [24]int64 // sent by business hour of the day
 	done     int64
 	errors   int64
+	retries  int64
 
 	width    time.Duration // current bucket width
 	timeline []Bucket
@@ -127,6 +129,7 @@ func (c *collector) record(r result) {
 	s := c.services[r.svc]
 	_ = s.hist.RecordValue(us)
 	c.done++
+	c.retries += int64(r.retries)
 	c.codes[r.code]++
 	if r.code == codes.OK {
 		s.succeeded++

@@ -40,9 +40,9 @@ func (r *runner) unaryOne(client hubv1.ExchangeServiceClient, j job, rng *rand.R
 	}
 	from := origin(j)
 	r.col.sent(j)
-	code, pending := r.exchangeUntilRecorded(client, req)
+	code, pending, retries := r.exchangeUntilRecorded(client, req)
 	now := time.Now()
-	r.results <- result{svc: j.svc, day: j.day, code: code, pending: pending, latency: now.Sub(from), done: now}
+	r.results <- result{svc: j.svc, day: j.day, code: code, pending: pending, retries: retries, latency: now.Sub(from), done: now}
 }
 
 // inFlight is a transaction in flight on a stream.
@@ -150,9 +150,9 @@ func (r *runner) receive(client hubv1.ExchangeServiceClient, st interface {
 		code := codes.Code(resp.GetError().GetCode())
 		if recordPending(code, resp.GetError().GetMessage()) {
 			r.retries.Go(func() {
-				code, pending := r.exchangeUntilRecorded(client, p.req)
+				code, pending, retries := r.exchangeUntilRecorded(client, p.req)
 				now := time.Now()
-				r.results <- result{svc: p.j.svc, day: p.j.day, code: code, pending: pending, latency: now.Sub(p.from), done: now}
+				r.results <- result{svc: p.j.svc, day: p.j.day, code: code, pending: pending, retries: retries + 1, latency: now.Sub(p.from), done: now}
 			})
 			continue
 		}

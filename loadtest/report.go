@@ -50,6 +50,10 @@ type Report struct {
 	Latency Latency `json:"latency"`
 	// Errors counts failed transactions by gRPC code name.
 	Errors map[string]int64 `json:"errors"`
+	// PendingRetries counts the retries, with the same message id, of
+	// transactions the hub answered "record pending" (UNAVAILABLE: carried,
+	// record not stored yet).
+	PendingRetries int64 `json:"pending_retries,omitempty"`
 	// Services is the mix actually used: the profile's services that the
 	// hub has registered. Unregistered lists the others, not sent.
 	Services     []ServiceReport `json:"services"`
@@ -143,6 +147,7 @@ func (r *runner) report(start time.Time, elapsed time.Duration, interrupted bool
 		Started: start, DurationS: elapsed.Seconds(), Interrupted: interrupted,
 		Latency: latencyOf(c.all), Errors: map[string]int64{}, Timeline: c.timeline,
 		Histogram: histBars(c.all), ByHour: c.byHour, ReconcileSkipped: r.cfg.SkipReconcile,
+		PendingRetries: c.retries,
 	}
 	if s := elapsed.Seconds(); s > 0 {
 		rep.Throughput = float64(c.done) / s
@@ -300,6 +305,9 @@ func (rep *Report) WriteText(out io.Writer) error {
 		for _, k := range slices.Sorted(maps.Keys(rep.Errors)) {
 			fmt.Fprintf(w, "%s\t%d\n", k, rep.Errors[k])
 		}
+	}
+	if rep.PendingRetries > 0 {
+		fmt.Fprintf(w, "\n%d retries with the same message id after the hub answered \"record pending\"\n", rep.PendingRetries)
 	}
 	fmt.Fprintf(w, "\nSERVICE\tSHARE\tSUCCEEDED\tFAILED\tP50\tP99\tMAX\n")
 	for _, s := range rep.Services {

@@ -33,8 +33,9 @@ func recordPending(code codes.Code, msg string) bool {
 // exchangeUntilRecorded sends req, and again with the same message id
 // while the hub answers that its record is pending (at most
 // pendingAttempts in all, with back-off). It returns the last answer's
-// code and whether that answer still was "record pending".
-func (r *runner) exchangeUntilRecorded(client hubv1.ExchangeServiceClient, req *hubv1.ExchangeRequest) (codes.Code, bool) {
+// code, whether that answer still was "record pending", and how many
+// retries it took.
+func (r *runner) exchangeUntilRecorded(client hubv1.ExchangeServiceClient, req *hubv1.ExchangeRequest) (code codes.Code, pending bool, retries int) {
 	backoff := pendingBackoff
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Timeout)
@@ -42,10 +43,10 @@ func (r *runner) exchangeUntilRecorded(client hubv1.ExchangeServiceClient, req *
 		cancel()
 		st := status.Convert(err)
 		if !recordPending(st.Code(), st.Message()) {
-			return st.Code(), false
+			return st.Code(), false, attempt - 1
 		}
 		if attempt == pendingAttempts {
-			return st.Code(), true
+			return st.Code(), true, attempt - 1
 		}
 		r.log.Debug("record pending: retrying with the same message id")
 		time.Sleep(backoff)

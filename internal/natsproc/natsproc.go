@@ -30,6 +30,11 @@ import (
 
 const module = "github.com/nats-io/nats-server/v2"
 
+// LogDirEnv names an environment variable: when set to a directory, each
+// server's output is appended to <dir>/<name>.log there (for debugging a
+// failed test).
+const LogDirEnv = "NDXP_NATSPROC_LOGS"
+
 // Server is a nats-server process with JetStream. Its methods are meant for
 // the test goroutine; they fail the test on error.
 type Server struct {
@@ -156,6 +161,14 @@ func quoteAll(ss []string) string {
 func (s *Server) start(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command(Binary(t), "-c", s.conf)
+	if dir := os.Getenv(LogDirEnv); dir != "" {
+		f, err := os.OpenFile(filepath.Join(dir, s.name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatalf("natsproc: %v", err)
+		}
+		defer f.Close() // the child has its own descriptor
+		cmd.Stdout, cmd.Stderr = f, f
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("natsproc: start %s: %v", s.name, err)
 	}
