@@ -73,6 +73,20 @@ func storeRecords(t *testing.T, url, prefix string, n int) {
 	}
 }
 
+// stopLater shuts env down at the end of the test with a minute to spare:
+// after servers of a cluster were killed, saving the last checkpoint can
+// wait for new stream leaders longer than hubtest's 10 s.
+func stopLater(t *testing.T, env *hubtest.Env) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := env.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		env.Platform = nil
+	})
+}
+
 // listRecords pages through every record as `ndxp records --limit 0`
 // does and returns how many distinct records it got, or the first error.
 func listRecords(ctx context.Context, stats hubv1.StatsServiceClient) (int, error) {
@@ -147,6 +161,7 @@ func TestRecordsOnACluster(t *testing.T) {
 	}
 	servers := natsproc.StartCluster(t, 3)
 	env := hubtest.Start(t, hubtest.WithNATSURL(servers[1].URL()), hubtest.WithoutPopulation(), hubtest.WithHubConfig(hub.Config{Replicas: 3}))
+	stopLater(t, env)
 	const n = 10000
 	storeRecords(t, servers[0].URL(), "cluster", n)
 	list := func(when string) {
@@ -321,6 +336,7 @@ func TestRecordStoredAfterNATSFailure(t *testing.T) {
 	}
 	servers := natsproc.StartCluster(t, 3)
 	env := hubtest.Start(t, hubtest.WithNATSURL(servers[0].URL()), hubtest.WithHubConfig(hub.Config{Replicas: 3}))
+	stopLater(t, env)
 	sendOK(t, env, "before")
 	if c := dayStats(t, env).GetCount(); c.GetTotal() != 1 {
 		t.Fatalf("counted %v, want 1", c)

@@ -35,6 +35,25 @@ type pending struct {
 	ctx    context.Context // cancelled by Close after closeWait
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	mu     sync.Mutex
+	closed bool // no new background work: Close is waiting
+}
+
+// start runs f in the background, or in the caller's goroutine once Close
+// has begun (an exchange a hard-stopped gRPC server left running).
+func (p *pending) start(f func()) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		f()
+		return
+	}
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
 }
 
 func newPending() *pending {
@@ -67,7 +86,7 @@ func (h *Hub) record(tx *hubv1.TransactionRecord) error {
 func (h *Hub) recordExchange(ctx context.Context, tx *hubv1.TransactionRecord) error {
 	lost := h.link.Context() // taken first: done already while NATS is down
 	stored := make(chan error, 1)
-	h.pending.wg.Go(func() { stored <- h.storeRecord(tx) })
+	h.pending.start(func() { stored <- h.storeRecord(tx) })
 	wait := time.NewTimer(answerWithin(ctx))
 	defer wait.Stop()
 	select {
@@ -119,6 +138,9 @@ func answerWithin(ctx context.Context) time.Duration {
 // stopRecording lets the records still being stored finish for up to
 // closeWait, then gives them up (each is logged as not recorded).
 func (h *Hub) stopRecording() {
+	h.pending.mu.Lock()
+	h.pending.closed = true
+	h.pending.mu.Unlock()
 	done := make(chan struct{})
 	go func() { h.pending.wg.Wait(); close(done) }()
 	t := time.NewTimer(closeWait)

@@ -75,6 +75,16 @@ func TestRunThroughRecordOutage(t *testing.T) {
 	}
 	servers := natsproc.StartCluster(t, 3)
 	env := hubtest.Start(t, hubtest.WithNATSURL(servers[0].URL()), hubtest.WithHubConfig(hub.Config{Replicas: 3}))
+	t.Cleanup(func() {
+		// After servers were killed, saving the last checkpoint can wait
+		// for new stream leaders longer than hubtest's 10 s.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := env.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		env.Platform = nil
+	})
 	waitReady(t, env)
 	prof, err := loadtest.LoadProfile("2021-08")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/platform"
 )
@@ -38,6 +39,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.platform.Hub.Replicas, "replicas", 1, "JetStream replicas of every stream and bucket the hub creates (3 on a 3-server NATS cluster)")
 	fs.DurationVar(&f.platform.Hub.TxLog.Duplicates, "dedup-window", txlog.DefaultDuplicates, "how long a message id is remembered: a retry within it is counted once (memory grows with the ids seen in the window)")
 	fs.Int64Var(&f.platform.Hub.TxLog.MaxBytes, "records-max-bytes", txlog.DefaultMaxBytes, "size limit of the transaction-record stream; the oldest records go first (counts are kept in checkpoints)")
+	fs.DurationVar(&f.platform.Hub.RecordRetry, "record-retry", hub.DefaultRecordRetry, "how long the hub keeps storing a transaction record NATS does not acknowledge (the caller is answered UNAVAILABLE, record pending, at its deadline)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
 
