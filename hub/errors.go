@@ -11,6 +11,7 @@ import (
 	"github.com/ndxp/ndxp/hub/delivery"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
+	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
 )
@@ -47,6 +48,7 @@ var codeTable = []struct {
 	{route.ErrNoNode, codes.Unavailable},
 	{route.ErrTimeout, codes.DeadlineExceeded},
 	{route.ErrCanceled, codes.Canceled},
+	{route.ErrConnectionLost, codes.Unavailable},
 	{ErrConsumerMismatch, codes.PermissionDenied},
 	{ErrForbidden, codes.PermissionDenied},
 	{access.ErrDenied, codes.PermissionDenied},
@@ -58,6 +60,8 @@ var codeTable = []struct {
 	{ErrRateLimited, codes.ResourceExhausted},
 	{ErrQuotaExceeded, codes.ResourceExhausted},
 	{ErrNotRecorded, codes.Unavailable},
+	{ErrRecordPending, codes.Unavailable},
+	{txlog.ErrIncomplete, codes.Unavailable},
 	{ErrShuttingDown, codes.Unavailable},
 	{ErrRecordStoreFull, codes.Unavailable},
 	{ErrMessageIDReused, codes.AlreadyExists},

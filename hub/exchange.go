@@ -20,10 +20,6 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// recordTimeout bounds storing a record, independently of the caller, whose
-// context may already be done.
-const recordTimeout = 5 * time.Second
-
 // exchange carries one exchange and records it as a transaction, whatever
 // its outcome. It returns domain errors; the gRPC edge maps them.
 func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.ExchangeResponse, error) {
@@ -49,7 +45,7 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 	}
 	h.unregistered(ctx, tx)
 	sanitize(tx)
-	if rerr := h.settle(tx, err); rerr != nil && err == nil {
+	if rerr := h.settle(ctx, tx, err); rerr != nil && err == nil {
 		return nil, rerr
 	}
 	h.metrics.observe(tx, time.Since(received))
@@ -66,7 +62,7 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 // settle accounts for the transaction tx whose outcome is err: it records
 // it, or counts it in aggregate (a refusal by the limits), or, when the
 // record store is full, leaves it to the store's metric and log.
-func (h *Hub) settle(tx *hubv1.TransactionRecord, err error) error {
+func (h *Hub) settle(ctx context.Context, tx *hubv1.TransactionRecord, err error) error {
 	switch {
 	case errors.Is(err, ErrRecordStoreFull):
 		return nil
@@ -79,7 +75,7 @@ func (h *Hub) settle(tx *hubv1.TransactionRecord, err error) error {
 		h.refused.add(tx)
 		return nil
 	}
-	return h.record(tx)
+	return h.recordExchange(ctx, tx)
 }
 
 // forward validates, resolves and routes the request, filling in tx.
@@ -174,23 +170,6 @@ func (h *Hub) deadline(ctx context.Context) (context.Context, context.CancelFunc
 		limit = min(time.Until(d), h.cfg.MaxTimeout)
 	}
 	return context.WithTimeout(ctx, limit)
-}
-
-// record stores tx; a failure means the transaction may be uncounted, so
-// a successful exchange is then reported as failed.
-func (h *Hub) record(tx *hubv1.TransactionRecord) error {
-	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
-	defer cancel()
-	dup, err := h.txlog.Append(ctx, tx)
-	h.store.note(tx, err)
-	if err != nil {
-		h.log.Warn("transaction not recorded", zap.String("msg_id", tx.MessageId), zap.Error(err))
-		return errors.Join(ErrNotRecorded, err)
-	}
-	if dup {
-		h.log.Debug("retried message id counted once", zap.String("msg_id", tx.MessageId))
-	}
-	return nil
 }
 
 func digest(b []byte) []byte {

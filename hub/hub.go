@@ -25,6 +25,7 @@ import (
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
+	"github.com/ndxp/ndxp/internal/connwatch"
 )
 
 // Defaults for Config.
@@ -77,6 +78,10 @@ type Config struct {
 	// under 50 MB; enough for the 10-minute window at 870 ids a second).
 	// Past it the oldest are forgotten: their reuse is recorded, not refused.
 	MessageIDs int
+	// RecordRetry is how long the hub keeps trying to store the record of
+	// an exchange that NATS does not acknowledge (default 2 minutes); the
+	// caller is answered UNAVAILABLE (ErrRecordPending) at its deadline.
+	RecordRetry time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -104,6 +109,9 @@ func (c *Config) setDefaults() {
 	if c.MessageIDs == 0 {
 		c.MessageIDs = DefaultMessageIDs
 	}
+	if c.RecordRetry == 0 {
+		c.RecordRetry = DefaultRecordRetry
+	}
 }
 
 // Validate reports settings that cannot work.
@@ -113,6 +121,8 @@ func (c *Config) Validate() error {
 		return errors.New("hub: timeouts must not be negative")
 	case c.DefaultTimeout > c.MaxTimeout:
 		return fmt.Errorf("hub: default timeout %s exceeds the maximum %s", c.DefaultTimeout, c.MaxTimeout)
+	case c.RecordRetry < 0:
+		return errors.New("hub: the record retry must not be negative")
 	case c.MaxPayload < 0 || c.StreamLimit < 0 || c.MessageIDs < 0:
 		return errors.New("hub: limits must not be negative")
 	case c.TxLog.MaxAge > 0 && c.TxLog.MaxAge < minRecordAge:
@@ -128,6 +138,8 @@ type Hub struct {
 	cfg     Config
 	log     *zap.Logger
 	nc      *nats.Conn
+	link    *connwatch.Watcher
+	pending *pending
 	reg     *registry.Registry
 	access  *access.Store
 	router  *route.Router
@@ -192,10 +204,12 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	link := connwatch.Watch(nc, log.Named("nats"))
 	h := &Hub{
-		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
+		cfg: cfg, log: log, nc: nc, link: link, reg: reg, access: acc, router: route.New(nc, link),
 		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
 		msgIDs: ids, store: newRecordStore(log, tl.Stream(), tl.Usage),
+		pending: newPending(),
 	}
 	if err := h.store.start(ctx); err != nil {
 		chain.Stop()
@@ -211,6 +225,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	if err != nil {
 		h.refused.stop()
 		h.store.stop()
+		link.Stop()
 		chain.Stop()
 		cnt.Stop()
 		acc.Close()
@@ -231,18 +246,20 @@ func (h *Hub) Ready() error {
 	return nil
 }
 
-// Close stops delivering (waiting for the attempts in flight), records
-// the refusals still aggregated, stops the audit chain, counting and
-// watching the grants and the registry. In-flight exchanges should be
-// finished first (stop the gRPC server gracefully).
+// Close stops delivering (waiting for the attempts in flight), lets the
+// records still being stored finish (up to 10 s; any left are logged as
+// not recorded), stops the audit chain, counting and watching the grants and the registry. In-flight
+// exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
 	h.deliver.Stop()
 	h.refused.stop()
+	h.stopRecording()
 	h.store.stop()
 	h.audit.Stop()
 	h.counter.Stop()
 	h.access.Close()
 	h.reg.Close()
+	h.link.Stop()
 }
 
 // AuditChained is the last transaction stream sequence the audit chain

@@ -44,5 +44,6 @@ func (m *metrics) observe(tx *hubv1.TransactionRecord, d time.Duration) {
 // Register them on the registry the HTTP server exposes.
 func (h *Hub) Collectors() []prometheus.Collector {
 	c := append(append([]prometheus.Collector{h.counter.Collector(h.reg), h.audit, h.metrics.inFlight, h.metrics.duration}, h.deliver.Collectors()...), h.access.Collectors()...)
+	c = append(c, h.link.Collectors()...)
 	return append(c, h.store.collectors()...)
 }

@@ -47,8 +47,9 @@ func (h *Hub) recordQuery(req *hubv1.QueryRecordsRequest) (txlog.Query, error) {
 	q := txlog.Query{
 		Agency: req.GetAgency(), Service: req.GetService(), Limit: defaultPageSize,
 		// A record is stored at most the longest exchange plus the time to
-		// store it after it was received; a minute more for clock skew.
-		Slack: h.cfg.MaxTimeout + recordTimeout + time.Minute,
+		// store it (retried for RecordRetry) after it was received; a
+		// minute more for clock skew.
+		Slack: h.cfg.MaxTimeout + h.cfg.RecordRetry + time.Minute,
 	}
 	if req.From != nil {
 		if err := req.GetFrom().CheckValid(); err != nil {

@@ -79,7 +79,7 @@ func (h *Hub) refuseSend(tx *hubv1.TransactionRecord, err error) error {
 	tx.AnsweredAt = timestamppb.Now()
 	tx.Code, tx.Error = outcome(err)
 	sanitize(tx)
-	if rerr := h.settle(tx, err); rerr != nil {
+	if rerr := h.settle(context.Background(), tx, err); rerr != nil {
 		h.log.Debug("refused send not recorded", zap.String("msg_id", tx.MessageId), zap.Error(rerr))
 	}
 	return err

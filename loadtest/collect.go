@@ -24,6 +24,8 @@ type result struct {
 	svc     int
 	day     int
 	code    codes.Code
+	pending bool // the last answer was "record pending" (see recordPending)
+	retries int  // sent again after "record pending"
 	latency time.Duration
 	done    time.Time
 }
@@ -58,6 +60,7 @@ type collector struct {
 	byHour   [24]int64 // sent by business hour of the day
 	done     int64
 	errors   int64
+	retries  int64
 
 	width    time.Duration // current bucket width
 	timeline []Bucket
@@ -73,7 +76,7 @@ type svcStats struct {
 }
 
 type dayStats struct {
-	sent, succeeded, failed int64
+	sent, succeeded, failed, pending int64
 }
 
 func newCollector(start time.Time, nsvc, ndays int) *collector {
@@ -126,6 +129,7 @@ func (c *collector) record(r result) {
 	s := c.services[r.svc]
 	_ = s.hist.RecordValue(us)
 	c.done++
+	c.retries += int64(r.retries)
 	c.codes[r.code]++
 	if r.code == codes.OK {
 		s.succeeded++
@@ -134,6 +138,9 @@ func (c *collector) record(r result) {
 		s.failed++
 		c.days[r.day].failed++
 		c.errors++
+		if r.pending {
+			c.days[r.day].pending++
+		}
 	}
 	idx := int64(r.done.Sub(c.start) / c.width)
 	if idx > c.curIdx {

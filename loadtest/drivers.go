@@ -39,17 +39,16 @@ func (r *runner) unaryOne(client hubv1.ExchangeServiceClient, j job, rng *rand.R
 		return
 	}
 	from := origin(j)
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Timeout)
 	r.col.sent(j)
-	_, err = client.Exchange(ctx, req)
-	cancel()
+	code, pending, retries := r.exchangeUntilRecorded(client, req)
 	now := time.Now()
-	r.results <- result{svc: j.svc, day: j.day, code: status.Code(err), latency: now.Sub(from), done: now}
+	r.results <- result{svc: j.svc, day: j.day, code: code, pending: pending, retries: retries, latency: now.Sub(from), done: now}
 }
 
-// pending is a transaction in flight on a stream.
-type pending struct {
+// inFlight is a transaction in flight on a stream.
+type inFlight struct {
 	j    job
+	req  *hubv1.ExchangeRequest
 	from time.Time
 }
 
@@ -77,13 +76,13 @@ func (r *runner) streamOne(client hubv1.ExchangeServiceClient, jobs <-chan job, 
 	}
 	var (
 		mu     sync.Mutex
-		flight = make(map[string]pending, window)
+		flight = make(map[string]inFlight, window)
 		slots  = make(chan struct{}, window)
 		recvd  = make(chan struct{})
 	)
 	go func() {
 		defer close(recvd)
-		r.receive(st, &mu, flight, slots)
+		r.receive(client, st, &mu, flight, slots)
 	}()
 	for j := range jobs {
 		req, err := r.request(j, rng)
@@ -97,7 +96,7 @@ func (r *runner) streamOne(client hubv1.ExchangeServiceClient, jobs <-chan job, 
 			return
 		}
 		mu.Lock()
-		flight[req.GetMessageId()] = pending{j: j, from: origin(j)}
+		flight[req.GetMessageId()] = inFlight{j: j, req: req, from: origin(j)}
 		mu.Unlock()
 		r.col.sent(j)
 		if err := st.Send(&hubv1.ExchangeStreamRequest{Request: req}); err != nil {
@@ -115,10 +114,11 @@ func (r *runner) streamOne(client hubv1.ExchangeServiceClient, jobs <-chan job, 
 
 // receive matches results to the transactions in flight until the stream
 // ends; whatever is still in flight then has failed with the stream's
-// error.
-func (r *runner) receive(st interface {
+// error. A transaction whose record is pending is retried by unary calls
+// (see exchangeUntilRecorded) outside the stream's window.
+func (r *runner) receive(client hubv1.ExchangeServiceClient, st interface {
 	Recv() (*hubv1.ExchangeStreamResponse, error)
-}, mu *sync.Mutex, flight map[string]pending, slots <-chan struct{}) {
+}, mu *sync.Mutex, flight map[string]inFlight, slots <-chan struct{}) {
 	for {
 		resp, err := st.Recv()
 		now := time.Now()
@@ -147,6 +147,15 @@ func (r *runner) receive(st interface {
 			continue
 		}
 		<-slots
-		r.results <- result{svc: p.j.svc, day: p.j.day, code: codes.Code(resp.GetError().GetCode()), latency: now.Sub(p.from), done: now}
+		code := codes.Code(resp.GetError().GetCode())
+		if recordPending(code, resp.GetError().GetMessage()) {
+			r.retries.Go(func() {
+				code, pending, retries := r.exchangeUntilRecorded(client, p.req)
+				now := time.Now()
+				r.results <- result{svc: p.j.svc, day: p.j.day, code: code, pending: pending, retries: retries + 1, latency: now.Sub(p.from), done: now}
+			})
+			continue
+		}
+		r.results <- result{svc: p.j.svc, day: p.j.day, code: code, latency: now.Sub(p.from), done: now}
 	}
 }

@@ -50,6 +50,10 @@ type Report struct {
 	Latency Latency `json:"latency"`
 	// Errors counts failed transactions by gRPC code name.
 	Errors map[string]int64 `json:"errors"`
+	// PendingRetries counts the retries, with the same message id, of
+	// transactions the hub answered "record pending" (UNAVAILABLE: carried,
+	// record not stored yet).
+	PendingRetries int64 `json:"pending_retries,omitempty"`
 	// Services is the mix actually used: the profile's services that the
 	// hub has registered. Unregistered lists the others, not sent.
 	Services     []ServiceReport `json:"services"`
@@ -105,11 +109,17 @@ type DayReport struct {
 	Sent      int64 `json:"sent"`
 	Succeeded int64 `json:"succeeded"`
 	Failed    int64 `json:"failed"`
+	// RecordPending are the failed transactions whose last answer, after
+	// every retry, was still "record pending": carried and succeeded, but
+	// not stored yet; the hub counts each as a success once it stores it.
+	RecordPending int64 `json:"record_pending,omitempty"`
 	// Counted, CountedSucceeded and CountedFailed are the hub's.
 	Counted          int64 `json:"counted"`
 	CountedSucceeded int64 `json:"counted_succeeded"`
 	CountedFailed    int64 `json:"counted_failed"`
-	// OK is true when counted == sent and counted_succeeded == succeeded.
+	// OK is true when counted == sent and counted_succeeded == succeeded,
+	// the pending records aside: each is either counted, as a success, or
+	// not yet.
 	OK bool `json:"ok"`
 }
 
@@ -137,6 +147,7 @@ func (r *runner) report(start time.Time, elapsed time.Duration, interrupted bool
 		Started: start, DurationS: elapsed.Seconds(), Interrupted: interrupted,
 		Latency: latencyOf(c.all), Errors: map[string]int64{}, Timeline: c.timeline,
 		Histogram: histBars(c.all), ByHour: c.byHour, ReconcileSkipped: r.cfg.SkipReconcile,
+		PendingRetries: c.retries,
 	}
 	if s := elapsed.Seconds(); s > 0 {
 		rep.Throughput = float64(c.done) / s
@@ -171,7 +182,7 @@ func (r *runner) report(start time.Time, elapsed time.Duration, interrupted bool
 		rep.Sent += ds.sent
 		rep.Succeeded += ds.succeeded
 		rep.Failed += ds.failed
-		rep.Days = append(rep.Days, DayReport{DayPlan: d, Sent: ds.sent, Succeeded: ds.succeeded, Failed: ds.failed})
+		rep.Days = append(rep.Days, DayReport{DayPlan: d, Sent: ds.sent, Succeeded: ds.succeeded, Failed: ds.failed, RecordPending: ds.pending})
 	}
 	var published int64
 	for _, d := range r.days {
@@ -231,9 +242,18 @@ func (r *runner) reconcile(rep *Report, before, after []*hubv1.Count, err error)
 		d.Counted = after[i].GetTotal() - before[i].GetTotal()
 		d.CountedSucceeded = after[i].GetSucceeded() - before[i].GetSucceeded()
 		d.CountedFailed = after[i].GetFailed() - before[i].GetFailed()
-		d.OK = d.Counted == d.Sent && d.CountedSucceeded == d.Succeeded
+		d.OK = d.reconciles()
 		rep.Reconciled = rep.Reconciled && d.OK
 	}
+}
+
+// reconciles compares the hub's counts with the client's: every
+// transaction sent is counted once, with the outcome the client saw, but
+// for those whose record was still pending at the end, each counted as a
+// success or (not stored yet) not at all.
+func (d *DayReport) reconciles() bool {
+	stored := d.Counted - (d.Sent - d.RecordPending) // pending records stored so far
+	return stored >= 0 && stored <= d.RecordPending && d.CountedSucceeded == d.Succeeded+stored
 }
 
 // judge applies the thresholds and sets Green.
@@ -246,8 +266,8 @@ func (rep *Report) judge(cfg Config) {
 			for _, d := range rep.Days {
 				if !d.OK {
 					rep.Failures = append(rep.Failures, fmt.Sprintf(
-						"reconciliation %s: sent %d, succeeded %d; the hub counted %d, %d succeeded",
-						d.Day, d.Sent, d.Succeeded, d.Counted, d.CountedSucceeded))
+						"reconciliation %s: sent %d, succeeded %d (%d records pending); the hub counted %d, %d succeeded",
+						d.Day, d.Sent, d.Succeeded, d.RecordPending, d.Counted, d.CountedSucceeded))
 				}
 			}
 		}
@@ -286,6 +306,9 @@ func (rep *Report) WriteText(out io.Writer) error {
 			fmt.Fprintf(w, "%s\t%d\n", k, rep.Errors[k])
 		}
 	}
+	if rep.PendingRetries > 0 {
+		fmt.Fprintf(w, "\n%d retries with the same message id after the hub answered \"record pending\"\n", rep.PendingRetries)
+	}
 	fmt.Fprintf(w, "\nSERVICE\tSHARE\tSUCCEEDED\tFAILED\tP50\tP99\tMAX\n")
 	for _, s := range rep.Services {
 		fmt.Fprintf(w, "%s\t%.1f%%\t%d\t%d\t%s\t%s\t%s\n", s.Service, 100*s.Share, s.Succeeded, s.Failed,
@@ -302,6 +325,8 @@ func (rep *Report) WriteText(out io.Writer) error {
 			match = "not read"
 		case !d.OK:
 			match = "NO"
+		case d.RecordPending > 0:
+			match = fmt.Sprintf("yes, %d record(s) pending", d.RecordPending)
 		}
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", d.Day, d.Published, d.Planned, d.Sent, d.Succeeded, d.Failed, d.Counted, d.CountedSucceeded, match)
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -52,6 +53,7 @@ type runner struct {
 	consumers []string
 	col       *collector
 	results   chan result
+	retries   sync.WaitGroup // stream transactions retried by unary calls
 }
 
 // Run replays cfg.Profile against the hub behind conns (one stream or one
@@ -157,6 +159,7 @@ func (r *runner) run(ctx context.Context, before []*hubv1.Count) *Report {
 		r.unary(jobs)
 	}
 	stopGenerating() // if every stream broke, nothing reads jobs any more
+	r.retries.Wait()
 	close(r.results)
 	<-collected
 	r.col.finish()

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/platform"
@@ -42,6 +43,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.DurationVar(&f.platform.Hub.TxLog.MaxAge, "records-max-age", 0, "retention of the transaction records (at least 1h, e.g. 8760h); older records expire (counts are kept in checkpoints); 0 keeps them until the size limit refuses new ones")
 	fs.IntVar(&f.platform.Hub.Access.MaxGrantsPerProvider, "max-grants-per-provider", access.DefaultMaxGrantsPerProvider, "grants one provider may hold; the operator may add more")
 	fs.Int64Var(&f.platform.Hub.Access.MaxBytes, "grants-max-bytes", access.DefaultMaxBytes, "size limit of the grant store; past 90% only the operator may add grants")
+	fs.DurationVar(&f.platform.Hub.RecordRetry, "record-retry", hub.DefaultRecordRetry, "how long the hub keeps storing a transaction record NATS does not acknowledge (the caller is answered UNAVAILABLE, record pending, at its deadline)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
 

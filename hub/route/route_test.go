@@ -27,11 +27,17 @@ func TestRequestError(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", context.DeadlineExceeded), ErrTimeout},
 		{nats.ErrTimeout, ErrTimeout},
 		{context.Canceled, ErrCanceled},
-		{nats.ErrConnectionClosed, nats.ErrConnectionClosed},
+		{nats.ErrConnectionClosed, ErrConnectionLost},
 	}
 	for _, tt := range tests {
-		if got := requestError(tt.in); !errors.Is(got, tt.want) {
+		if got := requestError(context.Background(), tt.in); !errors.Is(got, tt.want) {
 			t.Errorf("requestError(%v) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+	// Cancelled at the deadline: the caller's deadline passed.
+	ctx, cancel := context.WithTimeout(context.Background(), deadlineSlack/2)
+	defer cancel()
+	if got := requestError(ctx, context.Canceled); !errors.Is(got, ErrTimeout) {
+		t.Errorf("cancelled at the deadline: %v, want ErrTimeout", got)
 	}
 }

@@ -4,16 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
+	"github.com/ndxp/ndxp/internal/streamread"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// queryBatch is how many records one fetch of a query reads.
-const queryBatch = 256
+const (
+	// queryScan is how many stored records one page reads at most: a
+	// page of a rare agency or service may then be short (or empty) but
+	// carry Next, so that no call scans the whole stream.
+	queryScan = 50_000
+	// queryTimeout bounds a query whose context has no deadline.
+	queryTimeout = time.Minute
+)
+
+// ErrIncomplete means the records could not all be read before the
+// query's deadline (NATS stalled or unreachable); nothing partial is
+// returned.
+var ErrIncomplete = errors.New("txlog: the records could not all be read (NATS is slow or unreachable); try again")
 
 // Query selects stored records. The window is on the records' received_at;
 // the stream is read from From-Slack (or StartSeq) to To+Slack by storage
@@ -43,31 +55,52 @@ type Page struct {
 	Next uint64
 }
 
-// Query reads one page of records. Agency and service select the records
-// by subject (ndxp.tx.<consumer>.<provider>.<service>), so the server
-// filters them; the window is checked on each record.
+// Query reads one page of records: every stored record of the window
+// from the start (or StartSeq) up to the stream's last sequence when the
+// query starts, or an error wrapping ErrIncomplete; never fewer. Stalls
+// and lost connections are waited out until ctx ends (a minute without a
+// deadline). Agency and service are matched on the record's subject
+// (ndxp.tx.<consumer>.<provider>.<service>), the window on each record.
 func (l *Log) Query(ctx context.Context, q Query) (*Page, error) {
 	q.Limit = max(q.Limit, 1)
-	var srcs []*source
-	defer func() {
-		for _, s := range srcs {
-			s.close()
-		}
-	}()
-	for _, filter := range filters(q.Agency, q.Service) {
-		s, err := l.open(ctx, q, filter)
-		if err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, s)
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, queryTimeout)
+		defer cancel()
 	}
+	rng := streamread.Range{Stream: l.name, From: q.StartSeq}
+	if q.StartSeq == 0 && !q.From.IsZero() {
+		rng.Since = q.From.Add(-q.Slack)
+	}
+	var end time.Time // storage time after which nothing can match
+	if !q.To.IsZero() {
+		end = q.To.Add(q.Slack)
+	}
+	match := subjectMatcher(q.Agency, q.Service)
+	r := streamread.New(l.js, rng)
 	page := &Page{}
-	for {
-		seq, data, err := next(ctx, srcs)
-		if err != nil || seq == 0 {
-			return page, err
+	for scanned := 0; ; scanned++ {
+		m, err := r.Next(ctx)
+		var gap *streamread.Gap
+		switch {
+		case errors.Is(err, io.EOF):
+			return page, nil
+		case errors.As(err, &gap):
+			continue // expired or deleted records are not in any result
+		case err != nil:
+			return nil, fmt.Errorf("%w: %w", ErrIncomplete, err)
 		}
-		rec, err := Decode(data)
+		if !end.IsZero() && m.Time.After(end) {
+			return page, nil
+		}
+		if scanned == queryScan {
+			page.Next = m.Sequence
+			return page, nil
+		}
+		if !match(m.Subject) {
+			continue
+		}
+		rec, err := Decode(m.Data)
 		if err != nil {
 			continue // an unreadable record matches nothing
 		}
@@ -76,126 +109,26 @@ func (l *Log) Query(ctx context.Context, q Query) (*Page, error) {
 			continue
 		}
 		if len(page.Records) == q.Limit {
-			page.Next = seq
+			page.Next = m.Sequence
 			return page, nil
 		}
 		page.Records = append(page.Records, rec)
 	}
 }
 
-// filters are the subject filters of one consumer each. An agency needs
-// two consumers, as consumer and as provider, because one consumer's
-// filters may not overlap (ndxp.tx.A.A.s matches both).
-func filters(agency, service string) []string {
-	svc := "*"
-	if service != "" {
-		svc = service
-	}
-	if agency == "" {
-		return []string{wire.RecordPrefix + ".*.*." + svc}
-	}
+// subjectMatcher matches the subjects of the records of agency (as the
+// consumer or the provider) and service; empty matches any.
+func subjectMatcher(agency, service string) func(subject string) bool {
 	tok := wire.Token(agency)
-	return []string{wire.RecordPrefix + "." + tok + ".*." + svc, wire.RecordPrefix + ".*." + tok + "." + svc}
-}
-
-// next pops the record with the lowest sequence across srcs (a record
-// several sources hold is popped from each); seq 0 means none is left.
-func next(ctx context.Context, srcs []*source) (uint64, []byte, error) {
-	var best *source
-	for _, s := range srcs {
-		if err := s.fill(ctx); err != nil {
-			return 0, nil, err
+	return func(subject string) bool {
+		rest, ok := strings.CutPrefix(subject, wire.RecordPrefix+".")
+		if !ok {
+			return false
 		}
-		if len(s.buf) > 0 && (best == nil || s.buf[0].seq < best.buf[0].seq) {
-			best = s
+		t := strings.Split(rest, ".")
+		if len(t) != 3 {
+			return false
 		}
+		return (agency == "" || t[0] == tok || t[1] == tok) && (service == "" || t[2] == service)
 	}
-	if best == nil {
-		return 0, nil, nil
-	}
-	head := best.buf[0]
-	for _, s := range srcs {
-		if len(s.buf) > 0 && s.buf[0].seq == head.seq {
-			s.buf = s.buf[1:]
-		}
-	}
-	return head.seq, head.data, nil
-}
-
-type stored struct {
-	seq  uint64
-	data []byte
-}
-
-// source reads one filter's records through an ephemeral pull consumer
-// without acks, starting by time or sequence and deleted when the query
-// ends. (An ordered consumer would be re-created on every fetch; a direct
-// get per record would cost a round trip each.)
-type source struct {
-	log  *Log
-	cons jetstream.Consumer
-	end  time.Time // storage time after which nothing can match
-	buf  []stored
-	done bool
-}
-
-func (l *Log) open(ctx context.Context, q Query, filter string) (*source, error) {
-	cfg := jetstream.ConsumerConfig{
-		AckPolicy:         jetstream.AckNonePolicy,
-		FilterSubject:     filter,
-		InactiveThreshold: time.Minute,
-		DeliverPolicy:     jetstream.DeliverAllPolicy,
-	}
-	switch {
-	case q.StartSeq > 0:
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, q.StartSeq
-	case !q.From.IsZero():
-		start := q.From.Add(-q.Slack)
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
-	}
-	cons, err := l.stream.CreateConsumer(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("txlog: query %s: %w", filter, err)
-	}
-	s := &source{log: l, cons: cons}
-	if !q.To.IsZero() {
-		s.end = q.To.Add(q.Slack)
-	}
-	s.done = cons.CachedInfo().NumPending == 0
-	return s, nil
-}
-
-// fill fetches the next batch when the buffer is empty.
-func (s *source) fill(ctx context.Context) error {
-	if len(s.buf) > 0 || s.done {
-		return ctx.Err()
-	}
-	batch, err := s.cons.FetchNoWait(queryBatch)
-	if err != nil {
-		return fmt.Errorf("txlog: query: %w", err)
-	}
-	var pending uint64
-	for msg := range batch.Messages() {
-		meta, err := msg.Metadata()
-		if err != nil {
-			continue
-		}
-		if !s.end.IsZero() && meta.Timestamp.After(s.end) {
-			s.done = true
-			break
-		}
-		s.buf = append(s.buf, stored{seq: meta.Sequence.Stream, data: msg.Data()})
-		pending = meta.NumPending
-	}
-	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-		return fmt.Errorf("txlog: query: %w", err)
-	}
-	s.done = s.done || len(s.buf) == 0 || pending == 0
-	return nil
-}
-
-func (s *source) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = s.log.stream.DeleteConsumer(ctx, s.cons.CachedInfo().Name)
 }

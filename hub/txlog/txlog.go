@@ -79,6 +79,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error)
 		Name:        cfg.Stream,
 		Description: "ndxp transaction records",
 		Subjects:    []string{wire.RecordPrefix + ".>"},
+		// Queries read by direct get (package streamread): any replica
+		// answers, no consumer is needed.
+		AllowDirect: true,
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
 		MaxBytes:    cfg.MaxBytes,

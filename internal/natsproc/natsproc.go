@@ -1,0 +1,318 @@
+// Package natsproc runs nats-server as a separate process for fault tests:
+// a process can be paused (SIGSTOP), resumed, killed (SIGKILL) and
+// restarted on the same port and store, which an in-process server cannot
+// do. The binary is built from the nats-server module in go.mod, once per
+// version, and cached in the system's temp directory.
+//
+//	s := natsproc.Start(t)       // stopped by t.Cleanup
+//	s.Pause(t); s.Resume(t)      // a stall: connections stay open
+//	s.Kill(t); s.Restart(t)      // a crash: connections drop
+package natsproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+const module = "github.com/nats-io/nats-server/v2"
+
+// LogDirEnv names an environment variable: when set to a directory, each
+// server's output is appended to <dir>/<name>.log there (for debugging a
+// failed test).
+const LogDirEnv = "NDXP_NATSPROC_LOGS"
+
+// Server is a nats-server process with JetStream. Its methods are meant for
+// the test goroutine; they fail the test on error.
+type Server struct {
+	name string
+	port int
+	conf string
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+}
+
+// Options configure Start.
+type Options struct {
+	// Name is the server's name (default "n1").
+	Name string
+	// Cluster, when set, names the JetStream cluster the server joins
+	// (see StartCluster).
+	Cluster string
+	// ClusterPort and Routes are the server's route port and every
+	// member's route URL.
+	ClusterPort int
+	Routes      []string
+}
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// Binary builds nats-server from the module version the ndxp module
+// requires (once per test binary; the result is cached by version).
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() { binary, buildErr = build() })
+	if buildErr != nil {
+		t.Fatalf("natsproc: %v", buildErr)
+	}
+	return binary
+}
+
+func build() (string, error) {
+	version := "dev"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == module {
+				version = d.Version
+			}
+		}
+	}
+	dir := filepath.Join(os.TempDir(), "ndxp-nats-server-"+version)
+	bin := filepath.Join(dir, "nats-server")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	// Build under a private name and rename, so that test binaries
+	// building at once never run a half-written file.
+	tmp, err := os.MkdirTemp(dir, "build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	out, err := exec.Command("go", "build", "-o", filepath.Join(tmp, "nats-server"), module).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", module, err, out)
+	}
+	return bin, os.Rename(filepath.Join(tmp, "nats-server"), bin)
+}
+
+// FreePort returns a port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("natsproc: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Start starts a single nats-server with JetStream on a free port of
+// 127.0.0.1, its store in t.TempDir(), and waits until it serves
+// JetStream. t.Cleanup kills it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := Launch(t, Options{})
+	s.WaitReady(t)
+	return s
+}
+
+// Launch starts the process without waiting for JetStream (a cluster
+// member cannot serve until its peers are up).
+func Launch(t testing.TB, o Options) *Server {
+	t.Helper()
+	if o.Name == "" {
+		o.Name = "n1"
+	}
+	dir := t.TempDir()
+	s := &Server{name: o.Name, port: FreePort(t), conf: filepath.Join(dir, "nats.conf")}
+	conf := fmt.Sprintf("server_name: %q\nlisten: \"127.0.0.1:%d\"\njetstream { store_dir: %q, max_memory_store: 256MB, max_file_store: 8GB }\n",
+		o.Name, s.port, filepath.Join(dir, "js"))
+	if o.Cluster != "" {
+		conf += fmt.Sprintf("cluster { name: %q, listen: \"127.0.0.1:%d\", routes: [%s] }\n", o.Cluster, o.ClusterPort, quoteAll(o.Routes))
+	}
+	if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
+		t.Fatalf("natsproc: %v", err)
+	}
+	s.start(t)
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(Binary(t), "-c", s.conf)
+	if dir := os.Getenv(LogDirEnv); dir != "" {
+		f, err := os.OpenFile(filepath.Join(dir, s.name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatalf("natsproc: %v", err)
+		}
+		defer f.Close() // the child has its own descriptor
+		cmd.Stdout, cmd.Stderr = f, f
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("natsproc: start %s: %v", s.name, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
+}
+
+// URL is the client URL.
+func (s *Server) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", s.port) }
+
+// Name is the server's name.
+func (s *Server) Name() string { return s.name }
+
+// WaitReady waits until the server answers JetStream requests.
+func (s *Server) WaitReady(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = s.jetStreamReady(); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("natsproc: %s not ready: %v", s.name, err)
+}
+
+func (s *Server) jetStreamReady() error {
+	nc, err := nats.Connect(s.URL(), nats.Timeout(time.Second), nats.NoReconnect())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	// $JS.API.INFO needs the JetStream meta leader in a cluster.
+	msg, err := nc.Request("$JS.API.INFO", nil, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	if strings.Contains(string(msg.Data), `"error"`) {
+		return errors.New(string(msg.Data))
+	}
+	return nil
+}
+
+func (s *Server) signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("natsproc: signal %s to %s: %v", sig, s.name, err)
+	}
+}
+
+// Pause stops the process (SIGSTOP): connections stay open and nothing is
+// answered until Resume.
+func (s *Server) Pause(t testing.TB) { s.signal(t, syscall.SIGSTOP) }
+
+// Resume continues a paused process (SIGCONT).
+func (s *Server) Resume(t testing.TB) { s.signal(t, syscall.SIGCONT) }
+
+// Kill kills the process (SIGKILL) and waits for it to exit.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	s.signal(t, syscall.SIGKILL)
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	<-done
+}
+
+// Restart starts the process again on the same port and store, after
+// Kill, and waits until it serves JetStream (set wait false for a cluster
+// member whose peers are down).
+func (s *Server) Restart(t testing.TB, wait bool) {
+	t.Helper()
+	s.start(t)
+	if wait {
+		s.WaitReady(t)
+	}
+}
+
+// stop kills the process, resuming it first in case it is paused.
+func (s *Server) stop() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.mu.Unlock()
+	_ = cmd.Process.Signal(syscall.SIGCONT)
+	_ = cmd.Process.Kill()
+	<-done
+}
+
+// StartCluster starts n servers forming one JetStream cluster and waits
+// until it has a meta leader that knows every peer.
+func StartCluster(t testing.TB, n int) []*Server {
+	t.Helper()
+	ports := make([]int, n)
+	routes := make([]string, n)
+	for i := range n {
+		ports[i] = FreePort(t)
+		routes[i] = fmt.Sprintf("nats://127.0.0.1:%d", ports[i])
+	}
+	servers := make([]*Server, n)
+	for i := range n {
+		servers[i] = Launch(t, Options{Name: fmt.Sprintf("n%d", i+1), Cluster: "ndxp-test", ClusterPort: ports[i], Routes: routes})
+	}
+	for _, s := range servers {
+		s.WaitReady(t)
+	}
+	waitPeers(t, servers[0], n)
+	return servers
+}
+
+// waitPeers waits until a stream replicated on all n servers can be
+// created: placing one needs the meta leader to know every peer online.
+func waitPeers(t testing.TB, s *Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = probeStream(s.URL(), n); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("natsproc: cluster of %d not formed: %v", n, err)
+}
+
+func probeStream(url string, replicas int) error {
+	nc, err := nats.Connect(url, nats.Timeout(time.Second), nats.NoReconnect())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: "NATSPROC_PROBE", Subjects: []string{"natsproc.probe"}, Replicas: replicas, Storage: jetstream.MemoryStorage}); err != nil {
+		return err
+	}
+	return js.DeleteStream(ctx, "NATSPROC_PROBE")
+}
