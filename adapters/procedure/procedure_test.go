@@ -339,7 +339,8 @@ func TestProcedureBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := exchange(env, "bad-"+tt.service, hcm, tt.service, tt.req, &lgspv1.BirthProcedureResponse{})
+			// A message id names one request: each bad request has its own.
+			err := exchange(env, "bad-"+strings.ReplaceAll(tt.name, " ", "-"), hcm, tt.service, tt.req, &lgspv1.BirthProcedureResponse{})
 			if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), tt.field) {
 				t.Fatalf("got %v, want InvalidArgument naming %s", err, tt.field)
 			}
