@@ -76,8 +76,8 @@ func TestBusinessTimeOnlyFromOperator(t *testing.T) {
 		t.Fatalf("2022-03-15 counts %v, want only the operator's replay", c)
 	}
 	today := todayStats(t, env)
-	if c := today.GetCount(); c.GetTotal() != 8 || c.GetFailed() != 8 {
-		t.Fatalf("today (%s) counts %v, want the 8 refused exchanges", vn.Day(time.Now()), c)
+	if c := today.GetCount(); c.GetTotal() != 9 || c.GetFailed() != 9 {
+		t.Fatalf("today (%s) counts %v, want the 8 refused exchanges and the refused Send", vn.Day(time.Now()), c)
 	}
 	for _, d := range today.GetByDay() {
 		if d.GetKey() != vn.Day(time.Now()) {

@@ -186,9 +186,13 @@ func slowAgency(release <-chan struct{}, got *atomic.Int64) *hubtest.FuncAgency 
 		got.Add(1)
 		select {
 		case <-release:
+			return &hubv1.Count{}, nil
 		case <-ctx.Done():
+			// A provider whose deadline passed answers so; were it to
+			// answer OK, the answer could reach the hub with no time
+			// left to record it (then UNAVAILABLE, record pending).
+			return nil, ctx.Err()
 		}
-		return &hubv1.Count{}, nil
 	}}}
 }
 

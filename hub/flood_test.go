@@ -34,7 +34,10 @@ func TestRateLimitFlood(t *testing.T) {
 		limit          = 50 // per second
 		duration       = 10 * time.Second
 	)
-	env := hubtest.Start(t, hubtest.WithHubConfig(hub.Config{Security: hub.Security{RateLimit: limit}}))
+	// Both consumers are registered: an unregistered one is counted as
+	// "unknown" when refused (see TestInventedCodesBounded).
+	env := hubtest.Start(t, hubtest.WithHubConfig(hub.Config{Security: hub.Security{RateLimit: limit}}),
+		hubtest.WithAgencies(hubtest.Group(&hubtest.FuncAgency{Code: flooder}, &hubtest.FuncAgency{Code: quiet})))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var heapBefore runtime.MemStats

@@ -50,7 +50,7 @@ func (h *Hub) send(ctx context.Context, in *hubv1.SendRequest) (*hubv1.SendRespo
 	}
 	err := h.admitSend(ctx, req, tx)
 	if err != nil {
-		return nil, h.refuseSend(tx, err)
+		return nil, h.refuseSend(ctx, tx, err)
 	}
 	req.Consumer = tx.Consumer
 	if req.BusinessTime == nil {
@@ -69,17 +69,21 @@ func (h *Hub) admitSend(ctx context.Context, req *hubv1.ExchangeRequest, tx *hub
 
 // refuseSend records the refused Send tx and returns its error (or the
 // error of recording it).
-func (h *Hub) refuseSend(tx *hubv1.TransactionRecord, err error) error {
+// Like a refused exchange, it is counted on the day the hub received it
+// unless the operator set the business time, and under wire.Unknown for
+// what is not registered.
+func (h *Hub) refuseSend(ctx context.Context, tx *hubv1.TransactionRecord, err error) error {
 	if tx.MessageId == "" {
 		tx.MessageId = nuid.Next()
 	}
-	if tx.BusinessTime == nil {
-		tx.BusinessTime = tx.ReceivedAt
-	}
+	tx.BusinessTime = businessTime(tx.BusinessTime, maySetBusinessTime(ctx), tx.ReceivedAt)
 	tx.AnsweredAt = timestamppb.Now()
 	tx.Code, tx.Error = outcome(err)
+	h.unregistered(ctx, tx)
 	sanitize(tx)
-	if rerr := h.settle(context.Background(), tx, err); rerr != nil {
+	// The record outlives the call: a caller that gives up does not
+	// cancel the record of its refusal.
+	if rerr := h.settle(context.WithoutCancel(ctx), tx, err); rerr != nil {
 		h.log.Debug("refused send not recorded", zap.String("msg_id", tx.MessageId), zap.Error(rerr))
 	}
 	return err
