@@ -16,9 +16,6 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 type globalFlags struct {
 	logLevel  string
 	logFormat string
@@ -46,7 +43,7 @@ Start everything on this machine with "ndxp up", then talk to the hub at
 127.0.0.1:9090 (gRPC, with reflection) and 127.0.0.1:8080 (metrics, health).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       buildVersion(),
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "console", "log format: console (for people) or json (for machines)")
