@@ -136,6 +136,10 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 		s.Shutdown()
 		return nil, fmt.Errorf("natsembed: server on %s:%d not ready after %s (is the port in use? choose another with --nats-listen)", cfg.Host, cfg.Port, DefaultReadyTimeout)
 	}
+	if err := importSystemRequests(s); err != nil {
+		s.Shutdown()
+		return nil, err
+	}
 	return s, nil
 }
 
