@@ -18,6 +18,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/pki"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -174,5 +175,35 @@ func TestMicroStats(t *testing.T) {
 	}
 	if e.AverageProcessingTime < 5*time.Millisecond || e.ProcessingTime < (good+bad)*5*time.Millisecond {
 		t.Errorf("processing time %v (average %v), want at least the handler's 5ms a request", e.ProcessingTime, e.AverageProcessingTime)
+	}
+}
+
+// TestGroupErrorsOncePerCause: when NATS cannot be reached, a group of
+// many nodes reports the cause once, not once per node.
+func TestGroupErrorsOncePerCause(t *testing.T) {
+	codes := []string{"000.00.99.G91", "000.00.99.G92", "000.00.99.G93"}
+	certs := pki.Dir(t.TempDir())
+	if err := pki.Ensure(certs, pki.Codes(codes...)); err != nil {
+		t.Fatal(err)
+	}
+	var services []node.Service
+	for _, code := range codes {
+		services = append(services, &hubtest.FuncAgency{Code: code, Handlers: map[string]node.Handler{
+			"ok": func(context.Context, *node.Request) (proto.Message, error) { return &hubv1.Count{}, nil },
+		}})
+	}
+	g := &node.Group{Services: services, Template: node.Config{NATSOptions: []nats.Option{nats.Timeout(2 * time.Second)}}}
+	g.UseCerts(certs, false) // one connection per node, as in secure mode
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := g.Start(ctx, "nats://127.0.0.1:1", "")
+	if err == nil {
+		t.Fatal("started against a NATS that is not there")
+	}
+	if !errors.Is(err, nats.ErrNoServers) {
+		t.Errorf("error %v does not wrap nats.ErrNoServers", err)
+	}
+	if n := strings.Count(err.Error(), "no servers available"); n != 1 || !strings.Contains(err.Error(), "and 2 other nodes the same way") {
+		t.Fatalf("error names the cause %d times: %v", n, err)
 	}
 }
