@@ -3,7 +3,6 @@ package loadtest
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -68,9 +67,10 @@ type Config struct {
 	// SkipReconcile does not read the hub's counters (for targets that are
 	// not a hub, such as the benchmark's echo server).
 	SkipReconcile bool
-	// Progress, if set, receives a live progress line every half second,
-	// rewritten in place with '\r'.
-	Progress io.Writer
+	// Progress, if set, is called every ProgressInterval during the run,
+	// on a goroutine of its own, and a last time with Final set; it shows
+	// the progress (ndxp draws a bar on a terminal, plain lines elsewhere).
+	Progress func(Progress)
 	// Payloads add or replace payload builders, keyed by the full protobuf
 	// name of a service's request type.
 	Payloads map[string]PayloadFunc

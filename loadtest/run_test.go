@@ -79,9 +79,9 @@ func TestRunReconciles(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			var progress bytes.Buffer
+			var progress loadtest.Progress
 			rep, err := loadtest.Run(ctx, loadtest.Config{
-				Profile: prof, Days: 2, Scale: 0.001, Mode: mode, Concurrency: 16, Progress: &progress,
+				Profile: prof, Days: 2, Scale: 0.001, Mode: mode, Concurrency: 16, Progress: func(p loadtest.Progress) { progress = p },
 			}, []grpc.ClientConnInterface{env.Conn, hubtest.Dial(t, env.GRPCAddr())}, zaptest.NewLogger(t))
 			if err != nil {
 				t.Fatal(err)
@@ -115,8 +115,8 @@ func TestRunReconciles(t *testing.T) {
 					t.Errorf("%s: %d succeeded, %d failed; want successes only", s.Service, s.Succeeded, s.Failed)
 				}
 			}
-			if !strings.Contains(progress.String(), "3800/3800") {
-				t.Errorf("progress line %q does not end at 3800/3800", progress.String())
+			if !progress.Final || progress.Done != 3800 || progress.Planned != 3800 {
+				t.Errorf("last progress %+v, want final at 3800 of 3800", progress)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/nats-io/nats.go"
@@ -77,11 +78,57 @@ func (g *Group) Start(ctx context.Context, natsURL, hubAddr string) error {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := joinAlike(g.Services, errs); err != nil {
 		return errors.Join(err, g.Stop())
 	}
 	return nil
 }
+
+// joinAlike joins the nodes' errors, once per cause: when NATS or the hub
+// cannot be reached every node fails the same way, and a hundred copies
+// of one message would hide it. Errors are alike when they read the same
+// once the agency's code is taken out; the first stands for the others,
+// which it counts. errors.Is and As see every error.
+func joinAlike(services []Service, errs []error) error {
+	type cause struct {
+		first error
+		all   []error
+	}
+	var order []string
+	byMsg := map[string]*cause{}
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		key := strings.ReplaceAll(err.Error(), services[i].Agency().GetCode(), "")
+		c, ok := byMsg[key]
+		if !ok {
+			c = &cause{first: err}
+			byMsg[key] = c
+			order = append(order, key)
+		}
+		c.all = append(c.all, err)
+	}
+	var out []error
+	for _, key := range order {
+		c := byMsg[key]
+		if len(c.all) == 1 {
+			out = append(out, c.first)
+			continue
+		}
+		out = append(out, &alikeError{msg: fmt.Sprintf("%v (and %d other nodes the same way)", c.first, len(c.all)-1), errs: c.all})
+	}
+	return errors.Join(out...)
+}
+
+// alikeError is one message standing for several alike errors.
+type alikeError struct {
+	msg  string
+	errs []error
+}
+
+func (e *alikeError) Error() string   { return e.msg }
+func (e *alikeError) Unwrap() []error { return e.errs }
 
 func (g *Group) connect(natsURL, hubAddr string) error {
 	opts := append([]nats.Option{nats.Name("ndxp-agencies"), nats.MaxReconnects(-1)}, g.Template.NATSOptions...)

@@ -1,7 +1,9 @@
 // Package node is the SDK an agency system uses to join the hub: it
-// connects to NATS, serves the agency's services as a nats.go micro
-// service (discovery, stats and a queue group shared by every instance of
-// the agency come with it) and registers the agency with the hub.
+// connects to NATS, serves the agency's services as a NATS micro service
+// (the protocol of nats.go's micro package: discovery, true per-endpoint
+// stats and a queue group shared by every instance of the agency; see
+// service.go for why it is not micro.AddService) and registers the agency
+// with the hub.
 //
 //	n, _ := node.New(node.Config{Agency: agency, NATSURL: url, Hub: "127.0.0.1:9090"}, log)
 //	n.Handle(&hubv1.Service{Code: "citizen-lookup"}, lookup)
@@ -18,7 +20,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/micro"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -134,12 +135,11 @@ type Node struct {
 	ownNC   bool
 	hubConn *grpc.ClientConn
 	ownHub  bool
-	svc     micro.Service
+	svc     *service
 	slots   chan struct{}
 	wg      sync.WaitGroup
 	ctx     context.Context
 	stop    context.CancelFunc
-	stats   stats
 }
 
 // New returns a Node; nothing is connected until Start.
@@ -208,12 +208,11 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 func (n *Node) serve(a *hubv1.Agency) error {
-	svc, err := micro.AddService(n.nc, micro.Config{
-		Name:         wire.ServiceName(a.GetCode()),
-		Version:      n.cfg.Version,
-		Description:  a.GetName(),
-		Metadata:     map[string]string{"agency": a.GetCode(), "kind": a.GetKind().String()},
-		StatsHandler: n.stats.handler,
+	svc, err := newService(n.nc, serviceConfig{
+		Name:        wire.ServiceName(a.GetCode()),
+		Version:     n.cfg.Version,
+		Description: a.GetName(),
+		Metadata:    map[string]string{"agency": a.GetCode(), "kind": a.GetKind().String()},
 	})
 	if err != nil {
 		return fmt.Errorf("node %s: add micro service: %w", a.GetCode(), err)
@@ -227,8 +226,8 @@ func (n *Node) serve(a *hubv1.Agency) error {
 		if err != nil {
 			return err
 		}
-		if err := svc.AddEndpoint(e.svc.GetCode(), n.dispatch(e), micro.WithEndpointSubject(subject),
-			micro.WithEndpointMetadata(map[string]string{"request_type": e.svc.GetRequestType(), "response_type": e.svc.GetResponseType()})); err != nil {
+		if err := svc.AddEndpoint(e.svc.GetCode(), subject,
+			map[string]string{"request_type": e.svc.GetRequestType(), "response_type": e.svc.GetResponseType()}, n.dispatch(e)); err != nil {
 			return fmt.Errorf("node %s: add endpoint %s: %w", a.GetCode(), e.svc.GetCode(), err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +14,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/pki"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -106,5 +109,101 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("New = %v, want an error about %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMicroStats checks that the NATS micro STATS a node answers are
+// true: every request counted, every error answer an error, and the
+// processing time that of the handler (here at least its 5ms sleep), as
+// `nats micro stats` shows them.
+func TestMicroStats(t *testing.T) {
+	const good, bad = 7, 3
+	env := hubtest.Start(t, hubtest.WithoutPopulation(), hubtest.WithAgencies(hubtest.Group(&hubtest.FuncAgency{
+		Code: provider,
+		Handlers: map[string]node.Handler{
+			"count": func(_ context.Context, r *node.Request) (proto.Message, error) {
+				time.Sleep(5 * time.Millisecond)
+				var c hubv1.Count
+				if err := r.Decode(&c); err != nil {
+					return nil, err
+				}
+				return &c, nil
+			},
+		},
+	})))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for i := range good + bad {
+		var payload proto.Message = &hubv1.Count{Total: int64(i)}
+		want := codes.OK
+		if i >= good {
+			payload, want = &hubv1.Agency{Code: "not a count"}, codes.InvalidArgument
+		}
+		any, err := anypb.New(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = env.Exchange.Exchange(ctx, &hubv1.ExchangeRequest{Consumer: consumer, Provider: provider, Service: "count", Payload: any})
+		if got := status.Code(err); got != want {
+			t.Fatalf("request %d: %v, want %v", i, err, want)
+		}
+	}
+	nc, err := nats.Connect(env.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	subject, err := micro.ControlSubject(micro.StatsVerb, wire.ServiceName(provider), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := nc.Request(subject, nil, 10*time.Second)
+	if err != nil {
+		t.Fatalf("%s: %v", subject, err)
+	}
+	var stats micro.Stats
+	if err := json.Unmarshal(msg.Data, &stats); err != nil {
+		t.Fatal(err)
+	}
+	if stats.Type != micro.StatsResponseType || len(stats.Endpoints) != 1 {
+		t.Fatalf("stats = %s", msg.Data)
+	}
+	e := stats.Endpoints[0]
+	if e.Name != "count" || e.NumRequests != good+bad || e.NumErrors != bad ||
+		!strings.HasPrefix(e.LastError, strconv.Itoa(int(codes.InvalidArgument))+":invalid payload") {
+		t.Errorf("endpoint stats = %s, want %d requests, %d errors, the last an INVALID_ARGUMENT", msg.Data, good+bad, bad)
+	}
+	if e.AverageProcessingTime < 5*time.Millisecond || e.ProcessingTime < (good+bad)*5*time.Millisecond {
+		t.Errorf("processing time %v (average %v), want at least the handler's 5ms a request", e.ProcessingTime, e.AverageProcessingTime)
+	}
+}
+
+// TestGroupErrorsOncePerCause: when NATS cannot be reached, a group of
+// many nodes reports the cause once, not once per node.
+func TestGroupErrorsOncePerCause(t *testing.T) {
+	codes := []string{"000.00.99.G91", "000.00.99.G92", "000.00.99.G93"}
+	certs := pki.Dir(t.TempDir())
+	if err := pki.Ensure(certs, pki.Codes(codes...)); err != nil {
+		t.Fatal(err)
+	}
+	var services []node.Service
+	for _, code := range codes {
+		services = append(services, &hubtest.FuncAgency{Code: code, Handlers: map[string]node.Handler{
+			"ok": func(context.Context, *node.Request) (proto.Message, error) { return &hubv1.Count{}, nil },
+		}})
+	}
+	g := &node.Group{Services: services, Template: node.Config{NATSOptions: []nats.Option{nats.Timeout(2 * time.Second)}}}
+	g.UseCerts(certs, false) // one connection per node, as in secure mode
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := g.Start(ctx, "nats://127.0.0.1:1", "")
+	if err == nil {
+		t.Fatal("started against a NATS that is not there")
+	}
+	if !errors.Is(err, nats.ErrNoServers) {
+		t.Errorf("error %v does not wrap nats.ErrNoServers", err)
+	}
+	if n := strings.Count(err.Error(), "no servers available"); n != 1 || !strings.Contains(err.Error(), "and 2 other nodes the same way") {
+		t.Fatalf("error names the cause %d times: %v", n, err)
 	}
 }

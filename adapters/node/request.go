@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -60,12 +59,16 @@ func Errorf(code codes.Code, format string, args ...any) error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
-	return func(mr micro.Request) {
+// dispatch hands each request of e to a goroutine of its own, at most
+// MaxConcurrent at once, so a slow provider answers many requests in
+// parallel; the answer is counted in the service's STATS when it is sent.
+func (n *Node) dispatch(e endpoint) func(*serviceEndpoint, *nats.Msg) {
+	return func(se *serviceEndpoint, m *nats.Msg) {
+		start := time.Now()
 		n.mu.RLock()
 		if n.closing {
 			n.mu.RUnlock()
-			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
+			n.fail(se, m, start, e.svc.GetCode(), Errorf(codes.Unavailable, "node is stopping"))
 			return
 		}
 		n.wg.Add(1)
@@ -74,22 +77,22 @@ func (n *Node) dispatch(e endpoint) micro.HandlerFunc {
 		case n.slots <- struct{}{}:
 		case <-n.ctx.Done():
 			n.wg.Done()
-			_ = mr.Error(strconv.Itoa(int(codes.Unavailable)), "node is stopping", nil)
+			n.fail(se, m, start, e.svc.GetCode(), Errorf(codes.Unavailable, "node is stopping"))
 			return
 		}
 		go func() {
 			defer func() { <-n.slots; n.wg.Done() }()
-			n.handle(e, mr)
+			n.handle(e, se, m, start)
 		}()
 	}
 }
 
-func (n *Node) handle(e endpoint, mr micro.Request) {
-	h := mr.Headers()
+func (n *Node) handle(e endpoint, se *serviceEndpoint, m *nats.Msg, start time.Time) {
+	h := m.Header
 	req := &Request{
 		MessageID: h.Get(wire.HeaderMsgID), Consumer: h.Get(wire.HeaderConsumer), Provider: h.Get(wire.HeaderProvider),
 		Service: e.svc.GetCode(), Purpose: h.Get(wire.HeaderPurpose), UserID: h.Get(wire.HeaderUserID),
-		PayloadType: h.Get(wire.HeaderPayloadType), Payload: mr.Data(),
+		PayloadType: h.Get(wire.HeaderPayloadType), Payload: m.Data,
 	}
 	req.BusinessTime, _ = time.Parse(time.RFC3339Nano, h.Get(wire.HeaderBusinessTime))
 	ctx := n.ctx
@@ -100,12 +103,15 @@ func (n *Node) handle(e endpoint, mr micro.Request) {
 	}
 	resp, err := n.call(ctx, e.h, req)
 	if err == nil {
-		err = n.respond(mr, resp)
+		var out *nats.Msg
+		if out, err = encode(resp); err == nil {
+			if rerr := n.svc.answer(se, m, start, out); rerr != nil {
+				n.log.Debug("reply failed", zap.Error(rerr))
+			}
+			return
+		}
 	}
-	if err != nil {
-		n.stats.errors.Add(1)
-		n.fail(mr, req, err)
-	}
+	n.fail(se, m, start, req.Service, err)
 }
 
 // call runs a handler, turning a panic into an INTERNAL error so that one
@@ -120,54 +126,39 @@ func (n *Node) call(ctx context.Context, h Handler, req *Request) (resp proto.Me
 	return h(ctx, req)
 }
 
-func (n *Node) respond(mr micro.Request, resp proto.Message) error {
+// encode is the answer carrying resp.
+func encode(resp proto.Message) (*nats.Msg, error) {
 	b, err := proto.Marshal(resp)
 	if err != nil {
-		return fmt.Errorf("encode response: %w", err)
+		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	typ := wire.TypeURLPrefix + string(resp.ProtoReflect().Descriptor().FullName())
-	return n.reply(mr, &nats.Msg{Data: b, Header: nats.Header{wire.HeaderPayloadType: []string{typ}}})
+	return &nats.Msg{Data: b, Header: nats.Header{wire.HeaderPayloadType: []string{typ}}}, nil
 }
 
-func (n *Node) fail(mr micro.Request, req *Request, err error) {
+// fail answers with err as a micro service error: the gRPC code in
+// Nats-Service-Error-Code, the message in Nats-Service-Error.
+func (n *Node) fail(se *serviceEndpoint, m *nats.Msg, start time.Time, service string, err error) {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
 	case errors.Is(err, context.DeadlineExceeded):
-		e = &Error{Code: codes.DeadlineExceeded, Message: req.Service + ": the deadline passed before the answer was ready"}
+		e = &Error{Code: codes.DeadlineExceeded, Message: service + ": the deadline passed before the answer was ready"}
 	case errors.Is(err, context.Canceled):
-		e = &Error{Code: codes.Unavailable, Message: req.Service + ": the node is stopping"}
+		e = &Error{Code: codes.Unavailable, Message: service + ": the node is stopping"}
 	default:
-		n.log.Warn("handler failed", zap.String("service", req.Service), zap.String("msg_id", req.MessageID), zap.Error(err))
+		n.log.Warn("handler failed", zap.String("service", service), zap.String("msg_id", m.Header.Get(wire.HeaderMsgID)), zap.Error(err))
 		e = &Error{Code: codes.Internal, Message: err.Error()}
 	}
-	if rerr := n.reply(mr, &nats.Msg{Header: nats.Header{
-		micro.ErrorHeader: []string{e.Message}, micro.ErrorCodeHeader: []string{strconv.Itoa(int(e.Code))},
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code.String()
+	}
+	if rerr := n.svc.answer(se, m, start, &nats.Msg{Header: nats.Header{
+		micro.ErrorHeader: []string{msg}, micro.ErrorCodeHeader: []string{strconv.Itoa(int(e.Code))},
 	}}); rerr != nil {
 		n.log.Debug("reply failed", zap.Error(rerr))
 	}
-}
-
-// reply publishes the answer to mr. Handlers run on their own goroutines,
-// after micro's handler has returned, so they must not answer through
-// mr.Respond or mr.Error: those record the outcome in the request, which
-// micro reads concurrently for its stats (a data race). The node counts
-// its errors itself (stats below).
-func (n *Node) reply(mr micro.Request, m *nats.Msg) error {
-	m.Subject = mr.Reply()
-	if m.Subject == "" {
-		return errors.New("node: request has no reply subject")
-	}
-	return n.nc.PublishMsg(m)
-}
-
-// stats adds the node's own figures to the micro STATS response.
-type stats struct {
-	errors atomic.Int64
-}
-
-func (s *stats) handler(*micro.Endpoint) any {
-	return map[string]int64{"errors": s.errors.Load()}
 }
 
 // TypeName is the full protobuf name of m's type, as Service.RequestType

@@ -6,7 +6,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -32,12 +31,7 @@ func newAgenciesCmd() *cobra.Command {
 				return fmt.Errorf("list agencies at %s: %w", cf.hub, err)
 			}
 			if asJSON {
-				b, err := protojson.MarshalOptions{Multiline: true}.Marshal(resp)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
-				return err
+				return writeJSON(cmd.OutOrStdout(), resp)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "CODE\tKIND\tNAME\tSERVICES")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -43,9 +42,14 @@ the instances.`,
 				grp.UseCerts(cf.certs(), true)
 			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
-				return err
+				return explainNATS(err, natsURL)
 			}
-			fmt.Fprintf(os.Stderr, "%d agency node(s) of topology %s serving via %s, registered with %s; Ctrl-C to stop\n", len(t.Agencies), t.Name, natsURL, cf.hub)
+			if g.jsonLogs() {
+				log.Info("agency nodes serving", zap.Int("nodes", len(t.Agencies)), zap.String("topology", t.Name),
+					zap.String("nats", natsURL), zap.String("hub", cf.hub))
+			} else {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d agency node(s) of topology %s serving via %s, registered with %s; Ctrl-C to stop\n", len(t.Agencies), t.Name, natsURL, cf.hub)
+			}
 			<-cmd.Context().Done()
 			log.Info("stopping agency nodes")
 			if err := grp.Stop(); err != nil {

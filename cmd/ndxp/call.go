@@ -40,6 +40,12 @@ for the operator or with --insecure, --consumer.`,
 			if len(args) == 2 {
 				body = args[1]
 			}
+			if consumer == "" {
+				consumer = cf.as
+			}
+			if err := needConsumer(consumer, &cf); err != nil {
+				return err
+			}
 			conn, err := cf.dial()
 			if err != nil {
 				return err
@@ -49,9 +55,6 @@ for the operator or with --insecure, --consumer.`,
 			provider, service, payload, err := requestFor(ctx, conn, args[0], body)
 			if err != nil {
 				return err
-			}
-			if consumer == "" {
-				consumer = cf.as
 			}
 			resp, err := hubv1.NewExchangeServiceClient(conn).Exchange(ctx, &hubv1.ExchangeRequest{
 				MessageId: msgID, Consumer: consumer, Provider: provider, Service: service,
@@ -69,6 +72,7 @@ for the operator or with --insecure, --consumer.`,
 	fs.StringVar(&purpose, "purpose", "ndxp call", "the purpose stated (services with personal data require one)")
 	fs.StringVar(&userID, "user", "ndxp-cli", "the end user the call is made for (services with personal data require one)")
 	fs.StringVar(&msgID, "message-id", "", "the message id (default: assigned by the hub); reuse it to retry")
+	jsonOnly(cmd)
 	return cmd
 }
 

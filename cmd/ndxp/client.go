@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
 
 	"github.com/ndxp/ndxp/internal/pki"
 	"github.com/ndxp/ndxp/internal/platform"
@@ -74,7 +79,7 @@ func (f *clientFlags) tlsConfig() (*tls.Config, error) {
 		return nil, nil
 	}
 	if (f.cert == "") != (f.key == "") {
-		return nil, errors.New("--cert and --key go together")
+		return nil, usagef("--cert and --key go together")
 	}
 	d := f.certs()
 	ca := f.ca
@@ -111,7 +116,36 @@ func (f *clientFlags) natsOptions() ([]nats.Option, error) {
 	return []nats.Option{nats.Secure(cfg)}, nil
 }
 
-// dial connects to the hub.
+// explainNATS turns a failure to connect to NATS at url into an
+// unreachableError saying what to do; other errors are returned as is.
+func explainNATS(err error, url string) error {
+	var reason, hint string
+	msg := err.Error()
+	switch {
+	case errors.Is(err, nats.ErrNoServers):
+		reason = "no server answers"
+		hint = `start the hub ("ndxp hub" or "ndxp up" embed NATS at nats://127.0.0.1:4222), or give its NATS address with --nats-url`
+	case errors.Is(err, nats.ErrSecureConnRequired):
+		reason = "NATS requires TLS"
+		hint = "drop --insecure: the agencies then connect with their development certificates (--data-dir or --certs of the hub's machine)"
+	case errors.Is(err, nats.ErrSecureConnWanted):
+		reason = "NATS speaks plaintext"
+		hint = "the hub was started with --insecure: add --insecure"
+	case strings.Contains(msg, "certificate signed by unknown authority") || strings.Contains(msg, "failed to verify certificate"):
+		reason = "NATS's certificate is not from your CA"
+		hint = "use that hub's certificates (--data-dir or --certs of its machine)"
+	case errors.Is(err, nats.ErrAuthorization) || strings.Contains(msg, "tls: ") || strings.Contains(msg, "certificate"):
+		reason = "NATS refused the connection"
+		hint = "use certificates issued by the hub's CA (--data-dir or --certs of its machine; \"ndxp certs --agency <code>\" adds one, then restart the hub)"
+	default:
+		return err
+	}
+	return &unreachableError{What: "NATS", Addr: url, Reason: reason, Hint: hint, Err: err}
+}
+
+// dial connects to the hub. A call that cannot reach it fails with an
+// unreachableError saying what to do; a refusal for want of an identity
+// says which identity to use.
 func (f *clientFlags) dial() (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
 	cfg, err := f.tlsConfig()
@@ -121,9 +155,88 @@ func (f *clientFlags) dial() (*grpc.ClientConn, error) {
 	if cfg != nil {
 		creds = credentials.NewTLS(cfg)
 	}
-	conn, err := grpc.NewClient(f.hub, grpc.WithTransportCredentials(creds))
+	conn, err := grpc.NewClient(f.hub, grpc.WithTransportCredentials(creds),
+		grpc.WithChainUnaryInterceptor(f.explainUnary), grpc.WithChainStreamInterceptor(f.explainStream))
 	if err != nil {
-		return nil, fmt.Errorf("hub address %q: %w", f.hub, err)
+		return nil, usagef("--hub %q: %w", f.hub, err)
 	}
 	return conn, nil
+}
+
+// explainUnary adds what to do to the errors of a unary call: the call
+// never reached the hub (no peer) or the hub refused the identity.
+func (f *clientFlags) explainUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	var p peer.Peer
+	err := invoker(ctx, method, req, reply, cc, append(opts, grpc.Peer(&p))...)
+	return f.explain(err, p.Addr == nil)
+}
+
+// explainStream does what explainUnary does for a stream that could not
+// be opened; errors after that came from the hub.
+func (f *clientFlags) explainStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	s, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil {
+		return nil, f.explain(err, true)
+	}
+	return s, nil
+}
+
+func (f *clientFlags) explain(err error, noPeer bool) error {
+	st, ok := status.FromError(err)
+	switch {
+	case err == nil || !ok:
+		return err
+	case st.Code() == codes.Unavailable && noPeer:
+		reason, hint := f.unreachableHint(st.Message())
+		return &unreachableError{What: "the hub", Addr: f.hub, Reason: reason, Hint: hint, Err: err}
+	case st.Code() == codes.Unauthenticated:
+		return fmt.Errorf("%w\n  hint: the hub wants a client certificate from its CA: run on the hub's machine (its data dir has the development certificates; see --data-dir, --certs) or give --cert/--key/--ca", err)
+	case st.Code() == codes.PermissionDenied:
+		return fmt.Errorf("%w\n  hint: you act as %s; act as another agency with --as <code>, or ask the provider for a grant (ndxp grants)", err, f.who())
+	}
+	return err
+}
+
+// who names the caller's identity for hints.
+func (f *clientFlags) who() string {
+	switch {
+	case f.insecure:
+		return "nobody (--insecure)"
+	case f.cert != "":
+		return "the holder of " + f.cert
+	default:
+		return f.identity()
+	}
+}
+
+// unreachableHint explains a transport failure: the reason in short and
+// what to do about it.
+func (f *clientFlags) unreachableHint(msg string) (reason, hint string) {
+	reason = strings.TrimSuffix(strings.TrimPrefix(msg, `connection error: desc = "`), `"`)
+	reason = strings.TrimPrefix(reason, "transport: ")
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(msg, s) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("first record does not look like a TLS handshake"):
+		hint = "the hub speaks plaintext: it was started with --insecure; add --insecure"
+	case has("certificate signed by unknown authority", "certificate is valid for", "failed to verify certificate"):
+		hint = "the hub's certificate is not from your CA: use that hub's certificates (--data-dir or --certs of its machine, or --ca)"
+	case has("certificate required", "bad certificate", "unknown certificate authority", "expired certificate", "revoked"):
+		hint = "the hub refused your certificate: use one issued by the hub's CA (--data-dir or --certs of its machine, or --cert/--key)"
+	case f.insecure && has("EOF", "server preface", "connection reset", "connection closed"):
+		hint = "the hub requires TLS: drop --insecure (ndxp finds a local hub's development certificates in its data dir)"
+	case has("connection refused"):
+		hint = `nothing listens there: start the hub ("ndxp up" or "ndxp hub"), or give its address with --hub`
+	case has("no such host", "produced zero addresses", "missing port", "too many colons"):
+		hint = "check the address given with --hub (host:port)"
+	default:
+		hint = `is the hub running? start it with "ndxp up", or give its address with --hub`
+	}
+	return reason, hint
 }

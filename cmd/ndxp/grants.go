@@ -33,11 +33,12 @@ func newGrantsListCmd() *cobra.Command {
 	var (
 		cf       clientFlags
 		provider string
+		asJSON   bool
 	)
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List grants",
-		Example: "  ndxp grants list\n  ndxp grants list --provider 000.00.01.G01",
+		Example: "  ndxp grants list\n  ndxp grants list --provider 000.00.01.G01 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			conn, err := cf.dial()
@@ -48,6 +49,9 @@ func newGrantsListCmd() *cobra.Command {
 			resp, err := hubv1.NewAccessServiceClient(conn).ListGrants(cmd.Context(), &hubv1.ListGrantsRequest{Provider: provider})
 			if err != nil {
 				return fmt.Errorf("list grants at %s: %w", cf.hub, err)
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), resp)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "PROVIDER\tSERVICE\tGRANTED TO\tBY")
@@ -63,6 +67,7 @@ func newGrantsListCmd() *cobra.Command {
 	}
 	cf.register(cmd)
 	cmd.Flags().StringVar(&provider, "provider", "", "only this provider's grants")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the ListGrantsResponse of the gRPC API) instead of a table")
 	return cmd
 }
 
@@ -84,7 +89,7 @@ func newGrantChangeCmd(add bool) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			g, err := parseGrant(args[0], to, group)
 			if err != nil {
-				return err
+				return usageError{err}
 			}
 			conn, err := cf.dial()
 			if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -83,16 +82,16 @@ func (f *loadtestFlags) run(cmd *cobra.Command, g *globalFlags) error {
 	}
 	defer func() { _ = log.Sync() }()
 	if f.cfg.Profile, err = loadtest.LoadProfile(f.profile); err != nil {
-		return err
+		return usageError{fmt.Errorf("--profile: %w", err)}
 	}
 	if f.cfg.Speed, err = loadtest.ParseSpeed(f.speed); err != nil {
-		return err
+		return usageError{fmt.Errorf("--speed: %w", err)}
 	}
 	if cmd.Flags().Changed("max-error-rate") {
 		f.cfg.MaxErrorRate = &f.maxErrorRate
 	}
 	if f.connections < 1 {
-		return fmt.Errorf("--connections %d: want at least 1", f.connections)
+		return usagef("--connections %d: want at least 1", f.connections)
 	}
 	conns := make([]grpc.ClientConnInterface, 0, f.connections)
 	for range f.connections {
@@ -103,7 +102,7 @@ func (f *loadtestFlags) run(cmd *cobra.Command, g *globalFlags) error {
 		defer c.Close()
 		conns = append(conns, c)
 	}
-	f.cfg.Progress = cmd.ErrOrStderr()
+	f.cfg.Progress = newLoadProgress(cmd.ErrOrStderr()).show
 	rep, err := loadtest.Run(cmd.Context(), f.cfg, conns, log)
 	if err != nil {
 		return fmt.Errorf("load test against %s: %w", f.cf.hub, err)
@@ -135,9 +134,7 @@ func (f *loadtestFlags) write(cmd *cobra.Command, rep *loadtest.Report) error {
 		}
 	}
 	if f.asJSON {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(cmd.OutOrStdout(), rep)
 	}
 	return rep.WriteText(cmd.OutOrStdout())
 }

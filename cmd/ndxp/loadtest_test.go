@@ -64,6 +64,10 @@ func TestLoadtestCmd(t *testing.T) {
 			if !bytes.Contains(stderr.Bytes(), []byte("950/950")) {
 				t.Errorf("stderr %q lacks the progress line", stderr.String())
 			}
+			// Not a terminal: plain lines, no '\r' rewriting, no escapes.
+			if i := bytes.IndexFunc(append(stderr.Bytes(), out.Bytes()...), isControl); i >= 0 {
+				t.Errorf("output redirected to a buffer has a control character at %d: %q", i, stderr.String())
+			}
 		})
 	}
 	if matches, _ := filepath.Glob(html); len(matches) != 1 {

@@ -5,8 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,9 +14,6 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 type globalFlags struct {
 	logLevel  string
 	logFormat string
@@ -26,11 +21,17 @@ type globalFlags struct {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := newRoot().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "ndxp:", err)
-		os.Exit(1)
+	root := newRoot()
+	cmd, err := root.ExecuteContextC(ctx)
+	stop()
+	if err != nil {
+		jsonLogs := false
+		if f := root.PersistentFlags().Lookup("log-format"); f != nil {
+			jsonLogs = f.Value.String() == "json"
+		}
+		reportError(os.Stderr, cmd, jsonLogs, err)
 	}
+	os.Exit(exitCode(err))
 }
 
 func newRoot() *cobra.Command {
@@ -43,24 +44,29 @@ exchanges between registered agency nodes over NATS, simulated national
 databases and provincial platforms, transaction counters and a load-test tool.
 
 Start everything on this machine with "ndxp up", then talk to the hub at
-127.0.0.1:9090 (gRPC, with reflection) and 127.0.0.1:8080 (metrics, health).`,
+127.0.0.1:9090 (gRPC, with reflection) and 127.0.0.1:8080 (metrics, health).
+` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       buildVersion(),
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "console", "log format: console (for people) or json (for machines)")
 	root.AddCommand(newUpCmd(g), newHubCmd(g), newAgencyCmd(g), newAgenciesCmd(), newStatsCmd(), newTopCmd(), newRecordsCmd(),
 		newTopologyCmd(), newProcedureCmd(), newLoadtestCmd(g), newCertsCmd(), newGrantsCmd(), newAuditCmd(), newCallCmd(),
 		newSendCmd(), newDeliveryCmd())
+	markUsageErrors(root)
 	return root
 }
+
+// jsonLogs reports whether logs (and what would be a banner) are JSON.
+func (g *globalFlags) jsonLogs() bool { return g.logFormat == "json" }
 
 // logger builds the zap logger the flags ask for.
 func (g *globalFlags) logger() (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(g.logLevel)
 	if err != nil {
-		return nil, fmt.Errorf("--log-level: %w (want debug, info, warn or error)", err)
+		return nil, usagef("--log-level: %w (want debug, info, warn or error)", err)
 	}
 	var cfg zap.Config
 	switch g.logFormat {
@@ -70,8 +76,10 @@ func (g *globalFlags) logger() (*zap.Logger, error) {
 	case "json":
 		cfg = zap.NewProductionConfig()
 	default:
-		return nil, errors.New("--log-format: want console or json, got " + g.logFormat)
+		return nil, usagef("--log-format: want console or json, got %q", g.logFormat)
 	}
+	// Stack traces only from panics: an error is explained by its message.
+	cfg.DisableStacktrace = true
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
 	cfg.Sampling = nil
 	return cfg.Build()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -29,6 +30,7 @@ type procedureFlags struct {
 	dossier  string
 	seed     uint64
 	timeout  time.Duration
+	asJSON   bool
 }
 
 func newProcedureCmd() *cobra.Command {
@@ -40,13 +42,14 @@ func newProcedureCmd() *cobra.Command {
 carries each step through the hub as a counted transaction, undoes the
 steps already done if one fails, and answers with one result; this command
 prints the steps, the reference numbers and the transactions the hub
-counted for the dossier.`,
+counted for the dossier. A procedure that ends FAILED exits with status 1.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.province, "province", "H29", "the submitting province: its LGSP's agency code (000.00.00.H29), its last group (H29) or its 3-digit code (079)")
 	pf.StringVar(&f.dossier, "dossier", "", "dossier id (default: a new one); resubmitting an id returns its first result")
 	pf.Uint64Var(&f.seed, "seed", 1, "seed of the synthetic population, to pick parents or a deceased when none is given")
 	pf.DurationVar(&f.timeout, "timeout", 30*time.Second, "how long to wait for the whole procedure")
+	pf.BoolVar(&f.asJSON, "json", false, "print JSON: the procedure's result (the ProcedureResult message) and the transactions counted")
 	cmd.AddCommand(newBirthCmd(f), newDeathCmd(f))
 	return cmd
 }
@@ -168,14 +171,56 @@ func (f *procedureFlags) submit(cmd *cobra.Command, prov *vn.Province, service s
 	if err := out.GetPayload().UnmarshalTo(resp); err != nil {
 		return fmt.Errorf("unexpected answer: %w", err)
 	}
-	w := cmd.OutOrStdout()
-	printResult(w, result())
 	after, st, err := counted(ctx, stats)
 	if err != nil {
 		return err
 	}
-	printTransactions(w, before, after, st)
-	return nil
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		err = writeProcedureJSON(w, result(), before, after, st)
+	} else {
+		printResult(w, result())
+		printTransactions(w, before, after, st)
+	}
+	if err == nil && !result().GetCompleted() {
+		err = failedError{fmt.Sprintf("procedure %s FAILED at %s", result().GetDossierId(), result().GetFailedStep())}
+	}
+	return err
+}
+
+// procedureJSON is `ndxp procedure --json`.
+type procedureJSON struct {
+	Result       json.RawMessage `json:"result"`
+	Transactions []countedRow    `json:"transactions"`
+	Period       string          `json:"period"`
+	Total        int64           `json:"total"`
+	Succeeded    int64           `json:"succeeded"`
+	Failed       int64           `json:"failed"`
+}
+
+// countedRow is what a counter row gained during the procedure.
+type countedRow struct {
+	Consumer string `json:"consumer"`
+	Provider string `json:"provider"`
+	Service  string `json:"service"`
+	Code     string `json:"code"`
+	Count    int64  `json:"count"`
+}
+
+func writeProcedureJSON(w io.Writer, r *lgspv1.ProcedureResult, before, after map[string]int64, st *hubv1.Stats) error {
+	res, err := jsonBytes(r)
+	if err != nil {
+		return err
+	}
+	c := st.GetCount()
+	out := procedureJSON{Result: res, Transactions: []countedRow{}, Period: st.GetPeriod(), Total: c.GetTotal(), Succeeded: c.GetSucceeded(), Failed: c.GetFailed()}
+	for _, k := range slices.Sorted(maps.Keys(after)) {
+		if d := after[k] - before[k]; d > 0 {
+			p := strings.Split(k, "\t")
+			out.Transactions = append(out.Transactions, countedRow{Consumer: p[0], Provider: p[1], Service: p[2], Code: p[3], Count: d})
+		}
+	}
+	return writeJSON(w, out)
 }
 
 func printResult(w io.Writer, r *lgspv1.ProcedureResult) {
@@ -243,7 +288,7 @@ func resolveProvince(s string) (*vn.Province, error) {
 			return p, nil
 		}
 	}
-	return nil, fmt.Errorf("--province %q: not a province (try H29, 000.00.00.H29 or 079)", s)
+	return nil, usagef("--province %q: not a province (try H29, 000.00.00.H29 or 079)", s)
 }
 
 func parseSex(s string) (populationv1.Sex, error) {
@@ -253,5 +298,5 @@ func parseSex(s string) (populationv1.Sex, error) {
 	case "female", "f", "nu", "nữ":
 		return populationv1.Sex_SEX_FEMALE, nil
 	}
-	return 0, fmt.Errorf("--sex %q: want male or female", s)
+	return 0, usagef("--sex %q: want male or female", s)
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -47,10 +49,33 @@ func TestProcedureCommand(t *testing.T) {
 			}
 		})
 	}
+	// A procedure that ends FAILED is a failed operation (exit status 1);
+	// --json prints the result all the same.
+	t.Run("failed", func(t *testing.T) {
+		root := newRoot()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetArgs([]string{"procedure", "death", "--province", "H29", "--personal-id", "001999999999", "--full-name", "Không Có",
+			"--claimant", "079090000123", "--json", "--insecure", "--hub", env.GRPCAddr()})
+		err := root.Execute()
+		if exitCode(err) != exitFailure || !strings.Contains(fmt.Sprint(err), "FAILED") {
+			t.Fatalf("a failed procedure returned %v (exit %d), want exit 1", err, exitCode(err))
+		}
+		var res struct {
+			Result struct {
+				Completed  bool   `json:"completed"`
+				FailedStep string `json:"failed_step"`
+			} `json:"result"`
+			Transactions []struct{ Count int64 } `json:"transactions"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &res); err != nil || res.Result.Completed || res.Result.FailedStep == "" || len(res.Transactions) == 0 {
+			t.Fatalf("--json = %s (%v), want a failed result and its transactions", out.String(), err)
+		}
+	})
 	t.Run("bad province", func(t *testing.T) {
 		root := newRoot()
 		root.SetArgs([]string{"procedure", "birth", "--province", "H99", "--insecure", "--hub", env.GRPCAddr()})
-		if err := root.Execute(); err == nil || !strings.Contains(err.Error(), "--province") {
+		if err := root.Execute(); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--province") {
 			t.Fatalf("got %v", err)
 		}
 	})

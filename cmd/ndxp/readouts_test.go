@@ -130,9 +130,9 @@ func TestCommandsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st struct {
-		Count struct{ Total, Succeeded string } `json:"count"`
+		Count struct{ Total, Succeeded int64 } `json:"count"`
 	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Count.Total != "7" || st.Count.Succeeded != fmt.Sprint(ok) {
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Count.Total != 7 || st.Count.Succeeded != int64(ok) {
 		t.Fatalf("stats --json = %s (%v), want 7 total, %d succeeded", out, err, ok)
 	}
 	if out, err := runCLI(t, "stats", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "INVALID_ARGUMENT") {
@@ -146,7 +146,7 @@ func TestCommandsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 5 || !strings.Contains(lines[0], `"messageId":"cli-0"`) {
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 5 || !strings.Contains(lines[0], `"message_id":"cli-0"`) {
 		t.Fatalf("records --json --limit 5 = %s", out)
 	}
 	out, err = runCLI(t, "records", "--service", population.ServiceLookup, "--limit", "0", hub)

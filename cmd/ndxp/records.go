@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/hub/counter"
@@ -144,12 +143,7 @@ func recordPrinter(w io.Writer, asJSON bool) *recordOut {
 
 func (o *recordOut) print(r *hubv1.TransactionRecord) error {
 	if o.asJSON {
-		b, err := protojson.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(o.w, string(b))
-		return err
+		return writeJSONLine(o.w, r)
 	}
 	if !o.header {
 		fmt.Fprintln(o.tw, "RECEIVED (ICT)\tCONSUMER\tPROVIDER\tSERVICE\tCODE\tMS\tREQ B\tRESP B\tMESSAGE ID\tPURPOSE\tUSER")

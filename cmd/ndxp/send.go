@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nuid"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
@@ -43,6 +42,12 @@ node is offline. The body is written as for "ndxp call". Follow it with
 			if len(args) == 2 {
 				body = args[1]
 			}
+			if consumer == "" {
+				consumer = cf.as
+			}
+			if err := needConsumer(consumer, &cf); err != nil {
+				return err
+			}
 			conn, err := cf.dial()
 			if err != nil {
 				return err
@@ -52,9 +57,6 @@ node is offline. The body is written as for "ndxp call". Follow it with
 			provider, service, payload, err := requestFor(ctx, conn, args[0], body)
 			if err != nil {
 				return err
-			}
-			if consumer == "" {
-				consumer = cf.as
 			}
 			if msgID == "" {
 				msgID = nuid.Next()
@@ -84,6 +86,7 @@ node is offline. The body is written as for "ndxp call". Follow it with
 	fs.StringVar(&userID, "user", "ndxp-cli", "the end user the request is sent for (services with personal data require one)")
 	fs.StringVar(&msgID, "message-id", "", "the message id (default: a new one, printed); reuse it to re-send without a duplicate")
 	fs.DurationVar(&wait, "wait", 0, "wait up to this long for the outcome and print it instead of the acceptance")
+	jsonOnly(cmd)
 	return cmd
 }
 
@@ -105,14 +108,17 @@ consumer with --consumer.`,
   ndxp delivery --consumer 000.00.00.H29 --wait 30s cv-123`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if consumer == "" {
+				consumer = cf.as
+			}
+			if err := needConsumer(consumer, &cf); err != nil {
+				return err
+			}
 			conn, err := cf.dial()
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
-			if consumer == "" {
-				consumer = cf.as
-			}
 			c := hubv1.NewDeliveryServiceClient(conn)
 			d, err := awaitDelivery(cmd.Context(), c, &hubv1.GetDeliveryRequest{MessageId: args[0], Consumer: consumer}, wait)
 			if err != nil {
@@ -124,6 +130,7 @@ consumer with --consumer.`,
 	cf.register(cmd)
 	cmd.Flags().StringVar(&consumer, "consumer", "", "the consumer agency code (default: --as); needed as the operator or with --insecure")
 	cmd.Flags().DurationVar(&wait, "wait", 0, "wait up to this long while the delivery is still ACCEPTED")
+	jsonOnly(cmd)
 	return cmd
 }
 
@@ -153,7 +160,7 @@ func awaitDelivery(ctx context.Context, c hubv1.DeliveryServiceClient, req *hubv
 func requestFor(ctx context.Context, conn grpc.ClientConnInterface, target, body string) (provider, service string, payload *anypb.Any, err error) {
 	provider, service, ok := strings.Cut(target, "/")
 	if !ok {
-		return "", "", nil, fmt.Errorf("want PROVIDER/SERVICE, e.g. 000.00.01.G01/citizen-lookup, got %q", target)
+		return "", "", nil, usagef("want PROVIDER/SERVICE, e.g. 000.00.01.G01/citizen-lookup, got %q", target)
 	}
 	a, err := hubv1.NewRegistryServiceClient(conn).GetAgency(ctx, &hubv1.GetAgencyRequest{Code: provider})
 	if err != nil {
@@ -163,14 +170,27 @@ func requestFor(ctx context.Context, conn grpc.ClientConnInterface, target, body
 	return provider, service, payload, err
 }
 
+// needConsumer refuses, before anything is sent, a request that names no
+// consumer, saying how to name one.
+func needConsumer(consumer string, cf *clientFlags) error {
+	if consumer != "" {
+		return nil
+	}
+	if cf.insecure {
+		return usagef("name the consumer agency with --consumer <code> (with --insecure the hub trusts the consumer named), e.g. --consumer 000.00.00.H29")
+	}
+	return usagef("name the consumer agency: --as <code> acts as that agency with its certificate (e.g. --as 000.00.00.H29); as the operator, --consumer <code>")
+}
+
+// jsonOnly registers --json on a command whose only output is JSON (the
+// gRPC API's answer), so that every command printing data takes it.
+func jsonOnly(cmd *cobra.Command) {
+	cmd.Flags().Bool("json", true, "print JSON (this command's only output: the gRPC API's message)")
+}
+
 func printJSON(cmd *cobra.Command, m proto.Message) error {
 	if m == nil {
 		return errors.New("empty answer")
 	}
-	b, err := protojson.MarshalOptions{Multiline: true}.Marshal(m)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
-	return err
+	return writeJSON(cmd.OutOrStdout(), m)
 }

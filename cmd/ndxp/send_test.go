@@ -30,14 +30,14 @@ func TestSendCommand(t *testing.T) {
 	doc := `{"recipientCode": "000.00.00.H01", "documentNumber": "76/BC-BTTTT", "subject": "Báo cáo tháng 8"}`
 	tests := []struct {
 		args []string
-		want []string // regular expressions (protojson varies its spacing)
+		want []string // regular expressions
 		err  string
 	}{
 		{[]string{"send", "--message-id", "cv-76", topology.DocumentExchangeCode + "/document-send", doc},
-			[]string{`"messageId":\s*"cv-76"`, "DELIVERY_STATE_ACCEPTED"}, ""},
-		{[]string{"delivery", "--wait", "50s", "cv-76"}, []string{"DELIVERY_STATE_DELIVERED", "trackingId"}, ""},
+			[]string{`"message_id": "cv-76"`, "DELIVERY_STATE_ACCEPTED"}, ""},
+		{[]string{"delivery", "--wait", "50s", "cv-76"}, []string{"DELIVERY_STATE_DELIVERED", `"tracking_id": "VB-`}, ""},
 		{[]string{"send", "--message-id", "cv-77", "--wait", "50s", topology.DocumentExchangeCode + "/document-send", doc},
-			[]string{"DELIVERY_STATE_DELIVERED", `"attempts":\s*1\b`}, ""},
+			[]string{"DELIVERY_STATE_DELIVERED", `"attempts": 1,`}, ""},
 		{[]string{"send", "--message-id", "cv-78", "--wait", "50s", topology.DocumentExchangeCode + "/document-send", "{}"},
 			[]string{"DELIVERY_STATE_FAILED", "recipient_code"}, ""},
 		{[]string{"delivery", "never-sent"}, nil, "NotFound"},

@@ -5,7 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -39,12 +38,7 @@ stored, so the figures include every exchange finished before the call.`,
 				return fmt.Errorf("stats from %s: %w", cf.hub, err)
 			}
 			if asJSON {
-				b, err := protojson.MarshalOptions{Multiline: true, EmitUnpopulated: true}.Marshal(resp.GetStats())
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
-				return err
+				return writeJSON(cmd.OutOrStdout(), resp.GetStats())
 			}
 			return printStats(cmd, resp.GetStats(), rows)
 		},

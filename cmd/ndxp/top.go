@@ -43,6 +43,7 @@ func newTopCmd() *cobra.Command {
 		interval time.Duration
 		topN     int
 		once     bool
+		asJSON   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "top",
@@ -51,15 +52,22 @@ func newTopCmd() *cobra.Command {
 against the platform's published daily figures, the error rate, latency and
 the busiest agencies and services. It follows WatchStats and redraws the
 terminal in place every interval; Ctrl-C quits. Without --day or --month it
-follows today (Vietnam time), rolling over at midnight.`,
-		Example: "  ndxp top\n  ndxp top --interval 5s --top 15\n  ndxp top --once   # one frame (after two updates, for the rate), no redraw",
-		Args:    cobra.NoArgs,
+follows today (Vietnam time), rolling over at midnight.
+
+When stdout is not a terminal (a file, a pipe) it prints one plain summary
+line per update instead of redrawing, with no control characters; --json
+prints each update as one JSON line (the Stats message).`,
+		Example: `  ndxp top
+  ndxp top --interval 5s --top 15
+  ndxp top --once   # one frame (after two updates, for the rate), no redraw
+  ndxp top --json | jq .count.total`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if interval < 100*time.Millisecond {
-				return fmt.Errorf("--interval %s: want at least 100ms", interval)
+				return usagef("--interval %s: want at least 100ms", interval)
 			}
 			if topN < 1 {
-				return fmt.Errorf("--top %d: want at least 1", topN)
+				return usagef("--top %d: want at least 1", topN)
 			}
 			req.IntervalMs = int32(interval / time.Millisecond)
 			conn, err := cf.dial()
@@ -71,12 +79,12 @@ follows today (Vietnam time), rolling over at midnight.`,
 			if err != nil {
 				return fmt.Errorf("watch %s: %w", cf.hub, err)
 			}
-			out := cmd.OutOrStdout()
-			if !once {
-				fmt.Fprint(out, ansiHide+ansiClear)
-				defer fmt.Fprint(out, ansiShow)
+			v := topView{out: cmd.OutOrStdout(), hub: cf.hub, topN: topN, once: once, json: asJSON}
+			v.redraw = !once && !asJSON && isTerminal(v.out)
+			if v.redraw {
+				fmt.Fprint(v.out, ansiHide+ansiClear)
+				defer fmt.Fprint(v.out, ansiShow)
 			}
-			var prev *hubv1.Stats
 			for {
 				u, err := watch.Recv()
 				if err != nil {
@@ -85,15 +93,9 @@ follows today (Vietnam time), rolling over at midnight.`,
 					}
 					return fmt.Errorf("watch %s: %w", cf.hub, err)
 				}
-				frame := renderTop(u.GetStats(), prev, cf.hub, topN)
-				if once && prev != nil { // the second frame has a rate
-					_, err := io.WriteString(out, frame)
+				if done, err := v.show(u.GetStats()); done || err != nil {
 					return err
 				}
-				if !once {
-					fmt.Fprint(out, ansiHome+strings.ReplaceAll(frame, "\n", ansiClearLine+"\n")+ansiClearDown)
-				}
-				prev = u.GetStats()
 			}
 		},
 	}
@@ -103,7 +105,58 @@ follows today (Vietnam time), rolling over at midnight.`,
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between updates")
 	cmd.Flags().IntVar(&topN, "top", 8, "how many agencies and services to list")
 	cmd.Flags().BoolVar(&once, "once", false, "print one frame (the second update, which has a rate) and exit")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print each update as one JSON line (the Stats message) instead of a view")
 	return cmd
+}
+
+// topView shows the updates of `ndxp top` one of four ways: one frame
+// (--once), JSON lines (--json), a view redrawn in place (a terminal), or
+// one plain line per update (a file or a pipe).
+type topView struct {
+	out                io.Writer
+	hub                string
+	topN               int
+	once, json, redraw bool
+	prev               *hubv1.Stats
+}
+
+// show shows one update; done is true once --once has printed its frame.
+func (v *topView) show(st *hubv1.Stats) (done bool, err error) {
+	defer func() { v.prev = st }()
+	switch {
+	case v.once && v.json:
+		if v.prev == nil {
+			return false, nil
+		}
+		return true, writeJSON(v.out, st)
+	case v.once:
+		if v.prev == nil { // the second frame has a rate
+			return false, nil
+		}
+		_, err := io.WriteString(v.out, renderTop(st, v.prev, v.hub, v.topN))
+		return true, err
+	case v.json:
+		return false, writeJSONLine(v.out, st)
+	case v.redraw:
+		frame := renderTop(st, v.prev, v.hub, v.topN)
+		_, err := fmt.Fprint(v.out, ansiHome+strings.ReplaceAll(frame, "\n", ansiClearLine+"\n")+ansiClearDown)
+		return false, err
+	default:
+		_, err := fmt.Fprintln(v.out, topLine(st, v.prev))
+		return false, err
+	}
+}
+
+// topLine is one update as a plain line, for a file or a pipe.
+func topLine(st, prev *hubv1.Stats) string {
+	c := st.GetCount()
+	now := "-"
+	if r, ok := rate(st, prev); ok {
+		now = fmt.Sprintf("%.1f tx/s", r)
+	}
+	return fmt.Sprintf("%s ICT  now %s  %s: %s transactions, %s failed (%s)  p99 %s  record %d",
+		st.GetAsOf().AsTime().In(vn.Zone).Format("2006-01-02 15:04:05"), now, st.GetPeriod(), group(c.GetTotal()),
+		group(c.GetFailed()), percent(c.GetFailed(), c.GetTotal()), ms(st.GetLatency().GetP99Us()), st.GetSequence())
 }
 
 // rate is the transactions per second between two snapshots, from the

@@ -60,6 +60,7 @@ func newTopologyCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "topology", Short: "Work with topologies (who is connected to the hub)"}
 	var (
 		name, format string
+		asJSON       bool
 	)
 	export := &cobra.Command{
 		Use:   "export",
@@ -67,12 +68,15 @@ func newTopologyCmd() *cobra.Command {
 		Long: `Write a built-in topology (agencies, kinds, simulators, the services each
 provides and consumes) to stdout, in YAML or JSON. Edit it (remove agencies,
 add a "behaviour" to one) and start it with "ndxp up --topology FILE".`,
-		Example: "  ndxp topology export > my.yaml\n  ndxp topology export --name 2021 --format json > 2021.json",
+		Example: "  ndxp topology export > my.yaml\n  ndxp topology export --name 2021 --json > 2021.json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := topology.Builtin(name)
 			if err != nil {
-				return err
+				return usageError{err}
+			}
+			if asJSON {
+				format = topology.FormatJSON
 			}
 			b, err := t.Marshal(format)
 			if err != nil {
@@ -84,6 +88,7 @@ add a "behaviour" to one) and start it with "ndxp up --topology FILE".`,
 	}
 	export.Flags().StringVar(&name, "name", topology.DefaultBuiltin, "the built-in topology: "+strings.Join(topology.BuiltinNames(), ", "))
 	export.Flags().StringVar(&format, "format", topology.FormatYAML, "yaml or json")
+	export.Flags().BoolVar(&asJSON, "json", false, "write JSON (same as --format json)")
 	cmd.AddCommand(export)
 	return cmd
 }

@@ -78,7 +78,7 @@ finish and NATS drains.`,
 			f.platform.Agencies = []platform.Agency{grp}
 			f.platform.Grants = platform.DefaultGrants(t)
 			f.agencies = fmt.Sprintf("%d (topology %s)", len(t.Agencies), t.Name)
-			return run(cmd, f, log)
+			return run(cmd, f, g, log)
 		},
 	}
 	f.register(cmd)
@@ -109,7 +109,7 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 				return err
 			}
 			f.platform.Grants = platform.DefaultGrants(t)
-			return run(cmd, f, log)
+			return run(cmd, f, g, log)
 		},
 	}
 	f.register(cmd)
@@ -118,14 +118,18 @@ Several hubs may share one NATS: they share the registry and the counters.`,
 
 // run starts the platform, prints where it listens and waits until the
 // command's context ends (Ctrl-C).
-func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
+func run(cmd *cobra.Command, f *upFlags, g *globalFlags, log *zap.Logger) error {
 	ctx := cmd.Context()
 	start := time.Now()
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err
 	}
-	printAddrs(cmd.ErrOrStderr(), p, f.agencies, time.Since(start))
+	if g.jsonLogs() {
+		logAddrs(log, p, f.agencies, time.Since(start))
+	} else {
+		printAddrs(cmd.ErrOrStderr(), p, f.agencies, time.Since(start))
+	}
 	<-ctx.Done()
 	log.Info("shutting down: letting in-flight calls finish", zap.Duration("timeout", f.shutdown))
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
@@ -135,6 +139,22 @@ func run(cmd *cobra.Command, f *upFlags, log *zap.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// logAddrs is the banner as one log line, for --log-format json: the
+// log then stays JSON only.
+func logAddrs(log *zap.Logger, p *platform.Platform, agencies string, took time.Duration) {
+	fields := []zap.Field{zap.String("grpc", p.GRPCAddr()), zap.String("http", p.HTTPAddr()), zap.String("nats", p.NATSURL()),
+		zap.Bool("nats_embedded", p.Embedded()), zap.String("agencies", agencies), zap.Duration("took", took)}
+	if p.Embedded() {
+		fields = append(fields, zap.String("data_dir", p.DataDir()))
+	}
+	if d := p.Certs(); d != "" {
+		fields = append(fields, zap.String("certs", string(d)))
+	} else {
+		fields = append(fields, zap.Bool("insecure", true))
+	}
+	log.Info("ndxp is up", fields...)
 }
 
 func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Duration) {

@@ -9,11 +9,13 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // Defaults for Config. JetStream limits are explicit so that they are never
@@ -129,12 +131,16 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 		return nil, fmt.Errorf("natsembed: %w", err)
 	}
 	if log != nil {
-		s.SetLoggerV2(&zapLogger{log.Named("nats").Sugar()}, false, false, false)
+		s.SetLoggerV2(newZapLogger(log), false, false, false)
 	}
 	go s.Start()
 	if !s.ReadyForConnections(DefaultReadyTimeout) {
 		s.Shutdown()
 		return nil, fmt.Errorf("natsembed: server on %s:%d not ready after %s (is the port in use? choose another with --nats-listen)", cfg.Host, cfg.Port, DefaultReadyTimeout)
+	}
+	if err := importSystemRequests(s); err != nil {
+		s.Shutdown()
+		return nil, err
 	}
 	return s, nil
 }
@@ -142,12 +148,35 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 // zapLogger adapts zap to the nats-server logger interface.
 type zapLogger struct{ s *zap.SugaredLogger }
 
+// newZapLogger logs nats-server's messages to log, named "nats", without
+// stack traces: they would only show nats-server's logging call.
+func newZapLogger(log *zap.Logger) *zapLogger {
+	return &zapLogger{log.Named("nats").WithOptions(zap.AddStacktrace(zapcore.FatalLevel)).Sugar()}
+}
+
+// clientConnPrefix starts the messages nats-server logs about one client
+// connection ("127.0.0.1:52514 - cid:7 - ..."; wid for WebSocket, mid for
+// MQTT), as opposed to routes, gateways, leaf nodes or the server itself.
+var clientConnPrefix = regexp.MustCompile(`^\S+ - (?:cid|wid|mid(?:_ws)?):\d+ - `)
+
 func (l *zapLogger) Noticef(format string, v ...any) { l.s.Debugf(format, v...) }
 func (l *zapLogger) Warnf(format string, v ...any)   { l.s.Warnf(format, v...) }
 func (l *zapLogger) Fatalf(format string, v ...any)  { l.s.Errorf(format, v...) }
-func (l *zapLogger) Errorf(format string, v ...any)  { l.s.Errorf(format, v...) }
 func (l *zapLogger) Debugf(format string, v ...any)  { l.s.Debugf(format, v...) }
 func (l *zapLogger) Tracef(format string, v ...any)  {}
+
+// Errorf logs nats-server's errors. Those about one client connection (a
+// permissions violation, a failed TLS handshake, a bad password, a
+// protocol error, a dropped connection) are the client's mistake or
+// misfortune, not the server's: they are warnings, so that an error in
+// the log still means the platform needs attention.
+func (l *zapLogger) Errorf(format string, v ...any) {
+	if clientConnPrefix.MatchString(format) {
+		l.s.Warnf(format, v...)
+		return
+	}
+	l.s.Errorf(format, v...)
+}
 
 func (c Cluster) apply(opts *server.Options) error {
 	if c.Name == "" {

@@ -260,3 +260,56 @@ func TestDiscoveryIsOwnOnly(t *testing.T) {
 		}
 	})
 }
+
+// TestSystemAccount: the operator's certificate reaches the system
+// account's server requests, so `nats server ls`, `nats server info` and
+// `nats server report jetstream` work; the requests that change a server
+// do not reach it, and an agency reaches none.
+func TestSystemAccount(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithoutPopulation())
+	connect := func(t *testing.T, name string) (*nats.Conn, *asyncErrors) {
+		t.Helper()
+		cfg, err := env.Certs().ClientTLS(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := &asyncErrors{}
+		nc, err := nats.Connect(env.NATSURL(), nats.Secure(cfg), nats.ErrorHandler(errs.handler))
+		if err != nil {
+			t.Fatalf("connect as %s: %v", name, err)
+		}
+		t.Cleanup(nc.Close)
+		return nc, errs
+	}
+	operator, _ := connect(t, pki.Operator)
+	var id string
+	for _, subj := range []string{"$SYS.REQ.SERVER.PING", "$SYS.REQ.SERVER.PING.STATSZ", "$SYS.REQ.SERVER.PING.VARZ", "$SYS.REQ.SERVER.PING.JSZ"} {
+		msg, err := operator.Request(subj, nil, 10*time.Second)
+		if err != nil {
+			t.Fatalf("operator: %s: %v", subj, err)
+		}
+		var answer struct {
+			Server struct{ Name, ID string }
+			Error  json.RawMessage
+		}
+		if err := json.Unmarshal(msg.Data, &answer); err != nil || answer.Server.ID == "" || len(answer.Error) != 0 {
+			t.Fatalf("operator: %s answered %.300s (%v)", subj, msg.Data, err)
+		}
+		id = answer.Server.ID
+	}
+	if _, err := operator.Request("$SYS.REQ.SERVER."+id+".VARZ", nil, 10*time.Second); err != nil {
+		t.Fatalf("operator: VARZ of server %s: %v", id, err)
+	}
+	for _, subj := range []string{"$SYS.REQ.SERVER." + id + ".RELOAD", "$SYS.REQ.SERVER." + id + ".KICK", "$SYS.REQ.SERVER." + id + ".LDM"} {
+		if _, err := operator.Request(subj, []byte(`{}`), time.Second); !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, nats.ErrTimeout) {
+			t.Errorf("operator: %s: %v, want no answer", subj, err)
+		}
+	}
+	agency, agencyErrs := connect(t, "000.00.00.H29")
+	if _, err := agency.Request("$SYS.REQ.SERVER.PING", nil, time.Second); err == nil {
+		t.Fatal("an agency reached the system account")
+	}
+	hubtest.Eventually(t, 10*time.Second, func() error {
+		return agencyErrs.find("permissions violation", "publish", "$SYS.REQ.SERVER.PING")
+	})
+}
