@@ -128,6 +128,7 @@ type Hub struct {
 	deliver *delivery.Service
 	limits  *limiter
 	metrics *metrics
+	nest    *nesting
 	watches watches
 }
 
@@ -174,6 +175,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	h := &Hub{
 		cfg: cfg, log: log, nc: nc, reg: reg, access: acc, router: route.New(nc),
 		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
+		nest: newNesting(cfg),
 	}
 	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, delivery.Deps{
 		Router: h.router, Recorder: deliveryRecorder{h}, Outcome: outcome, HubID: cfg.ID,

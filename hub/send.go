@@ -42,11 +42,12 @@ func (h *Hub) send(ctx context.Context, in *hubv1.SendRequest) (*hubv1.SendRespo
 	if req.GetMessageId() == "" {
 		return nil, field.Errorf("message_id", "is required: a delivery is fetched, and re-sent without duplicates, by its id")
 	}
-	consumer, err := h.admit(ctx, req)
+	nest := h.nestedCall(ctx, req)
+	consumer, err := h.admit(ctx, req, nest)
 	if err != nil {
 		return nil, err
 	}
-	req.Consumer = consumer
+	req.Consumer, req.BusinessTime = consumer, nest.businessTime
 	if req.BusinessTime == nil {
 		req.BusinessTime = timestamppb.New(accepted)
 	}

@@ -698,10 +698,15 @@ type TransactionRecord struct {
 	Purpose string `protobuf:"bytes,14,opt,name=purpose,proto3" json:"purpose,omitempty"`
 	UserId  string `protobuf:"bytes,15,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// request_hash and response_hash are SHA-256 digests of the payloads.
-	RequestHash   []byte `protobuf:"bytes,16,opt,name=request_hash,json=requestHash,proto3" json:"request_hash,omitempty"`
-	ResponseHash  []byte `protobuf:"bytes,17,opt,name=response_hash,json=responseHash,proto3" json:"response_hash,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestHash  []byte `protobuf:"bytes,16,opt,name=request_hash,json=requestHash,proto3" json:"request_hash,omitempty"`
+	ResponseHash []byte `protobuf:"bytes,17,opt,name=response_hash,json=responseHash,proto3" json:"response_hash,omitempty"`
+	// parent_message_id is, for a nested exchange (one a provider made while
+	// serving another, with the context token the hub gave it), the message
+	// id of the exchange it was made for; empty otherwise. A nested exchange
+	// is counted at its parent's business time.
+	ParentMessageId string `protobuf:"bytes,19,opt,name=parent_message_id,json=parentMessageId,proto3" json:"parent_message_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *TransactionRecord) Reset() {
@@ -851,6 +856,13 @@ func (x *TransactionRecord) GetResponseHash() []byte {
 		return x.ResponseHash
 	}
 	return nil
+}
+
+func (x *TransactionRecord) GetParentMessageId() string {
+	if x != nil {
+		return x.ParentMessageId
+	}
+	return ""
 }
 
 // QueryRecordsRequest selects records of a time window (by received_at).
@@ -1051,7 +1063,7 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\x05as_of\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x1a\n" +
 	"\bsequence\x18\v \x01(\x04R\bsequence\x12-\n" +
-	"\ball_time\x18\f \x01(\v2\x12.ndxp.hub.v1.CountR\aallTime\"\x82\x05\n" +
+	"\ball_time\x18\f \x01(\v2\x12.ndxp.hub.v1.CountR\aallTime\"\xae\x05\n" +
 	"\x11TransactionRecord\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
@@ -1073,7 +1085,8 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\apurpose\x18\x0e \x01(\tR\apurpose\x12\x17\n" +
 	"\auser_id\x18\x0f \x01(\tR\x06userId\x12!\n" +
 	"\frequest_hash\x18\x10 \x01(\fR\vrequestHash\x12#\n" +
-	"\rresponse_hash\x18\x11 \x01(\fR\fresponseHash\"\xdf\x01\n" +
+	"\rresponse_hash\x18\x11 \x01(\fR\fresponseHash\x12*\n" +
+	"\x11parent_message_id\x18\x13 \x01(\tR\x0fparentMessageId\"\xdf\x01\n" +
 	"\x13QueryRecordsRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x16\n" +
