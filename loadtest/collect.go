@@ -23,6 +23,7 @@ const (
 type result struct {
 	svc     int
 	day     int
+	nested  int64 // the job's nested hops
 	code    codes.Code
 	latency time.Duration
 	done    time.Time
@@ -57,6 +58,7 @@ type collector struct {
 	codes    map[codes.Code]int64
 	byHour   [24]int64 // sent by business hour of the day
 	done     int64
+	hops     int64 // done plus their nested hops: the plan's unit
 	errors   int64
 
 	width    time.Duration // current bucket width
@@ -74,6 +76,9 @@ type svcStats struct {
 
 type dayStats struct {
 	sent, succeeded, failed int64
+	// nested is the nested hops the exchanges sent may make, nestedOK
+	// those their success proves made (see nestedHops).
+	nested, nestedOK int64
 }
 
 func newCollector(start time.Time, nsvc, ndays int) *collector {
@@ -93,6 +98,7 @@ func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMa
 func (c *collector) sent(j job) {
 	c.mu.Lock()
 	c.days[j.day].sent++
+	c.days[j.day].nested += j.nested
 	c.byHour[j.business.In(vn.Zone).Hour()]++
 	c.mu.Unlock()
 }
@@ -126,10 +132,12 @@ func (c *collector) record(r result) {
 	s := c.services[r.svc]
 	_ = s.hist.RecordValue(us)
 	c.done++
+	c.hops += 1 + r.nested
 	c.codes[r.code]++
 	if r.code == codes.OK {
 		s.succeeded++
 		c.days[r.day].succeeded++
+		c.days[r.day].nestedOK += r.nested
 	} else {
 		s.failed++
 		c.days[r.day].failed++
@@ -193,6 +201,7 @@ func (c *collector) downsample() {
 // progress is a cheap snapshot for the live line.
 type progress struct {
 	done, errors int64
+	hops         int64 // done with their nested hops, to compare with the plan
 	p99          time.Duration
 	rate         float64 // tx/s over the last full bucket(s)
 }
@@ -200,7 +209,7 @@ type progress struct {
 func (c *collector) progress(now time.Time) progress {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p := progress{done: c.done, errors: c.errors, p99: time.Duration(c.all.ValueAtQuantile(99)) * time.Microsecond}
+	p := progress{done: c.done, hops: c.hops, errors: c.errors, p99: time.Duration(c.all.ValueAtQuantile(99)) * time.Microsecond}
 	if el := now.Sub(c.start).Seconds(); el > 0 {
 		p.rate = float64(c.done) / el
 	}

@@ -44,7 +44,7 @@ func (r *runner) unaryOne(client hubv1.ExchangeServiceClient, j job, rng *rand.R
 	_, err = client.Exchange(ctx, req)
 	cancel()
 	now := time.Now()
-	r.results <- result{svc: j.svc, day: j.day, code: status.Code(err), latency: now.Sub(from), done: now}
+	r.results <- result{svc: j.svc, day: j.day, nested: j.nested, code: status.Code(err), latency: now.Sub(from), done: now}
 }
 
 // pending is a transaction in flight on a stream.
@@ -129,7 +129,7 @@ func (r *runner) receive(st interface {
 			}
 			mu.Lock()
 			for id, p := range flight {
-				r.results <- result{svc: p.j.svc, day: p.j.day, code: code, latency: now.Sub(p.from), done: now}
+				r.results <- result{svc: p.j.svc, day: p.j.day, nested: p.j.nested, code: code, latency: now.Sub(p.from), done: now}
 				delete(flight, id)
 			}
 			mu.Unlock()
@@ -147,6 +147,6 @@ func (r *runner) receive(st interface {
 			continue
 		}
 		<-slots
-		r.results <- result{svc: p.j.svc, day: p.j.day, code: codes.Code(resp.GetError().GetCode()), latency: now.Sub(p.from), done: now}
+		r.results <- result{svc: p.j.svc, day: p.j.day, nested: p.j.nested, code: codes.Code(resp.GetError().GetCode()), latency: now.Sub(p.from), done: now}
 	}
 }

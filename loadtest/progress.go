@@ -46,9 +46,9 @@ func (r *runner) printProgress(start time.Time, planned int64) {
 		eta = max(total-now.Sub(start), 0).Round(time.Second).String()
 	case p.done > 0:
 		avg := float64(p.done) / now.Sub(start).Seconds()
-		eta = (time.Duration(float64(planned-p.done)/avg) * time.Second).Round(time.Second).String()
+		eta = (time.Duration(float64(planned-p.hops)/avg) * time.Second).Round(time.Second).String()
 	}
 	fmt.Fprintf(r.cfg.Progress, "\r%d/%d (%.1f%%)  %.0f tx/s  p99 %s  errors %d  elapsed %s  ETA %s   ",
-		p.done, planned, 100*float64(p.done)/float64(max(planned, 1)), p.rate, p.p99,
+		p.hops, planned, 100*float64(p.hops)/float64(max(planned, 1)), p.rate, p.p99,
 		p.errors, now.Sub(start).Round(time.Second), eta)
 }

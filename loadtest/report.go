@@ -10,8 +10,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"google.golang.org/grpc/codes"
-
-	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Report is the outcome of a run. Its JSON form is what `ndxp loadtest
@@ -105,12 +103,26 @@ type DayReport struct {
 	Sent      int64 `json:"sent"`
 	Succeeded int64 `json:"succeeded"`
 	Failed    int64 `json:"failed"`
-	// Counted, CountedSucceeded and CountedFailed are the hub's.
+	// Counted, CountedSucceeded and CountedFailed are the hub's, nested
+	// hops included.
 	Counted          int64 `json:"counted"`
 	CountedSucceeded int64 `json:"counted_succeeded"`
 	CountedFailed    int64 `json:"counted_failed"`
-	// OK is true when counted == sent and counted_succeeded == succeeded.
+	// Nested and NestedSucceeded are the nested hops among them: the
+	// exchanges the simulators made through the hub while serving the
+	// run's (a household-verify's household-members), counted on the
+	// replayed day. NestedExpected is how many the exchanges sent may
+	// make; those that succeeded made theirs for sure.
+	Nested          int64 `json:"nested"`
+	NestedSucceeded int64 `json:"nested_succeeded"`
+	NestedExpected  int64 `json:"nested_expected"`
+	// OK is true when counted - nested == sent, counted_succeeded -
+	// nested_succeeded == succeeded, and the nested hops are those the
+	// exchanges sent made: at most nested_expected, at least one per
+	// exchange that succeeded.
 	OK bool `json:"ok"`
+
+	nestedOK int64 // nested hops of the exchanges that succeeded
 }
 
 // HistBar is one bar of the latency histogram.
@@ -171,7 +183,7 @@ func (r *runner) report(start time.Time, elapsed time.Duration, interrupted bool
 		rep.Sent += ds.sent
 		rep.Succeeded += ds.succeeded
 		rep.Failed += ds.failed
-		rep.Days = append(rep.Days, DayReport{DayPlan: d, Sent: ds.sent, Succeeded: ds.succeeded, Failed: ds.failed})
+		rep.Days = append(rep.Days, DayReport{DayPlan: d, Sent: ds.sent, Succeeded: ds.succeeded, Failed: ds.failed, NestedExpected: ds.nested, nestedOK: ds.nestedOK})
 	}
 	var published int64
 	for _, d := range r.days {
@@ -220,18 +232,20 @@ func histBars(h *hdrhistogram.Histogram) []HistBar {
 
 // reconcile fills in the hub's counts: the deltas of its counters over
 // the run.
-func (r *runner) reconcile(rep *Report, before, after []*hubv1.Count, err error) {
+func (r *runner) reconcile(rep *Report, before, after []dayCount, err error) {
 	if err != nil {
 		rep.ReconcileError = err.Error()
 		return
 	}
 	rep.Reconciled = true
 	for i := range rep.Days {
-		d := &rep.Days[i]
-		d.Counted = after[i].GetTotal() - before[i].GetTotal()
-		d.CountedSucceeded = after[i].GetSucceeded() - before[i].GetSucceeded()
-		d.CountedFailed = after[i].GetFailed() - before[i].GetFailed()
-		d.OK = d.Counted == d.Sent && d.CountedSucceeded == d.Succeeded
+		d, b, a := &rep.Days[i], before[i], after[i]
+		d.Counted = a.all.GetTotal() - b.all.GetTotal()
+		d.CountedSucceeded = a.all.GetSucceeded() - b.all.GetSucceeded()
+		d.CountedFailed = a.all.GetFailed() - b.all.GetFailed()
+		d.Nested, d.NestedSucceeded = a.nested-b.nested, a.nestedSucceeded-b.nestedSucceeded
+		d.OK = d.Counted-d.Nested == d.Sent && d.CountedSucceeded-d.NestedSucceeded == d.Succeeded &&
+			d.Nested <= d.NestedExpected && d.NestedSucceeded >= d.nestedOK
 		rep.Reconciled = rep.Reconciled && d.OK
 	}
 }
@@ -246,8 +260,8 @@ func (rep *Report) judge(cfg Config) {
 			for _, d := range rep.Days {
 				if !d.OK {
 					rep.Failures = append(rep.Failures, fmt.Sprintf(
-						"reconciliation %s: sent %d, succeeded %d; the hub counted %d, %d succeeded",
-						d.Day, d.Sent, d.Succeeded, d.Counted, d.CountedSucceeded))
+						"reconciliation %s: sent %d, succeeded %d, with up to %d nested hops; the hub counted %d, %d succeeded, of which %d nested hops, %d succeeded",
+						d.Day, d.Sent, d.Succeeded, d.NestedExpected, d.Counted, d.CountedSucceeded, d.Nested, d.NestedSucceeded))
 				}
 			}
 		}
@@ -294,7 +308,7 @@ func (rep *Report) WriteText(out io.Writer) error {
 	if len(rep.Unregistered) > 0 {
 		fmt.Fprintf(w, "not registered at the hub, not sent: %d service(s) of the profile\n", len(rep.Unregistered))
 	}
-	fmt.Fprintf(w, "\nDAY\tPUBLISHED\tPLANNED\tSENT\tSUCCEEDED\tFAILED\tCOUNTED\tCOUNTED OK\tMATCH\n")
+	fmt.Fprintf(w, "\nDAY\tPUBLISHED\tPLANNED\tSENT\tSUCCEEDED\tFAILED\tNESTED\tCOUNTED\tCOUNTED OK\tMATCH\n")
 	for _, d := range rep.Days {
 		match := "yes"
 		switch {
@@ -303,7 +317,7 @@ func (rep *Report) WriteText(out io.Writer) error {
 		case !d.OK:
 			match = "NO"
 		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", d.Day, d.Published, d.Planned, d.Sent, d.Succeeded, d.Failed, d.Counted, d.CountedSucceeded, match)
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", d.Day, d.Published, d.Planned, d.Sent, d.Succeeded, d.Failed, d.Nested, d.Counted, d.CountedSucceeded, match)
 	}
 	switch {
 	case rep.Green && rep.ReconcileSkipped:
