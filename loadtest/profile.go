@@ -43,16 +43,19 @@ type Profile struct {
 	Name string `yaml:"name" json:"name"`
 	// Source says where the figures come from.
 	Source string `yaml:"source" json:"source,omitempty"`
-	// PerDay is the average number of transactions per day.
+	// PerDay is the average number of transactions per calendar day,
+	// weekends and holidays included.
 	PerDay int64 `yaml:"per_day" json:"per_day"`
 	// Start is the first day of the period, YYYY-MM-DD (Vietnam time).
 	Start string `yaml:"start" json:"start"`
 	// Days is the number of days replayed by default (at least 1).
 	Days int `yaml:"days" json:"days"`
 	// PeriodTotal, if set, is the published total of the PeriodDays days
-	// from Start: a run of exactly that period replays that total, split
-	// over the days by the curve's day factors (remainder distributed so
-	// the sum is exact). Other runs replay PerDay times the days.
+	// from Start, split over them by the curve's day weights (remainder
+	// distributed so the sum is exact): a run of that period replays that
+	// total, and a day of it replayed alone its share. Days outside the
+	// period replay PerDay times their weight over their year's average
+	// weight (see Curve).
 	PeriodTotal int64 `yaml:"period_total" json:"period_total,omitempty"`
 	// PeriodDays is the length of the period PeriodTotal covers.
 	PeriodDays int `yaml:"period_days" json:"period_days,omitempty"`
@@ -69,8 +72,10 @@ type Profile struct {
 
 // Curve is the shape of the traffic in time. A day's transactions are
 // spread over its 24 hours in proportion to Hourly (Vietnam time), and
-// days of a period share its total in proportion to 1 for a weekday and
-// Weekend for Saturday and Sunday.
+// days weigh 1 for a weekday, Weekend for Saturday and Sunday and Holiday
+// for a public holiday (vn.Holiday: Tết and the others, with the days off
+// of each year's calendar): a period's total is shared in proportion to
+// them, and a day outside is PerDay times its weight over the average.
 type Curve struct {
 	// Hourly are 24 non-negative weights, hour 0 (midnight-1am) first;
 	// they need not sum to anything. All zero (or absent) means
@@ -79,6 +84,9 @@ type Curve struct {
 	// Weekend is the weight of a Saturday or Sunday relative to a weekday;
 	// zero means DefaultWeekend. Set it to 1 for a flat week.
 	Weekend float64 `yaml:"weekend" json:"weekend"`
+	// Holiday is the weight of a public holiday; zero means
+	// DefaultHoliday.
+	Holiday float64 `yaml:"holiday" json:"holiday"`
 }
 
 // DefaultHourly is an office day: quiet night, ramp from 7h, a morning
@@ -92,6 +100,12 @@ var DefaultHourly = []float64{
 
 // DefaultWeekend is the weight of a weekend day relative to a weekday.
 const DefaultWeekend = 0.25
+
+// DefaultHoliday is the weight of a public holiday relative to a weekday:
+// less than a weekend day, as the offices that make the platform's
+// traffic are closed and the bridges around holidays keep citizens away
+// (an assumption: the reports publish no holiday figure).
+const DefaultHoliday = 0.15
 
 // MixEntry is one service of the mix.
 type MixEntry struct {
@@ -206,6 +220,9 @@ func (p *Profile) setDefaults() {
 	if p.Curve.Weekend == 0 {
 		p.Curve.Weekend = DefaultWeekend
 	}
+	if p.Curve.Holiday == 0 {
+		p.Curve.Holiday = DefaultHoliday
+	}
 	if len(p.Mix) == 0 {
 		p.Mix = slices.Clone(DefaultMix)
 	}
@@ -236,6 +253,8 @@ func (p *Profile) Validate() error {
 		return bad("curve.hourly: %d weights, want 24 (hour 0 to hour 23)", len(p.Curve.Hourly))
 	case p.Curve.Weekend < 0:
 		return bad("curve.weekend: %g, want a positive factor", p.Curve.Weekend)
+	case p.Curve.Holiday < 0:
+		return bad("curve.holiday: %g, want a positive factor", p.Curve.Holiday)
 	case p.Consumers != SpreadPopulation && p.Consumers != SpreadUniform:
 		return bad("consumers: %q, want %s or %s", p.Consumers, SpreadPopulation, SpreadUniform)
 	case p.MinistryShare < 0 || p.MinistryShare >= 1:
@@ -270,9 +289,13 @@ func validateMix(mix []MixEntry) error {
 	return nil
 }
 
-// dayWeight is the share factor of a day of the week.
+// dayWeight is the share factor of a day: Holiday on a public holiday
+// (Tết included, see vn.Holiday), Weekend on Saturday and Sunday, else 1.
 func (c Curve) dayWeight(d time.Time) float64 {
-	if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+	if vn.Holiday(d) != "" {
+		return c.Holiday
+	}
+	if wd := d.In(vn.Zone).Weekday(); wd == time.Saturday || wd == time.Sunday {
 		return c.Weekend
 	}
 	return 1
