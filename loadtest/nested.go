@@ -1,8 +1,6 @@
 package loadtest
 
 import (
-	"math/rand/v2"
-
 	"github.com/ndxp/ndxp/adapters/topology"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -36,43 +34,43 @@ func isNested(r *hubv1.Row) bool {
 	return false
 }
 
-// hopPicker draws the services of a day so that their transactions,
-// nested hops included, add up to the day's plan exactly: when what is
-// left is less than the drawn service's transactions, it draws among the
-// services that make none.
+// hopPicker chooses the services of a run by stride scheduling: each
+// service comes up in turn every 1/weight, so after any number of picks
+// each service's count is within one of its share (the published
+// per-service figures are replayed within rounding, not within sampling
+// noise), evenly spread over the day's hours. When what is left of a
+// day is less than the next service's transactions (its nested hops),
+// it takes the next service that makes none, so the day's transactions,
+// nested hops included, add up to the plan exactly. Not safe for
+// concurrent use.
 type hopPicker struct {
-	all, single picker
-	singles     []int   // service index of each entry of single
-	hops        []int64 // transactions per exchange sent, by service
+	pass, stride []float64
+	hops         []int64 // transactions per exchange sent, by service
 }
 
-func newHopPicker(services []service) hopPicker {
-	var w, sw []float64
-	hp := hopPicker{}
-	for i, s := range services {
-		w = append(w, s.weight)
-		hp.hops = append(hp.hops, s.hops)
-		if s.hops == 1 {
-			sw = append(sw, s.weight)
-			hp.singles = append(hp.singles, i)
-		}
+func newHopPicker(services []service) *hopPicker {
+	p := &hopPicker{}
+	for _, s := range services {
+		stride := 1 / s.weight
+		p.stride = append(p.stride, stride)
+		p.pass = append(p.pass, stride/2)
+		p.hops = append(p.hops, s.hops)
 	}
-	hp.all = newPicker(w)
-	if len(sw) > 0 {
-		hp.single = newPicker(sw)
-	}
-	return hp
+	return p
 }
 
 // pick returns a service making at most left transactions, or -1 if none can.
-func (p hopPicker) pick(r *rand.Rand, left int64) int {
-	if i := p.all.pick(r); p.hops[i] <= left {
-		return i
+func (p *hopPicker) pick(left int64) int {
+	best := -1
+	for i := range p.pass {
+		if p.hops[i] <= left && (best < 0 || p.pass[i] < p.pass[best]) {
+			best = i
+		}
 	}
-	if len(p.singles) == 0 {
-		return -1
+	if best >= 0 {
+		p.pass[best] += p.stride[best]
 	}
-	return p.singles[p.single.pick(r)]
+	return best
 }
 
 // hopsOf is how many transactions the hub counts for one exchange of ref.

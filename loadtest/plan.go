@@ -69,7 +69,7 @@ func (p Profile) published(first time.Time, days int) []int64 {
 	out := make([]int64, days)
 	period := map[string]int64{}
 	if p.PeriodTotal > 0 {
-		start, _ := vn.ParseDay(p.Start)
+		start, _ := vn.ParseDay(p.PeriodStart)
 		for i, n := range apportion(p.PeriodTotal, p.Curve.weights(start, p.PeriodDays)) {
 			period[vn.Day(start.AddDate(0, 0, i))] = n
 		}

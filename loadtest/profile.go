@@ -51,7 +51,7 @@ type Profile struct {
 	// Days is the number of days replayed by default (at least 1).
 	Days int `yaml:"days" json:"days"`
 	// PeriodTotal, if set, is the published total of the PeriodDays days
-	// from Start, split over them by the curve's day weights (remainder
+	// from PeriodStart, split over them by the curve's day weights (remainder
 	// distributed so the sum is exact): a run of that period replays that
 	// total, and a day of it replayed alone its share. Days outside the
 	// period replay PerDay times their weight over their year's average
@@ -59,6 +59,8 @@ type Profile struct {
 	PeriodTotal int64 `yaml:"period_total" json:"period_total,omitempty"`
 	// PeriodDays is the length of the period PeriodTotal covers.
 	PeriodDays int `yaml:"period_days" json:"period_days,omitempty"`
+	// PeriodStart is the period's first day, YYYY-MM-DD; empty means Start.
+	PeriodStart string `yaml:"period_start" json:"period_start,omitempty"`
 	// Curve is the shape of a day and of a week.
 	Curve Curve `yaml:"curve" json:"curve"`
 	// Mix is the services called and their relative weights.
@@ -116,63 +118,50 @@ type MixEntry struct {
 	Weight float64 `yaml:"weight" json:"weight"`
 }
 
-// DefaultMix is the national mix: population lookups and verifications
-// dominate; then insurance, civil registry (births, deaths, marriages and
-// the hops of their interlinked procedures: ID numbers, residences, child
-// cards, funeral allowances), land, documents, the portal and the rest.
+// DefaultMix is the mix of the latest profile (2023-05, see mixes.go),
+// for profile files that give none: the services whose volume the reports
+// publish (births with an ID number, marriages, deaths and the hops of
+// their interlinked procedures, household checks, documents) at that
+// volume, the rest mostly population lookups and verifications.
 //
 // Every service of the mix is one whose request the load test can build
 // valid from independent random data (builders.go), so that against the
 // simulators (nearly) every transaction succeeds. The civil registry's
 // record-lookup and the insurance's card-lookup are left out: they find
 // only what the run registered earlier, and a random citizen has no
-// record and no card (NOT_FOUND). Their weight went to the services that
-// create those records: record-lookup's 3 to birth-register (+1.5),
-// death-register (+1) and marriage-register (+0.5); card-lookup's 5 to
-// child-card-issue (+1.5), pid-issue (+1.5), residence-register (+1),
-// household-verify (+0.5) and funeral-allowance (+0.5), so a birth's
-// four hops weigh alike. pid-cancel and residence-remove act on random
-// living citizens (a death, a move abroad); among billions of synthetic
-// citizens a later lookup of the same one is a rare chance, which then
-// fails as FAILED_PRECONDITION and is counted so.
-var DefaultMix = []MixEntry{
-	{ref(topology.PopulationCode, topology.ServiceCitizenLookup), 34},
-	{ref(topology.PopulationCode, topology.ServiceCitizenVerify), 26},
-	{ref(topology.PopulationCode, topology.ServiceHouseholdMembers), 5},
-	{ref(topology.PopulationCode, topology.ServiceResidenceRegister), 3},
-	{ref(topology.PopulationCode, topology.ServiceResidenceRemove), 1},
-	{ref(topology.PopulationCode, topology.ServicePIDIssue), 3},
-	{ref(topology.PopulationCode, topology.ServicePIDCancel), 0.5},
-	{ref(topology.CivilRegistryCode, topology.ServiceBirthRegister), 3},
-	{ref(topology.CivilRegistryCode, topology.ServiceDeathRegister), 1.5},
-	{ref(topology.CivilRegistryCode, topology.ServiceMarriageRegister), 1},
-	{ref(topology.SocialInsuranceCode, topology.ServiceHouseholdVerify), 4.5},
-	{ref(topology.SocialInsuranceCode, topology.ServiceChildCardIssue), 3},
-	{ref(topology.SocialInsuranceCode, topology.ServiceFuneralAllowance), 1},
-	{ref(topology.LandCode, topology.ServiceParcelLookup), 3},
-	{ref(topology.BusinessRegistrationCode, topology.ServiceEnterpriseLookup), 2},
-	{ref(topology.OfficialsCode, topology.ServiceOfficialLookup), 1},
-	{ref(topology.DocumentExchangeCode, topology.ServiceDocumentSend), 4},
-	{ref(topology.PublicServicePortalCode, topology.ServiceDossierSync), 3},
-	{ref(topology.ReportingCode, topology.ServiceReportSubmit), 1},
-}
+// record and no card (NOT_FOUND). pid-cancel and residence-remove act on
+// random living citizens (a death, a move abroad); among billions of
+// synthetic citizens a later lookup of the same one is a rare chance,
+// which then fails as FAILED_PRECONDITION and is counted so.
+var DefaultMix = anchoredMix(28_045_703.0/20, DocumentsPerDay2023)
 
 func ref(provider, service string) string { return string(topology.Ref(provider, service)) }
 
-// builtinProfiles are the published figures (FACTS.md).
+// builtinProfiles are the published figures (FACTS.md), each with the mix
+// derived from the reports of its year (mixes.go).
 var builtinProfiles = map[string]Profile{
+	"2021": {
+		Name: "2021", PerDay: 159_772, Start: "2021-01-01", Days: 1,
+		PeriodTotal: 37_067_063, PeriodDays: 232,
+		Mix:    anchoredMix(37_067_063.0/232, DocumentsPerDay2021YTD),
+		Source: "Report 76/BC-BTTTT: 37,067,063 transactions in 2021 up to 20 Aug (232 days)",
+	},
 	"2021-08": {
 		Name: "2021-08", PerDay: 150_000, Start: "2021-08-01", Days: 1,
 		PeriodTotal: 8_110_019, PeriodDays: 20,
+		Mix:    anchoredMix(8_110_019.0/20, DocumentsPerDay2021),
 		Source: "Report 76/BC-BTTTT: 8,110,019 transactions 1-20 Aug 2021; about 150,000 a day over 2021",
 	},
 	"2022-h1": {
 		Name: "2022-h1", PerDay: 1_900_000, Start: "2022-03-15", Days: 1,
-		Source: "MIC mid-2022 review: about 1.9 million transactions a day in the first half of 2022",
+		PeriodStart: "2022-01-01", PeriodTotal: 350_000_000, PeriodDays: 181,
+		Mix:    anchoredMix(350_000_000.0/181, DocumentsPerDay2022),
+		Source: "MIC mid-2022 review: about 350 million transactions in the first half of 2022 (181 days), about 1.9 million a day",
 	},
 	"2023-05": {
 		Name: "2023-05", PerDay: 1_470_000, Start: "2023-05-01", Days: 1,
 		PeriodTotal: 28_045_703, PeriodDays: 20,
+		Mix:    anchoredMix(28_045_703.0/20, DocumentsPerDay2023),
 		Source: "MIC report H1 2023: 28,045,703 transactions 1-20 May 2023, about 1.47 million a day",
 	},
 }
@@ -214,6 +203,9 @@ func (p *Profile) setDefaults() {
 	if p.Days == 0 {
 		p.Days = 1
 	}
+	if p.PeriodStart == "" {
+		p.PeriodStart = p.Start
+	}
 	if !slices.ContainsFunc(p.Curve.Hourly, func(w float64) bool { return w != 0 }) {
 		p.Curve.Hourly = slices.Clone(DefaultHourly)
 	}
@@ -241,6 +233,9 @@ func (p *Profile) Validate() error {
 	}
 	if _, err := vn.ParseDay(p.Start); err != nil {
 		return bad("start: %q is not a day of the form 2022-03-15", p.Start)
+	}
+	if _, err := vn.ParseDay(p.PeriodStart); err != nil {
+		return bad("period_start: %q is not a day of the form 2022-03-15", p.PeriodStart)
 	}
 	switch {
 	case p.PerDay <= 0:

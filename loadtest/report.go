@@ -317,7 +317,11 @@ func (rep *Report) WriteText(out io.Writer) error {
 		case !d.OK:
 			match = "NO"
 		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", d.Day, d.Published, d.Planned, d.Sent, d.Succeeded, d.Failed, d.Nested, d.Counted, d.CountedSucceeded, match)
+		day := d.Day
+		if d.Holiday != "" {
+			day += " (" + d.Holiday + ")"
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", day, d.Published, d.Planned, d.Sent, d.Succeeded, d.Failed, d.Nested, d.Counted, d.CountedSucceeded, match)
 	}
 	switch {
 	case rep.Green && rep.ReconcileSkipped:

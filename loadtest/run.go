@@ -197,7 +197,7 @@ func (r *runner) generate(ctx context.Context, start time.Time, jobs chan<- job)
 		// the hub's count of the day is the plan's.
 		for k := int64(0); k < day.Planned; {
 			off := clock.offset(k, day.Planned)
-			svc := svcs.pick(rng, day.Planned-k)
+			svc := svcs.pick(day.Planned - k)
 			if svc < 0 {
 				break
 			}
