@@ -138,6 +138,11 @@ func TestCommandsAgree(t *testing.T) {
 	if out, err := runCLI(t, "stats", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "INVALID_ARGUMENT") {
 		t.Fatalf("stats = %s, %v", out, err)
 	}
+	hour := time.Now().In(vn.Zone).Format("15")
+	if out, err := runCLI(t, "stats", "--by", "hour", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") ||
+		!strings.Contains(out, hour+":00-"+hour+":59") || strings.Count(out, ":00-") != 24 || !strings.Contains(out, "Vietnam time") {
+		t.Fatalf("stats --by hour = %s, %v; want 24 hours of Vietnam time, %sh among them", out, err, hour)
+	}
 	if out, err := runCLI(t, "top", "--once", "--interval", "100ms", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "0.0 tx/s") || strings.Contains(out, "\x1b[") {
 		t.Fatalf("top --once = %s, %v", out, err)
 	}
@@ -158,6 +163,7 @@ func TestCommandsAgree(t *testing.T) {
 		{"records", "--from", "yesterday", hub},
 		{"records", "--limit", "-1", hub},
 		{"stats", "--day", "2023-02-30", hub},
+		{"stats", "--by", "minute", hub},
 		{"top", "--interval", "1ms", hub},
 	} {
 		if out, err := runCLI(t, args...); err == nil {

@@ -16,6 +16,7 @@ func newStatsCmd() *cobra.Command {
 		req    hubv1.GetStatsRequest
 		asJSON bool
 		rows   bool
+		by     string
 	)
 	cmd := &cobra.Command{
 		Use:   "stats",
@@ -25,7 +26,7 @@ month: the total, successes and failures, and the breakdown by consumer,
 provider, service and outcome code, and the hub-side latency. Without --day
 or --month it shows today. The hub first counts every record already
 stored, so the figures include every exchange finished before the call.`,
-		Example: "  ndxp stats\n  ndxp stats --day 2022-03-15\n  ndxp stats --month 2023-05 --json",
+		Example: "  ndxp stats\n  ndxp stats --day 2022-03-15\n  ndxp stats --day 2023-05-02 --by hour\n  ndxp stats --month 2023-05 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			conn, err := cf.dial()
@@ -46,6 +47,9 @@ stored, so the figures include every exchange finished before the call.`,
 				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
 				return err
 			}
+			if by == "hour" {
+				return printHours(cmd, resp.GetStats(), rows)
+			}
 			return printStats(cmd, resp.GetStats(), rows)
 		},
 	}
@@ -54,6 +58,13 @@ stored, so the figures include every exchange finished before the call.`,
 	cmd.Flags().StringVar(&req.Month, "month", "", "business month, YYYY-MM")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the Stats message of the gRPC API) instead of tables")
 	cmd.Flags().BoolVar(&rows, "rows", false, "also print the finest counters: one row per consumer, provider, service and outcome")
+	cmd.Flags().StringVar(&by, "by", "", `"hour": the period's 24 business hours (Vietnam time) instead; with --rows, by service and outcome too`)
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if by != "" && by != "hour" {
+			return fmt.Errorf("--by %q: want hour", by)
+		}
+		return nil
+	}
 	return cmd
 }
 

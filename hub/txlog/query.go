@@ -33,6 +33,18 @@ type Query struct {
 	Limit int
 	// Slack is how far storage time may lie outside the window.
 	Slack time.Duration
+	// ByBusinessTime applies From and To to business_time instead; the
+	// stream is then read from its start (or StartSeq) to its end, as a
+	// replayed day's records may be stored at any time.
+	ByBusinessTime bool
+}
+
+// at is the time of rec the window applies to.
+func (q Query) at(rec *hubv1.TransactionRecord) time.Time {
+	if q.ByBusinessTime {
+		return rec.GetBusinessTime().AsTime()
+	}
+	return rec.GetReceivedAt().AsTime()
 }
 
 // Page is one page of a query's result.
@@ -71,7 +83,7 @@ func (l *Log) Query(ctx context.Context, q Query) (*Page, error) {
 		if err != nil {
 			continue // an unreadable record matches nothing
 		}
-		at := rec.GetReceivedAt().AsTime()
+		at := q.at(rec)
 		if at.Before(q.From) || (!q.To.IsZero() && !at.Before(q.To)) {
 			continue
 		}
@@ -149,7 +161,7 @@ func (l *Log) open(ctx context.Context, q Query, filter string) (*source, error)
 	switch {
 	case q.StartSeq > 0:
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, q.StartSeq
-	case !q.From.IsZero():
+	case !q.From.IsZero() && !q.ByBusinessTime:
 		start := q.From.Add(-q.Slack)
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
 	}
@@ -158,7 +170,7 @@ func (l *Log) open(ctx context.Context, q Query, filter string) (*source, error)
 		return nil, fmt.Errorf("txlog: query %s: %w", filter, err)
 	}
 	s := &source{log: l, cons: cons}
-	if !q.To.IsZero() {
+	if !q.To.IsZero() && !q.ByBusinessTime {
 		s.end = q.To.Add(q.Slack)
 	}
 	s.done = cons.CachedInfo().NumPending == 0

@@ -544,7 +544,14 @@ type Stats struct {
 	// sequence is the last transaction-record stream sequence included.
 	Sequence uint64 `protobuf:"varint,11,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// all_time is every transaction counted since the stream began.
-	AllTime       *Count `protobuf:"bytes,12,opt,name=all_time,json=allTime,proto3" json:"all_time,omitempty"`
+	AllTime *Count `protobuf:"bytes,12,opt,name=all_time,json=allTime,proto3" json:"all_time,omitempty"`
+	// by_hour are the period's 24 business hours (Vietnam time), key "00"
+	// to "23", every hour present, in order; for a month, its days' hours
+	// summed.
+	ByHour []*Bucket `protobuf:"bytes,13,rep,name=by_hour,json=byHour,proto3" json:"by_hour,omitempty"`
+	// hour_rows split by_hour by service and outcome, sorted by hour,
+	// provider, service and code.
+	HourRows      []*HourRow `protobuf:"bytes,14,rep,name=hour_rows,json=hourRows,proto3" json:"hour_rows,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -663,6 +670,102 @@ func (x *Stats) GetAllTime() *Count {
 	return nil
 }
 
+func (x *Stats) GetByHour() []*Bucket {
+	if x != nil {
+		return x.ByHour
+	}
+	return nil
+}
+
+func (x *Stats) GetHourRows() []*HourRow {
+	if x != nil {
+		return x.HourRows
+	}
+	return nil
+}
+
+// HourRow is one business hour's count of one service and outcome.
+type HourRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// hour is the business hour, 0 to 23, Vietnam time.
+	Hour int32 `protobuf:"varint,1,opt,name=hour,proto3" json:"hour,omitempty"`
+	// provider is the serving agency's code.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// service is the provider's service code.
+	Service string `protobuf:"bytes,3,opt,name=service,proto3" json:"service,omitempty"`
+	// code is the outcome's gRPC code name, e.g. "OK".
+	Code string `protobuf:"bytes,4,opt,name=code,proto3" json:"code,omitempty"`
+	// count is the number of transactions.
+	Count         int64 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HourRow) Reset() {
+	*x = HourRow{}
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HourRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HourRow) ProtoMessage() {}
+
+func (x *HourRow) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HourRow.ProtoReflect.Descriptor instead.
+func (*HourRow) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *HourRow) GetHour() int32 {
+	if x != nil {
+		return x.Hour
+	}
+	return 0
+}
+
+func (x *HourRow) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *HourRow) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *HourRow) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *HourRow) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 // TransactionRecord is the operational-monitoring record of one
 // transaction, as X-Road records it: appended to JetStream by the hub that
 // handled it before the answer is returned to the client.
@@ -711,7 +814,7 @@ type TransactionRecord struct {
 
 func (x *TransactionRecord) Reset() {
 	*x = TransactionRecord{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -723,7 +826,7 @@ func (x *TransactionRecord) String() string {
 func (*TransactionRecord) ProtoMessage() {}
 
 func (x *TransactionRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -736,7 +839,7 @@ func (x *TransactionRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransactionRecord.ProtoReflect.Descriptor instead.
 func (*TransactionRecord) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{9}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TransactionRecord) GetMessageId() string {
@@ -865,7 +968,8 @@ func (x *TransactionRecord) GetParentMessageId() string {
 	return ""
 }
 
-// QueryRecordsRequest selects records of a time window (by received_at).
+// QueryRecordsRequest selects records of a time window (by received_at,
+// or by business_time).
 type QueryRecordsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// from is the window's start, inclusive; unset means the stream's start.
@@ -879,14 +983,19 @@ type QueryRecordsRequest struct {
 	// page_size is the most records returned; 0 means 100, at most 1000.
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// page_token continues a previous query; take it from next_page_token.
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// by_business_time applies from and to to the records' business_time
+	// (the day a replay counts them on) instead of received_at; unset to
+	// means no end. Records of a replayed day may have been stored at any
+	// time, so the hub reads the stream from its start (a longer query).
+	ByBusinessTime bool `protobuf:"varint,7,opt,name=by_business_time,json=byBusinessTime,proto3" json:"by_business_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *QueryRecordsRequest) Reset() {
 	*x = QueryRecordsRequest{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +1007,7 @@ func (x *QueryRecordsRequest) String() string {
 func (*QueryRecordsRequest) ProtoMessage() {}
 
 func (x *QueryRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +1020,7 @@ func (x *QueryRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRecordsRequest.ProtoReflect.Descriptor instead.
 func (*QueryRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{10}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *QueryRecordsRequest) GetFrom() *timestamppb.Timestamp {
@@ -956,6 +1065,13 @@ func (x *QueryRecordsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *QueryRecordsRequest) GetByBusinessTime() bool {
+	if x != nil {
+		return x.ByBusinessTime
+	}
+	return false
+}
+
 // QueryRecordsResponse is one page of records.
 type QueryRecordsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -969,7 +1085,7 @@ type QueryRecordsResponse struct {
 
 func (x *QueryRecordsResponse) Reset() {
 	*x = QueryRecordsResponse{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -981,7 +1097,7 @@ func (x *QueryRecordsResponse) String() string {
 func (*QueryRecordsResponse) ProtoMessage() {}
 
 func (x *QueryRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -994,7 +1110,7 @@ func (x *QueryRecordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRecordsResponse.ProtoReflect.Descriptor instead.
 func (*QueryRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{11}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryRecordsResponse) GetRecords() []*TransactionRecord {
@@ -1046,7 +1162,7 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\x10GetStatsResponse\x12(\n" +
 	"\x05stats\x18\x01 \x01(\v2\x12.ndxp.hub.v1.StatsR\x05stats\">\n" +
 	"\x12WatchStatsResponse\x12(\n" +
-	"\x05stats\x18\x01 \x01(\v2\x12.ndxp.hub.v1.StatsR\x05stats\"\x95\x04\n" +
+	"\x05stats\x18\x01 \x01(\v2\x12.ndxp.hub.v1.StatsR\x05stats\"\xf6\x04\n" +
 	"\x05Stats\x12\x16\n" +
 	"\x06period\x18\x01 \x01(\tR\x06period\x12(\n" +
 	"\x05count\x18\x02 \x01(\v2\x12.ndxp.hub.v1.CountR\x05count\x124\n" +
@@ -1063,7 +1179,15 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\x05as_of\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x1a\n" +
 	"\bsequence\x18\v \x01(\x04R\bsequence\x12-\n" +
-	"\ball_time\x18\f \x01(\v2\x12.ndxp.hub.v1.CountR\aallTime\"\xae\x05\n" +
+	"\ball_time\x18\f \x01(\v2\x12.ndxp.hub.v1.CountR\aallTime\x12,\n" +
+	"\aby_hour\x18\r \x03(\v2\x13.ndxp.hub.v1.BucketR\x06byHour\x121\n" +
+	"\thour_rows\x18\x0e \x03(\v2\x14.ndxp.hub.v1.HourRowR\bhourRows\"}\n" +
+	"\aHourRow\x12\x12\n" +
+	"\x04hour\x18\x01 \x01(\x05R\x04hour\x12\x1a\n" +
+	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x18\n" +
+	"\aservice\x18\x03 \x01(\tR\aservice\x12\x12\n" +
+	"\x04code\x18\x04 \x01(\tR\x04code\x12\x14\n" +
+	"\x05count\x18\x05 \x01(\x03R\x05count\"\xae\x05\n" +
 	"\x11TransactionRecord\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
@@ -1086,7 +1210,7 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\auser_id\x18\x0f \x01(\tR\x06userId\x12!\n" +
 	"\frequest_hash\x18\x10 \x01(\fR\vrequestHash\x12#\n" +
 	"\rresponse_hash\x18\x11 \x01(\fR\fresponseHash\x12*\n" +
-	"\x11parent_message_id\x18\x13 \x01(\tR\x0fparentMessageId\"\xdf\x01\n" +
+	"\x11parent_message_id\x18\x13 \x01(\tR\x0fparentMessageId\"\x89\x02\n" +
 	"\x13QueryRecordsRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x16\n" +
@@ -1094,7 +1218,8 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\aservice\x18\x04 \x01(\tR\aservice\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"x\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12(\n" +
+	"\x10by_business_time\x18\a \x01(\bR\x0ebyBusinessTime\"x\n" +
 	"\x14QueryRecordsResponse\x128\n" +
 	"\arecords\x18\x01 \x03(\v2\x1e.ndxp.hub.v1.TransactionRecordR\arecords\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xfd\x01\n" +
@@ -1116,7 +1241,7 @@ func file_ndxp_hub_v1_stats_proto_rawDescGZIP() []byte {
 	return file_ndxp_hub_v1_stats_proto_rawDescData
 }
 
-var file_ndxp_hub_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_ndxp_hub_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_ndxp_hub_v1_stats_proto_goTypes = []any{
 	(*GetStatsRequest)(nil),       // 0: ndxp.hub.v1.GetStatsRequest
 	(*WatchStatsRequest)(nil),     // 1: ndxp.hub.v1.WatchStatsRequest
@@ -1127,10 +1252,11 @@ var file_ndxp_hub_v1_stats_proto_goTypes = []any{
 	(*GetStatsResponse)(nil),      // 6: ndxp.hub.v1.GetStatsResponse
 	(*WatchStatsResponse)(nil),    // 7: ndxp.hub.v1.WatchStatsResponse
 	(*Stats)(nil),                 // 8: ndxp.hub.v1.Stats
-	(*TransactionRecord)(nil),     // 9: ndxp.hub.v1.TransactionRecord
-	(*QueryRecordsRequest)(nil),   // 10: ndxp.hub.v1.QueryRecordsRequest
-	(*QueryRecordsResponse)(nil),  // 11: ndxp.hub.v1.QueryRecordsResponse
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*HourRow)(nil),               // 9: ndxp.hub.v1.HourRow
+	(*TransactionRecord)(nil),     // 10: ndxp.hub.v1.TransactionRecord
+	(*QueryRecordsRequest)(nil),   // 11: ndxp.hub.v1.QueryRecordsRequest
+	(*QueryRecordsResponse)(nil),  // 12: ndxp.hub.v1.QueryRecordsResponse
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_ndxp_hub_v1_stats_proto_depIdxs = []int32{
 	2,  // 0: ndxp.hub.v1.Bucket.count:type_name -> ndxp.hub.v1.Count
@@ -1144,26 +1270,28 @@ var file_ndxp_hub_v1_stats_proto_depIdxs = []int32{
 	3,  // 8: ndxp.hub.v1.Stats.by_day:type_name -> ndxp.hub.v1.Bucket
 	4,  // 9: ndxp.hub.v1.Stats.rows:type_name -> ndxp.hub.v1.Row
 	5,  // 10: ndxp.hub.v1.Stats.latency:type_name -> ndxp.hub.v1.Latency
-	12, // 11: ndxp.hub.v1.Stats.as_of:type_name -> google.protobuf.Timestamp
+	13, // 11: ndxp.hub.v1.Stats.as_of:type_name -> google.protobuf.Timestamp
 	2,  // 12: ndxp.hub.v1.Stats.all_time:type_name -> ndxp.hub.v1.Count
-	12, // 13: ndxp.hub.v1.TransactionRecord.business_time:type_name -> google.protobuf.Timestamp
-	12, // 14: ndxp.hub.v1.TransactionRecord.received_at:type_name -> google.protobuf.Timestamp
-	12, // 15: ndxp.hub.v1.TransactionRecord.forwarded_at:type_name -> google.protobuf.Timestamp
-	12, // 16: ndxp.hub.v1.TransactionRecord.answered_at:type_name -> google.protobuf.Timestamp
-	12, // 17: ndxp.hub.v1.QueryRecordsRequest.from:type_name -> google.protobuf.Timestamp
-	12, // 18: ndxp.hub.v1.QueryRecordsRequest.to:type_name -> google.protobuf.Timestamp
-	9,  // 19: ndxp.hub.v1.QueryRecordsResponse.records:type_name -> ndxp.hub.v1.TransactionRecord
-	0,  // 20: ndxp.hub.v1.StatsService.GetStats:input_type -> ndxp.hub.v1.GetStatsRequest
-	1,  // 21: ndxp.hub.v1.StatsService.WatchStats:input_type -> ndxp.hub.v1.WatchStatsRequest
-	10, // 22: ndxp.hub.v1.StatsService.QueryRecords:input_type -> ndxp.hub.v1.QueryRecordsRequest
-	6,  // 23: ndxp.hub.v1.StatsService.GetStats:output_type -> ndxp.hub.v1.GetStatsResponse
-	7,  // 24: ndxp.hub.v1.StatsService.WatchStats:output_type -> ndxp.hub.v1.WatchStatsResponse
-	11, // 25: ndxp.hub.v1.StatsService.QueryRecords:output_type -> ndxp.hub.v1.QueryRecordsResponse
-	23, // [23:26] is the sub-list for method output_type
-	20, // [20:23] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	3,  // 13: ndxp.hub.v1.Stats.by_hour:type_name -> ndxp.hub.v1.Bucket
+	9,  // 14: ndxp.hub.v1.Stats.hour_rows:type_name -> ndxp.hub.v1.HourRow
+	13, // 15: ndxp.hub.v1.TransactionRecord.business_time:type_name -> google.protobuf.Timestamp
+	13, // 16: ndxp.hub.v1.TransactionRecord.received_at:type_name -> google.protobuf.Timestamp
+	13, // 17: ndxp.hub.v1.TransactionRecord.forwarded_at:type_name -> google.protobuf.Timestamp
+	13, // 18: ndxp.hub.v1.TransactionRecord.answered_at:type_name -> google.protobuf.Timestamp
+	13, // 19: ndxp.hub.v1.QueryRecordsRequest.from:type_name -> google.protobuf.Timestamp
+	13, // 20: ndxp.hub.v1.QueryRecordsRequest.to:type_name -> google.protobuf.Timestamp
+	10, // 21: ndxp.hub.v1.QueryRecordsResponse.records:type_name -> ndxp.hub.v1.TransactionRecord
+	0,  // 22: ndxp.hub.v1.StatsService.GetStats:input_type -> ndxp.hub.v1.GetStatsRequest
+	1,  // 23: ndxp.hub.v1.StatsService.WatchStats:input_type -> ndxp.hub.v1.WatchStatsRequest
+	11, // 24: ndxp.hub.v1.StatsService.QueryRecords:input_type -> ndxp.hub.v1.QueryRecordsRequest
+	6,  // 25: ndxp.hub.v1.StatsService.GetStats:output_type -> ndxp.hub.v1.GetStatsResponse
+	7,  // 26: ndxp.hub.v1.StatsService.WatchStats:output_type -> ndxp.hub.v1.WatchStatsResponse
+	12, // 27: ndxp.hub.v1.StatsService.QueryRecords:output_type -> ndxp.hub.v1.QueryRecordsResponse
+	25, // [25:28] is the sub-list for method output_type
+	22, // [22:25] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_hub_v1_stats_proto_init() }
@@ -1177,7 +1305,7 @@ func file_ndxp_hub_v1_stats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ndxp_hub_v1_stats_proto_rawDesc), len(file_ndxp_hub_v1_stats_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
