@@ -56,7 +56,7 @@ type collector struct {
 	services []*svcStats
 	days     []dayStats
 	codes    map[codes.Code]int64
-	byHour   [24]int64 // sent by business hour of the day
+	byHour   [24]int64 // sent by business hour of the day, with their nested hops
 	done     int64
 	hops     int64 // done plus their nested hops: the plan's unit
 	errors   int64
@@ -99,7 +99,7 @@ func (c *collector) sent(j job) {
 	c.mu.Lock()
 	c.days[j.day].sent++
 	c.days[j.day].nested += j.nested
-	c.byHour[j.business.In(vn.Zone).Hour()]++
+	c.byHour[j.business.In(vn.Zone).Hour()] += 1 + j.nested
 	c.mu.Unlock()
 }
 

@@ -63,7 +63,9 @@ type Report struct {
 	// Timeline is the throughput and latency over time.
 	Timeline []Bucket `json:"timeline"`
 	// ByHour is the transactions sent by business hour of the day (Vietnam
-	// time, summed over the days): the daily curve as replayed.
+	// time, summed over the days), each with its nested hops (counted at
+	// its business time): the daily curve as replayed, which the hub's
+	// hourly counters of the day show.
 	ByHour [24]int64 `json:"by_hour"`
 	// Histogram is the latency distribution (microseconds, count).
 	Histogram []HistBar `json:"histogram"`

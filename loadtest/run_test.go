@@ -136,6 +136,14 @@ func TestRunToday(t *testing.T) {
 		t.Fatal(err)
 	}
 	today := vn.Day(time.Now())
+	hours := func() []*hubv1.Bucket {
+		st, err := env.Stats.GetStats(context.Background(), &hubv1.GetStatsRequest{Day: today, Sync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.GetStats().GetByHour()
+	}
+	before := hours()
 	rep, err := loadtest.Run(context.Background(), loadtest.Config{Profile: prof, StartDay: today, Scale: 0.001, Concurrency: 16},
 		[]grpc.ClientConnInterface{env.Conn}, zaptest.NewLogger(t))
 	if err != nil {
@@ -145,6 +153,13 @@ func TestRunToday(t *testing.T) {
 		var b strings.Builder
 		_ = rep.WriteText(&b)
 		t.Fatalf("today's replay: green %v, %s counted %d (%d nested hops) of %d planned\n%s", rep.Green, d.Day, d.Counted, d.Nested, d.Planned, b.String())
+	}
+	// The hub's hourly counters of the day are the curve's split as sent.
+	after := hours()
+	for h := range 24 {
+		if got := after[h].GetCount().GetTotal() - before[h].GetCount().GetTotal(); got != rep.ByHour[h] {
+			t.Errorf("hour %02d: the hub counted %d, the run sent %d (nested hops included)", h, got, rep.ByHour[h])
+		}
 	}
 }
 
