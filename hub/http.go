@@ -27,6 +27,8 @@ import (
 //	/api/records transaction records, as QueryRecords: ?from=&to= (RFC 3339),
 //	             &by=business_time (window on business time), &agency=,
 //	             &service=, &page_size=, &page_token=
+//	/api/rates   transactions per second over the last ten minutes, one
+//	             value a second, sampled by the hub (see rates.go)
 //	/metrics     Prometheus text format, from reg
 //	/healthz     200 while the process runs
 //	/readyz      200 while the hub can serve (NATS connected), else 503
@@ -45,6 +47,7 @@ func (h *Hub) HTTPHandler(reg *prometheus.Registry) *http.ServeMux {
 	})
 	mux.HandleFunc("GET /api/stats", h.serveStats)
 	mux.HandleFunc("GET /api/records", h.serveRecords)
+	mux.HandleFunc("GET /api/rates", h.serveRates)
 	mux.Handle("GET /", dashboard.Handler())
 	return mux
 }

@@ -129,6 +129,7 @@ type Hub struct {
 	limits  *limiter
 	metrics *metrics
 	nest    *nesting
+	rates   *rateHistory
 	watches watches
 }
 
@@ -187,6 +188,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	h.rates = startRates(cnt.Total)
 	return h, nil
 }
 
@@ -205,6 +207,7 @@ func (h *Hub) Ready() error {
 // chain, counting and watching the grants and the registry. In-flight
 // exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
+	h.rates.close()
 	h.deliver.Stop()
 	h.audit.Stop()
 	h.counter.Stop()

@@ -79,3 +79,14 @@ func twoDigits(h int) string { return string([]byte{byte('0' + h/10), byte('0' +
 func dayOf(t time.Time) string { return vn.Day(t) }
 
 func hourOf(t time.Time) int { return t.In(vn.Zone).Hour() }
+
+// Total is every transaction counted since the stream began.
+func (c *Counter) Total() int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var n int64
+	for _, v := range c.all {
+		n += v
+	}
+	return n
+}
