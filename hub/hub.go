@@ -25,6 +25,8 @@ import (
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
+	"github.com/ndxp/ndxp/internal/kvmap"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Defaults for Config.
@@ -130,7 +132,9 @@ type Hub struct {
 	metrics *metrics
 	nest    *nesting
 	rates   *rateHistory
-	watches watches
+	// declared holds the operator's since-launch offset (declared.go).
+	declared *kvmap.Map[*hubv1.DeclaredOffset]
+	watches  watches
 }
 
 // New opens the registry and the record stream on nc (creating them if
@@ -188,6 +192,14 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	if h.declared, err = openDeclared(ctx, js, cfg.Replicas, log); err != nil {
+		h.deliver.Stop()
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
 	h.rates = startRates(cnt.Total)
 	return h, nil
 }
@@ -208,6 +220,7 @@ func (h *Hub) Ready() error {
 // exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
 	h.rates.close()
+	h.declared.Close()
 	h.deliver.Stop()
 	h.audit.Stop()
 	h.counter.Stop()

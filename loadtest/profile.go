@@ -70,6 +70,20 @@ type Profile struct {
 	// MinistryShare is the ministries' part under SpreadPopulation, in
 	// [0, 1); zero means DefaultMinistryShare.
 	MinistryShare float64 `yaml:"ministry_share" json:"ministry_share,omitempty"`
+	// SinceLaunch, if set, is a published cumulative figure the operator
+	// declares to the hub instead of replaying it (ndxp stats declare
+	// --profile).
+	SinceLaunch *Cumulative `yaml:"since_launch" json:"since_launch,omitempty"`
+}
+
+// Cumulative is a published total since the platform's launch.
+type Cumulative struct {
+	// Total is the transactions since launch.
+	Total int64 `yaml:"total" json:"total"`
+	// AsOf is the day it is published for, YYYY-MM-DD.
+	AsOf string `yaml:"as_of" json:"as_of"`
+	// Source says where it comes from.
+	Source string `yaml:"source" json:"source"`
 }
 
 // Curve is the shape of the traffic in time. A day's transactions are
@@ -163,6 +177,8 @@ var builtinProfiles = map[string]Profile{
 		PeriodTotal: 28_045_703, PeriodDays: 20,
 		Mix:    anchoredMix(28_045_703.0/20, DocumentsPerDay2023),
 		Source: "MIC report H1 2023: 28,045,703 transactions 1-20 May 2023, about 1.47 million a day",
+		SinceLaunch: &Cumulative{Total: 1_300_000_000, AsOf: "2023-05-20",
+			Source: "MIC report H1 2023: over 1.3 billion transactions since launch (\"hơn 1,3 tỷ\")"},
 	},
 }
 

@@ -138,6 +138,12 @@ func TestCommandsAgree(t *testing.T) {
 	if out, err := runCLI(t, "stats", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "INVALID_ARGUMENT") {
 		t.Fatalf("stats = %s, %v", out, err)
 	}
+	if out, err := runCLI(t, "stats", "declare", "--profile", "2023-05", hub); err != nil || !strings.Contains(out, "1,300,000,000") {
+		t.Fatalf("stats declare --profile 2023-05 = %s, %v", out, err)
+	}
+	if out, err := runCLI(t, "stats", hub); err != nil || !strings.Contains(out, "since launch: 1,300,000,007 = 1,300,000,000 declared as of 2023-05-20") {
+		t.Fatalf("stats after declaring = %s, %v", out, err)
+	}
 	hour := time.Now().In(vn.Zone).Format("15")
 	if out, err := runCLI(t, "stats", "--by", "hour", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") ||
 		!strings.Contains(out, hour+":00-"+hour+":59") || strings.Count(out, ":00-") != 24 || !strings.Contains(out, "Vietnam time") {

@@ -59,6 +59,7 @@ stored, so the figures include every exchange finished before the call.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the Stats message of the gRPC API) instead of tables")
 	cmd.Flags().BoolVar(&rows, "rows", false, "also print the finest counters: one row per consumer, provider, service and outcome")
 	cmd.Flags().StringVar(&by, "by", "", `"hour": the period's 24 business hours (Vietnam time) instead; with --rows, by service and outcome too`)
+	cmd.AddCommand(newDeclareCmd())
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if by != "" && by != "hour" {
 			return fmt.Errorf("--by %q: want hour", by)
@@ -74,6 +75,10 @@ func printStats(cmd *cobra.Command, st *hubv1.Stats, rows bool) error {
 	fmt.Fprintf(w, "period %s: %s transactions, %s succeeded, %s failed (%s errors)\n",
 		st.GetPeriod(), group(c.GetTotal()), group(c.GetSucceeded()), group(c.GetFailed()), percent(c.GetFailed(), c.GetTotal()))
 	fmt.Fprintf(w, "all time: %s transactions, up to record %d\n", group(st.GetAllTime().GetTotal()), st.GetSequence())
+	if d := st.GetDeclared(); d != nil {
+		fmt.Fprintf(w, "since launch: %s = %s declared as of %s (%s, not counted) + %s counted\n",
+			group(st.GetSinceLaunch()), group(d.GetTotal()), d.GetAsOf(), d.GetSource(), group(st.GetAllTime().GetTotal()))
+	}
 	l := st.GetLatency()
 	fmt.Fprintf(w, "hub latency: p50 %s  p90 %s  p99 %s  max %s\n", ms(l.GetP50Us()), ms(l.GetP90Us()), ms(l.GetP99Us()), ms(l.GetMaxUs()))
 	for _, sec := range []struct {

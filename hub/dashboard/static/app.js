@@ -64,6 +64,11 @@ function renderToday(st) {
   fillTable("codes", st.byCode, false);
   renderFigures(c.total);
   renderHours(st);
+  setNum("since-launch", num(st.sinceLaunch));
+  const d = st.declared;
+  $("since-note").textContent = d && num(d.total)
+    ? fmt(num(d.total)) + " declared as of " + d.asOf + " (" + d.source + "; not counted) + " + fmt(count(st.allTime).total) + " counted"
+    : "counted by the hub";
   $("status").textContent = "as of " + vnTime(st.asOf).slice(0, 19) + " ICT · record " + st.sequence;
 }
 
