@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/internal/hubtest"
@@ -86,6 +87,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	}
 	waitFor(t, ctx, `document.getElementById('month-total').dataset.value === '4'`)
+	// The day's hours (Vietnam time) add up to the day; times are labelled ICT.
+	if got := js[float64](t, ctx, `[...document.querySelectorAll('#hour-chart rect')].reduce((s, r) => s + Number(r.dataset.total), 0)`); got != 4 {
+		t.Errorf("the hour chart sums to %v, want 4", got)
+	}
+	if got := js[float64](t, ctx, `document.querySelectorAll('#hour-chart rect').length`); got != 24 {
+		t.Errorf("the hour chart has %v bars, want 24", got)
+	}
+	waitFor(t, ctx, `document.getElementById('status').textContent.includes('ICT') && document.getElementById('chart-to').textContent.includes('ICT')`)
 
 	// The page follows new exchanges without a reload, and draws the rate.
 	for i := range 2 {
@@ -97,11 +106,31 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("API counted %d, want 6", got)
 	}
 
+	// Any day: a replayed day, with its hours.
+	replay := lookup(t, knownID)
+	replay.MessageId, replay.BusinessTime = "dash-replayed", timestamppb.New(replayed.Add(15*time.Minute))
+	if _, err := env.Exchange.Exchange(ctxT(t), replay); err != nil {
+		t.Fatal(err)
+	}
+	js[any](t, ctx, `(() => { const i = document.getElementById('day-input'); i.value = '2023-05-02'; i.dispatchEvent(new Event('change')); })()`)
+	waitFor(t, ctx, `document.getElementById('today-day').textContent === '2023-05-02' && document.getElementById('today-total').dataset.value === '1'`)
+	if got := js[string](t, ctx, `document.querySelector('#hour-chart rect[data-hour="10"]').dataset.total + ' ' + document.getElementById('day-label').textContent`); got != "1 Day" {
+		t.Errorf("2023-05-02's 10h bar and label: %q, want \"1 Day\"", got)
+	}
+	js[any](t, ctx, `document.getElementById('day-today').click()`)
+	waitFor(t, ctx, `document.getElementById('today-total').dataset.value === '6' && document.getElementById('day-label').textContent === 'Today'`)
+
 	// The records panel: who called the population database.
 	js[any](t, ctx, `document.getElementById('rec-agency').value = '`+population.Code+`'; document.getElementById('records-form').requestSubmit()`)
-	waitFor(t, ctx, `document.querySelectorAll('#records tr').length === 6`)
-	if got := js[string](t, ctx, `document.querySelector('#records tr[data-message-id="dash-bad"]').children[4].textContent`); got != "INVALID_ARGUMENT" {
+	waitFor(t, ctx, `document.querySelectorAll('#records tr').length === 7`)
+	if got := js[string](t, ctx, `document.querySelector('#records tr[data-message-id="dash-bad"]').children[5].textContent`); got != "INVALID_ARGUMENT" {
 		t.Errorf("the records panel shows dash-bad's outcome as %q, want INVALID_ARGUMENT", got)
+	}
+	// By business time: the replayed day's record.
+	js[any](t, ctx, `document.getElementById('rec-from').value = '2023-05-02T10:00'; document.getElementById('rec-to').value = '2023-05-02T11:00'; document.getElementById('rec-business').checked = true; document.getElementById('records-form').requestSubmit()`)
+	waitFor(t, ctx, `document.querySelectorAll('#records tr').length === 1 && document.querySelector('#records tr[data-message-id="dash-replayed"]') !== null`)
+	if got := js[string](t, ctx, `document.querySelector('#records tr[data-message-id="dash-replayed"]').children[1].textContent`); got != "2023-05-02 10:15:00.000" {
+		t.Errorf("the replayed record's business time shows as %q, want 2023-05-02 10:15:00.000 (Vietnam time)", got)
 	}
 	js[any](t, ctx, `document.getElementById('rec-agency').value = 'population'; document.getElementById('records-form').requestSubmit()`)
 	waitFor(t, ctx, `document.getElementById('rec-status').textContent.includes('invalid agency')`)

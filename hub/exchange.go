@@ -36,8 +36,10 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 	if tx.MessageId == "" {
 		tx.MessageId = nuid.Next()
 	}
-	tx.BusinessTime = businessTime(req.GetBusinessTime(), maySetBusinessTime(ctx), tx.ReceivedAt)
-	resp, err := h.forward(ctx, req, tx)
+	nest := h.nestedCall(ctx, req)
+	tx.BusinessTime = businessTime(nest.businessTime, nest.trusted, tx.ReceivedAt)
+	tx.ParentMessageId = nest.parent
+	resp, err := h.forward(ctx, req, tx, nest)
 	tx.AnsweredAt = timestamppb.Now()
 	tx.Code = int32(codeOf(err))
 	if err != nil {
@@ -79,8 +81,8 @@ func (h *Hub) settle(ctx context.Context, tx *hubv1.TransactionRecord, err error
 }
 
 // forward validates, resolves and routes the request, filling in tx.
-func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) (*hubv1.ExchangeResponse, error) {
-	if err := h.admitTx(ctx, req, tx); err != nil {
+func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord, nest nested) (*hubv1.ExchangeResponse, error) {
+	if err := h.admitTx(ctx, req, tx, nest); err != nil {
 		return nil, err
 	}
 	ctx, cancel := h.deadline(ctx)
@@ -89,7 +91,7 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	out, err := h.router.Route(ctx, &route.Request{
 		MessageID: tx.MessageId, Consumer: tx.Consumer, Provider: req.GetProvider(), Service: req.GetService(),
 		BusinessTime: tx.BusinessTime.AsTime(), Purpose: req.GetPurpose(), UserID: req.GetUserId(),
-		PayloadType: req.GetPayload().GetTypeUrl(), Payload: req.GetPayload().GetValue(),
+		PayloadType: req.GetPayload().GetTypeUrl(), Payload: req.GetPayload().GetValue(), Context: h.token(tx),
 	})
 	if err != nil {
 		return nil, err
@@ -103,8 +105,8 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 // tx: room in the record store, and the message id not used for another
 // request. Only an admitted request claims its message id, so a refused
 // one may be corrected and sent again under the same id.
-func (h *Hub) admitTx(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) error {
-	consumer, err := h.admit(ctx, req)
+func (h *Hub) admitTx(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord, nest nested) error {
+	consumer, err := h.admit(ctx, req, nest)
 	tx.Consumer = consumer // the caller's identity, even when it is refused
 	if err != nil {
 		return err
@@ -120,14 +122,18 @@ func (h *Hub) admitTx(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 
 // admit makes every check an exchange or a delivery passes before it goes
 // to the provider: the caller's identity, every field, the consumer's
-// limits, the registry and the provider's grant. It returns the effective
+// limits, the registry and the provider's grant. nest is what the request's
+// context token allows (see nestedCall). It returns the effective
 // consumer, also when it refuses the request (for its record).
-func (h *Hub) admit(ctx context.Context, req *hubv1.ExchangeRequest) (string, error) {
+func (h *Hub) admit(ctx context.Context, req *hubv1.ExchangeRequest, nest nested) (string, error) {
 	consumer, err := h.consumer(ctx, req.GetConsumer())
 	if err != nil {
 		return consumer, err
 	}
-	if err := h.validate(req, consumer, maySetBusinessTime(ctx)); err != nil {
+	if nest.err != nil {
+		return consumer, nest.err
+	}
+	if err := h.validate(req, consumer, nest.trusted); err != nil {
 		return consumer, err
 	}
 	if err := h.limits.allow(consumer, time.Now()); err != nil {

@@ -25,7 +25,10 @@ import (
 //	             today) as JSON: the Stats message of the gRPC API, in
 //	             protojson; &sync=1 waits for every stored record first
 //	/api/records transaction records, as QueryRecords: ?from=&to= (RFC 3339),
-//	             &agency=, &service=, &page_size=, &page_token=
+//	             &by=business_time (window on business time), &agency=,
+//	             &service=, &page_size=, &page_token=
+//	/api/rates   transactions per second over the last ten minutes, one
+//	             value a second, sampled by the hub (see rates.go)
 //	/metrics     Prometheus text format, from reg
 //	/healthz     200 while the process runs
 //	/readyz      200 while the hub can serve (NATS connected), else 503
@@ -44,6 +47,7 @@ func (h *Hub) HTTPHandler(reg *prometheus.Registry) *http.ServeMux {
 	})
 	mux.HandleFunc("GET /api/stats", h.serveStats)
 	mux.HandleFunc("GET /api/records", h.serveRecords)
+	mux.HandleFunc("GET /api/rates", h.serveRates)
 	mux.Handle("GET /", dashboard.Handler())
 	return mux
 }
@@ -70,8 +74,12 @@ func (h *Hub) serveStats(w http.ResponseWriter, r *http.Request) {
 // serveRecords answers /api/records with a page of QueryRecords.
 func (h *Hub) serveRecords(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	req := &hubv1.QueryRecordsRequest{Agency: q.Get("agency"), Service: q.Get("service"), PageToken: q.Get("page_token")}
+	req := &hubv1.QueryRecordsRequest{Agency: q.Get("agency"), Service: q.Get("service"), PageToken: q.Get("page_token"),
+		ByBusinessTime: q.Get("by") == "business_time"}
 	var err error
+	if by := q.Get("by"); by != "" && by != "business_time" && by != "received_at" {
+		err = field.Errorf("by", "%q: want business_time or received_at", by)
+	}
 	for _, f := range []struct {
 		name string
 		dst  **timestamppb.Timestamp

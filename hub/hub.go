@@ -26,6 +26,8 @@ import (
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/connwatch"
+	"github.com/ndxp/ndxp/internal/kvmap"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Defaults for Config.
@@ -156,6 +158,10 @@ type Hub struct {
 	msgIDs  *messageIDs
 	refused *refusals
 	store   *recordStore
+	nest    *nesting
+	rates   *rateHistory
+	// declared holds the operator's since-launch offset (declared.go).
+	declared *kvmap.Map[*hubv1.DeclaredOffset]
 }
 
 // New opens the registry and the record stream on nc (creating them if
@@ -209,7 +215,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		cfg: cfg, log: log, nc: nc, link: link, reg: reg, access: acc, router: route.New(nc, link),
 		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
 		msgIDs: ids, store: newRecordStore(log, tl.Stream(), tl.Usage),
-		pending: newPending(),
+		pending: newPending(), nest: newNesting(cfg),
 	}
 	if err := h.store.start(ctx); err != nil {
 		chain.Stop()
@@ -232,6 +238,15 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	if h.declared, err = openDeclared(ctx, js, cfg.Replicas, log); err != nil {
+		h.deliver.Stop()
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
+	h.rates = startRates(cnt.Total)
 	return h, nil
 }
 
@@ -251,6 +266,8 @@ func (h *Hub) Ready() error {
 // not recorded), stops the audit chain, counting and watching the grants and the registry. In-flight
 // exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
+	h.rates.close()
+	h.declared.Close()
 	h.deliver.Stop()
 	h.refused.stop()
 	h.stopRecording()

@@ -17,8 +17,8 @@ const (
 	maxPageSize     = 1000
 )
 
-// QueryRecords returns one page of the records of a time window, filtered
-// by agency or service.
+// QueryRecords returns one page of the records of a time window (of
+// received_at, or of business_time), filtered by agency or service.
 func (s *statsServer) QueryRecords(ctx context.Context, req *hubv1.QueryRecordsRequest) (*hubv1.QueryRecordsResponse, error) {
 	if err := mayReadRecords(ctx, req.GetAgency()); err != nil {
 		return nil, toStatus(err)
@@ -57,14 +57,17 @@ func (h *Hub) recordQuery(req *hubv1.QueryRecordsRequest) (txlog.Query, error) {
 		}
 		q.From = req.GetFrom().AsTime()
 	}
-	q.To = time.Now()
+	q.ByBusinessTime = req.GetByBusinessTime()
+	if !q.ByBusinessTime {
+		q.To = time.Now()
+	}
 	if req.To != nil {
 		if err := req.GetTo().CheckValid(); err != nil {
 			return q, field.Errorf("to", "%v", err)
 		}
 		q.To = req.GetTo().AsTime()
 	}
-	if !q.From.IsZero() && !q.From.Before(q.To) {
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		return q, field.Errorf("to", "%s is not after from (%s)", q.To.Format(time.RFC3339), q.From.Format(time.RFC3339))
 	}
 	if q.Agency != "" {

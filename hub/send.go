@@ -48,35 +48,35 @@ func (h *Hub) send(ctx context.Context, in *hubv1.SendRequest) (*hubv1.SendRespo
 		Purpose: req.GetPurpose(), UserId: req.GetUserId(),
 		RequestSize: int64(len(req.GetPayload().GetValue())), RequestHash: digest(req.GetPayload().GetValue()),
 	}
-	err := h.admitSend(ctx, req, tx)
+	nest := h.nestedCall(ctx, req)
+	// As for an exchange: counted at the business time the caller (or its
+	// context token) may set, else on the day the hub received it.
+	tx.BusinessTime = businessTime(nest.businessTime, nest.trusted, tx.ReceivedAt)
+	tx.ParentMessageId = nest.parent
+	err := h.admitSend(ctx, req, tx, nest)
 	if err != nil {
 		return nil, h.refuseSend(ctx, tx, err)
 	}
-	req.Consumer = tx.Consumer
-	if req.BusinessTime == nil {
-		req.BusinessTime = timestamppb.New(accepted)
-	}
+	req.Consumer, req.BusinessTime = tx.Consumer, tx.BusinessTime
 	return h.deliver.Send(ctx, req, accepted)
 }
 
-func (h *Hub) admitSend(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) error {
+func (h *Hub) admitSend(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord, nest nested) error {
 	if req.GetMessageId() == "" {
 		tx.Consumer, _ = h.consumer(ctx, req.GetConsumer())
 		return field.Errorf("message_id", "is required: a delivery is fetched, and re-sent without duplicates, by its id")
 	}
-	return h.admitTx(ctx, req, tx)
+	return h.admitTx(ctx, req, tx, nest)
 }
 
 // refuseSend records the refused Send tx and returns its error (or the
 // error of recording it).
-// Like a refused exchange, it is counted on the day the hub received it
-// unless the operator set the business time, and under wire.Unknown for
-// what is not registered.
+// Like a refused exchange, it is counted at tx's business time (see send)
+// and under wire.Unknown for what is not registered.
 func (h *Hub) refuseSend(ctx context.Context, tx *hubv1.TransactionRecord, err error) error {
 	if tx.MessageId == "" {
 		tx.MessageId = nuid.Next()
 	}
-	tx.BusinessTime = businessTime(tx.BusinessTime, maySetBusinessTime(ctx), tx.ReceivedAt)
 	tx.AnsweredAt = timestamppb.Now()
 	tx.Code, tx.Error = outcome(err)
 	h.unregistered(ctx, tx)

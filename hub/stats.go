@@ -59,7 +59,9 @@ func (h *Hub) Stats(ctx context.Context, p string, sync bool) (*hubv1.Stats, err
 			return nil, err
 		}
 	}
-	return h.counter.Snapshot(p), nil
+	st := h.counter.Snapshot(p)
+	h.addDeclared(st)
+	return st, nil
 }
 
 func (s *statsServer) GetStats(ctx context.Context, req *hubv1.GetStatsRequest) (*hubv1.GetStatsResponse, error) {

@@ -23,6 +23,7 @@ const (
 type result struct {
 	svc     int
 	day     int
+	nested  int64 // the job's nested hops
 	code    codes.Code
 	pending bool // the last answer was "record pending" (see recordPending)
 	retries int  // sent again after "record pending"
@@ -57,8 +58,9 @@ type collector struct {
 	services []*svcStats
 	days     []dayStats
 	codes    map[codes.Code]int64
-	byHour   [24]int64 // sent by business hour of the day
+	byHour   [24]int64 // sent by business hour of the day, with their nested hops
 	done     int64
+	hops     int64 // done plus their nested hops: the plan's unit
 	errors   int64
 	retries  int64
 
@@ -77,6 +79,9 @@ type svcStats struct {
 
 type dayStats struct {
 	sent, succeeded, failed, pending int64
+	// nested is the nested hops the exchanges sent may make, nestedOK
+	// those their success proves made (see nestedHops).
+	nested, nestedOK int64
 }
 
 func newCollector(start time.Time, nsvc, ndays int) *collector {
@@ -96,7 +101,8 @@ func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMa
 func (c *collector) sent(j job) {
 	c.mu.Lock()
 	c.days[j.day].sent++
-	c.byHour[j.business.In(vn.Zone).Hour()]++
+	c.days[j.day].nested += j.nested
+	c.byHour[j.business.In(vn.Zone).Hour()] += 1 + j.nested
 	c.mu.Unlock()
 }
 
@@ -130,10 +136,12 @@ func (c *collector) record(r result) {
 	_ = s.hist.RecordValue(us)
 	c.done++
 	c.retries += int64(r.retries)
+	c.hops += 1 + r.nested
 	c.codes[r.code]++
 	if r.code == codes.OK {
 		s.succeeded++
 		c.days[r.day].succeeded++
+		c.days[r.day].nestedOK += r.nested
 	} else {
 		s.failed++
 		c.days[r.day].failed++
@@ -200,6 +208,7 @@ func (c *collector) downsample() {
 // progress is a cheap snapshot for the live line.
 type progress struct {
 	done, errors int64
+	hops         int64 // done with their nested hops, to compare with the plan
 	p99          time.Duration
 	rate         float64 // tx/s over the last full bucket(s)
 }
@@ -207,7 +216,7 @@ type progress struct {
 func (c *collector) progress(now time.Time) progress {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p := progress{done: c.done, errors: c.errors, p99: time.Duration(c.all.ValueAtQuantile(99)) * time.Microsecond}
+	p := progress{done: c.done, hops: c.hops, errors: c.errors, p99: time.Duration(c.all.ValueAtQuantile(99)) * time.Microsecond}
 	if el := now.Sub(c.start).Seconds(); el > 0 {
 		p.rate = float64(c.done) / el
 	}

@@ -42,7 +42,7 @@ func (r *runner) unaryOne(client hubv1.ExchangeServiceClient, j job, rng *rand.R
 	r.col.sent(j)
 	code, pending, retries := r.exchangeUntilRecorded(client, req)
 	now := time.Now()
-	r.results <- result{svc: j.svc, day: j.day, code: code, pending: pending, retries: retries, latency: now.Sub(from), done: now}
+	r.results <- result{svc: j.svc, day: j.day, nested: j.nested, code: code, pending: pending, retries: retries, latency: now.Sub(from), done: now}
 }
 
 // inFlight is a transaction in flight on a stream.
@@ -129,7 +129,7 @@ func (r *runner) receive(client hubv1.ExchangeServiceClient, st interface {
 			}
 			mu.Lock()
 			for id, p := range flight {
-				r.results <- result{svc: p.j.svc, day: p.j.day, code: code, latency: now.Sub(p.from), done: now}
+				r.results <- result{svc: p.j.svc, day: p.j.day, nested: p.j.nested, code: code, latency: now.Sub(p.from), done: now}
 				delete(flight, id)
 			}
 			mu.Unlock()
@@ -152,10 +152,10 @@ func (r *runner) receive(client hubv1.ExchangeServiceClient, st interface {
 			r.retries.Go(func() {
 				code, pending, retries := r.exchangeUntilRecorded(client, p.req)
 				now := time.Now()
-				r.results <- result{svc: p.j.svc, day: p.j.day, code: code, pending: pending, retries: retries + 1, latency: now.Sub(p.from), done: now}
+				r.results <- result{svc: p.j.svc, day: p.j.day, nested: p.j.nested, code: code, pending: pending, retries: retries + 1, latency: now.Sub(p.from), done: now}
 			})
 			continue
 		}
-		r.results <- result{svc: p.j.svc, day: p.j.day, code: code, latency: now.Sub(p.from), done: now}
+		r.results <- result{svc: p.j.svc, day: p.j.day, nested: p.j.nested, code: code, latency: now.Sub(p.from), done: now}
 	}
 }

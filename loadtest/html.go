@@ -144,8 +144,8 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 {{printf "%.0f" .R.Throughput}} tx/s ({{printf "%.3g" .R.DaysPerMinute}} national days a minute). Latency p50 {{us .R.Latency.P50us}}, p90 {{us .R.Latency.P90us}}, p99 {{us .R.Latency.P99us}},
 p99.9 {{us .R.Latency.P999us}}, max {{us .R.Latency.MaxUs}}.</p>
 <h2>Days</h2>
-<table><tr><th>day</th><th>published</th><th>planned</th><th>sent</th><th>succeeded</th><th>failed</th><th>counted</th><th>counted succeeded</th><th>match</th></tr>
-{{range .R.Days}}<tr><td>{{.Day}}</td><td>{{.Published}}</td><td>{{.Planned}}</td><td>{{.Sent}}</td><td>{{.Succeeded}}</td><td>{{.Failed}}</td><td>{{.Counted}}</td><td>{{.CountedSucceeded}}</td><td>{{if .OK}}yes{{else}}<b class="red">NO</b>{{end}}</td></tr>
+<table><tr><th>day</th><th>published</th><th>planned</th><th>sent</th><th>succeeded</th><th>failed</th><th>nested hops</th><th>counted</th><th>counted succeeded</th><th>match</th></tr>
+{{range .R.Days}}<tr><td>{{.Day}}</td><td>{{.Published}}</td><td>{{.Planned}}</td><td>{{.Sent}}</td><td>{{.Succeeded}}</td><td>{{.Failed}}</td><td>{{.Nested}}</td><td>{{.Counted}}</td><td>{{.CountedSucceeded}}</td><td>{{if .OK}}yes{{else}}<b class="red">NO</b>{{end}}</td></tr>
 {{end}}</table>
 <h2>Business time</h2>{{.Curve}}
 <h2>Throughput</h2>{{.Rate}}

@@ -55,7 +55,7 @@ func TestRunUsesRegisteredMix(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := loadtest.Run(ctx, loadtest.Config{Profile: prof, Scale: 0.002, Mode: loadtest.ModeStream},
+	rep, err := loadtest.Run(ctx, loadtest.Config{Profile: prof, Scale: 0.01, Mode: loadtest.ModeStream},
 		[]grpc.ClientConnInterface{env.Conn}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)

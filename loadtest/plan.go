@@ -19,12 +19,16 @@ type DayPlan struct {
 	// Planned is the number of transactions the run sends for the day
 	// (Published times the scale, the scaled period total kept exact).
 	Planned int64 `json:"planned"`
+	// Holiday names the public holiday the day is part of, if any.
+	Holiday string `json:"holiday,omitempty"`
 
 	start time.Time // midnight, Vietnam time
 }
 
-// plan splits the profile's total over days days from start (empty means
-// the profile's Start), scaled.
+// plan splits the profile's traffic over days days from start (empty
+// means the profile's Start), scaled. Each day's published figure comes
+// from the calendar (see Profile.published); the scaled plan apportions
+// the scaled total in proportion to them, so it is exact too.
 func plan(p Profile, start string, days int, scale float64) ([]DayPlan, error) {
 	if start == "" {
 		start = p.Start
@@ -37,22 +41,82 @@ func plan(p Profile, start string, days int, scale float64) ([]DayPlan, error) {
 		return nil, fmt.Errorf("%w: days %d, want at least 1", ErrConfig, days)
 	}
 	out := make([]DayPlan, days)
+	published := p.published(first, days)
 	weights := make([]float64, days)
+	var total int64
 	for i := range out {
 		d := first.AddDate(0, 0, i)
-		out[i] = DayPlan{Day: vn.Day(d), start: d}
-		weights[i] = p.Curve.dayWeight(d)
+		out[i] = DayPlan{Day: vn.Day(d), Published: published[i], start: d}
+		out[i].Holiday = vn.Holiday(d)
+		weights[i] = float64(published[i])
+		total += published[i]
 	}
-	total := p.PerDay * int64(days)
-	if p.PeriodTotal > 0 && start == p.Start && days == p.PeriodDays {
-		total = p.PeriodTotal
-	}
-	published := apportion(total, weights)
 	scaled := apportion(int64(math.Round(float64(total)*scale)), weights)
 	for i := range out {
-		out[i].Published, out[i].Planned = published[i], scaled[i]
+		out[i].Planned = scaled[i]
 	}
 	return out, nil
+}
+
+// published is the profile's figure for each of days days from first. A
+// day of the period PeriodTotal covers gets its share of that total by
+// the calendar's day weights (the shares add up to PeriodTotal exactly);
+// another day gets PerDay times its weight over the average weight of
+// its year's days, so that a year's days average PerDay, weekends and
+// holidays lower and weekdays higher; rounding is kept exact over the
+// run's days outside the period.
+func (p Profile) published(first time.Time, days int) []int64 {
+	out := make([]int64, days)
+	period := map[string]int64{}
+	if p.PeriodTotal > 0 {
+		start, _ := vn.ParseDay(p.PeriodStart)
+		for i, n := range apportion(p.PeriodTotal, p.Curve.weights(start, p.PeriodDays)) {
+			period[vn.Day(start.AddDate(0, 0, i))] = n
+		}
+	}
+	means := map[int]float64{}
+	var rest []int
+	var restW []float64
+	exact := 0.0
+	for i := range out {
+		d := first.AddDate(0, 0, i)
+		if n, ok := period[vn.Day(d)]; ok {
+			out[i] = n
+			continue
+		}
+		y := d.Year()
+		if _, ok := means[y]; !ok {
+			jan1 := time.Date(y, 1, 1, 0, 0, 0, 0, vn.Zone)
+			means[y] = average(p.Curve.weights(jan1, int(jan1.AddDate(1, 0, 0).Sub(jan1)/(24*time.Hour))))
+		}
+		w := p.Curve.dayWeight(d)
+		rest, restW = append(rest, i), append(restW, w)
+		exact += float64(p.PerDay) * w / means[y]
+	}
+	for k, n := range apportion(int64(math.Round(exact)), restW) {
+		out[rest[k]] = n
+	}
+	return out
+}
+
+// weights are the day weights of n days from start.
+func (c Curve) weights(start time.Time, n int) []float64 {
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = c.dayWeight(start.AddDate(0, 0, i))
+	}
+	return w
+}
+
+func average(w []float64) float64 {
+	sum := 0.0
+	for _, x := range w {
+		sum += x
+	}
+	if sum == 0 {
+		return 1
+	}
+	return sum / float64(len(w))
 }
 
 // apportion splits total in proportion to weights by the largest

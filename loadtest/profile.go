@@ -43,19 +43,24 @@ type Profile struct {
 	Name string `yaml:"name" json:"name"`
 	// Source says where the figures come from.
 	Source string `yaml:"source" json:"source,omitempty"`
-	// PerDay is the average number of transactions per day.
+	// PerDay is the average number of transactions per calendar day,
+	// weekends and holidays included.
 	PerDay int64 `yaml:"per_day" json:"per_day"`
 	// Start is the first day of the period, YYYY-MM-DD (Vietnam time).
 	Start string `yaml:"start" json:"start"`
 	// Days is the number of days replayed by default (at least 1).
 	Days int `yaml:"days" json:"days"`
 	// PeriodTotal, if set, is the published total of the PeriodDays days
-	// from Start: a run of exactly that period replays that total, split
-	// over the days by the curve's day factors (remainder distributed so
-	// the sum is exact). Other runs replay PerDay times the days.
+	// from PeriodStart, split over them by the curve's day weights (remainder
+	// distributed so the sum is exact): a run of that period replays that
+	// total, and a day of it replayed alone its share. Days outside the
+	// period replay PerDay times their weight over their year's average
+	// weight (see Curve).
 	PeriodTotal int64 `yaml:"period_total" json:"period_total,omitempty"`
 	// PeriodDays is the length of the period PeriodTotal covers.
 	PeriodDays int `yaml:"period_days" json:"period_days,omitempty"`
+	// PeriodStart is the period's first day, YYYY-MM-DD; empty means Start.
+	PeriodStart string `yaml:"period_start" json:"period_start,omitempty"`
 	// Curve is the shape of a day and of a week.
 	Curve Curve `yaml:"curve" json:"curve"`
 	// Mix is the services called and their relative weights.
@@ -65,12 +70,28 @@ type Profile struct {
 	// MinistryShare is the ministries' part under SpreadPopulation, in
 	// [0, 1); zero means DefaultMinistryShare.
 	MinistryShare float64 `yaml:"ministry_share" json:"ministry_share,omitempty"`
+	// SinceLaunch, if set, is a published cumulative figure the operator
+	// declares to the hub instead of replaying it (ndxp stats declare
+	// --profile).
+	SinceLaunch *Cumulative `yaml:"since_launch" json:"since_launch,omitempty"`
+}
+
+// Cumulative is a published total since the platform's launch.
+type Cumulative struct {
+	// Total is the transactions since launch.
+	Total int64 `yaml:"total" json:"total"`
+	// AsOf is the day it is published for, YYYY-MM-DD.
+	AsOf string `yaml:"as_of" json:"as_of"`
+	// Source says where it comes from.
+	Source string `yaml:"source" json:"source"`
 }
 
 // Curve is the shape of the traffic in time. A day's transactions are
 // spread over its 24 hours in proportion to Hourly (Vietnam time), and
-// days of a period share its total in proportion to 1 for a weekday and
-// Weekend for Saturday and Sunday.
+// days weigh 1 for a weekday, Weekend for Saturday and Sunday and Holiday
+// for a public holiday (vn.Holiday: Tết and the others, with the days off
+// of each year's calendar): a period's total is shared in proportion to
+// them, and a day outside is PerDay times its weight over the average.
 type Curve struct {
 	// Hourly are 24 non-negative weights, hour 0 (midnight-1am) first;
 	// they need not sum to anything. All zero (or absent) means
@@ -79,6 +100,9 @@ type Curve struct {
 	// Weekend is the weight of a Saturday or Sunday relative to a weekday;
 	// zero means DefaultWeekend. Set it to 1 for a flat week.
 	Weekend float64 `yaml:"weekend" json:"weekend"`
+	// Holiday is the weight of a public holiday; zero means
+	// DefaultHoliday.
+	Holiday float64 `yaml:"holiday" json:"holiday"`
 }
 
 // DefaultHourly is an office day: quiet night, ramp from 7h, a morning
@@ -93,6 +117,12 @@ var DefaultHourly = []float64{
 // DefaultWeekend is the weight of a weekend day relative to a weekday.
 const DefaultWeekend = 0.25
 
+// DefaultHoliday is the weight of a public holiday relative to a weekday:
+// less than a weekend day, as the offices that make the platform's
+// traffic are closed and the bridges around holidays keep citizens away
+// (an assumption: the reports publish no holiday figure).
+const DefaultHoliday = 0.15
+
 // MixEntry is one service of the mix.
 type MixEntry struct {
 	// Service is "provider-code/service-code", any service of the
@@ -102,64 +132,53 @@ type MixEntry struct {
 	Weight float64 `yaml:"weight" json:"weight"`
 }
 
-// DefaultMix is the national mix: population lookups and verifications
-// dominate; then insurance, civil registry (births, deaths, marriages and
-// the hops of their interlinked procedures: ID numbers, residences, child
-// cards, funeral allowances), land, documents, the portal and the rest.
+// DefaultMix is the mix of the latest profile (2023-05, see mixes.go),
+// for profile files that give none: the services whose volume the reports
+// publish (births with an ID number, marriages, deaths and the hops of
+// their interlinked procedures, household checks, documents) at that
+// volume, the rest mostly population lookups and verifications.
 //
 // Every service of the mix is one whose request the load test can build
 // valid from independent random data (builders.go), so that against the
 // simulators (nearly) every transaction succeeds. The civil registry's
 // record-lookup and the insurance's card-lookup are left out: they find
 // only what the run registered earlier, and a random citizen has no
-// record and no card (NOT_FOUND). Their weight went to the services that
-// create those records: record-lookup's 3 to birth-register (+1.5),
-// death-register (+1) and marriage-register (+0.5); card-lookup's 5 to
-// child-card-issue (+1.5), pid-issue (+1.5), residence-register (+1),
-// household-verify (+0.5) and funeral-allowance (+0.5), so a birth's
-// four hops weigh alike. pid-cancel and residence-remove act on random
-// living citizens (a death, a move abroad); among billions of synthetic
-// citizens a later lookup of the same one is a rare chance, which then
-// fails as FAILED_PRECONDITION and is counted so.
-var DefaultMix = []MixEntry{
-	{ref(topology.PopulationCode, topology.ServiceCitizenLookup), 34},
-	{ref(topology.PopulationCode, topology.ServiceCitizenVerify), 26},
-	{ref(topology.PopulationCode, topology.ServiceHouseholdMembers), 5},
-	{ref(topology.PopulationCode, topology.ServiceResidenceRegister), 3},
-	{ref(topology.PopulationCode, topology.ServiceResidenceRemove), 1},
-	{ref(topology.PopulationCode, topology.ServicePIDIssue), 3},
-	{ref(topology.PopulationCode, topology.ServicePIDCancel), 0.5},
-	{ref(topology.CivilRegistryCode, topology.ServiceBirthRegister), 3},
-	{ref(topology.CivilRegistryCode, topology.ServiceDeathRegister), 1.5},
-	{ref(topology.CivilRegistryCode, topology.ServiceMarriageRegister), 1},
-	{ref(topology.SocialInsuranceCode, topology.ServiceHouseholdVerify), 4.5},
-	{ref(topology.SocialInsuranceCode, topology.ServiceChildCardIssue), 3},
-	{ref(topology.SocialInsuranceCode, topology.ServiceFuneralAllowance), 1},
-	{ref(topology.LandCode, topology.ServiceParcelLookup), 3},
-	{ref(topology.BusinessRegistrationCode, topology.ServiceEnterpriseLookup), 2},
-	{ref(topology.OfficialsCode, topology.ServiceOfficialLookup), 1},
-	{ref(topology.DocumentExchangeCode, topology.ServiceDocumentSend), 4},
-	{ref(topology.PublicServicePortalCode, topology.ServiceDossierSync), 3},
-	{ref(topology.ReportingCode, topology.ServiceReportSubmit), 1},
-}
+// record and no card (NOT_FOUND). pid-cancel and residence-remove act on
+// random living citizens (a death, a move abroad); among billions of
+// synthetic citizens a later lookup of the same one is a rare chance,
+// which then fails as FAILED_PRECONDITION and is counted so.
+var DefaultMix = anchoredMix(28_045_703.0/20, DocumentsPerDay2023)
 
 func ref(provider, service string) string { return string(topology.Ref(provider, service)) }
 
-// builtinProfiles are the published figures (FACTS.md).
+// builtinProfiles are the published figures (FACTS.md), each with the mix
+// derived from the reports of its year (mixes.go).
 var builtinProfiles = map[string]Profile{
+	"2021": {
+		Name: "2021", PerDay: 159_772, Start: "2021-01-01", Days: 1,
+		PeriodTotal: 37_067_063, PeriodDays: 232,
+		Mix:    anchoredMix(37_067_063.0/232, DocumentsPerDay2021YTD),
+		Source: "Report 76/BC-BTTTT: 37,067,063 transactions in 2021 up to 20 Aug (232 days)",
+	},
 	"2021-08": {
 		Name: "2021-08", PerDay: 150_000, Start: "2021-08-01", Days: 1,
 		PeriodTotal: 8_110_019, PeriodDays: 20,
+		Mix:    anchoredMix(8_110_019.0/20, DocumentsPerDay2021),
 		Source: "Report 76/BC-BTTTT: 8,110,019 transactions 1-20 Aug 2021; about 150,000 a day over 2021",
 	},
 	"2022-h1": {
 		Name: "2022-h1", PerDay: 1_900_000, Start: "2022-03-15", Days: 1,
-		Source: "MIC mid-2022 review: about 1.9 million transactions a day in the first half of 2022",
+		PeriodStart: "2022-01-01", PeriodTotal: 350_000_000, PeriodDays: 181,
+		Mix:    anchoredMix(350_000_000.0/181, DocumentsPerDay2022),
+		Source: "MIC mid-2022 review: about 350 million transactions in the first half of 2022 (181 days), about 1.9 million a day",
 	},
 	"2023-05": {
 		Name: "2023-05", PerDay: 1_470_000, Start: "2023-05-01", Days: 1,
 		PeriodTotal: 28_045_703, PeriodDays: 20,
+		Mix:    anchoredMix(28_045_703.0/20, DocumentsPerDay2023),
 		Source: "MIC report H1 2023: 28,045,703 transactions 1-20 May 2023, about 1.47 million a day",
+		SinceLaunch: &Cumulative{Total: 1_300_000_000, AsOf: "2023-05-20",
+			Source: "MIC report H1 2023: over 1.3 billion transactions since launch (\"hơn 1,3 tỷ\")"},
 	},
 }
 
@@ -200,11 +219,17 @@ func (p *Profile) setDefaults() {
 	if p.Days == 0 {
 		p.Days = 1
 	}
+	if p.PeriodStart == "" {
+		p.PeriodStart = p.Start
+	}
 	if !slices.ContainsFunc(p.Curve.Hourly, func(w float64) bool { return w != 0 }) {
 		p.Curve.Hourly = slices.Clone(DefaultHourly)
 	}
 	if p.Curve.Weekend == 0 {
 		p.Curve.Weekend = DefaultWeekend
+	}
+	if p.Curve.Holiday == 0 {
+		p.Curve.Holiday = DefaultHoliday
 	}
 	if len(p.Mix) == 0 {
 		p.Mix = slices.Clone(DefaultMix)
@@ -225,6 +250,9 @@ func (p *Profile) Validate() error {
 	if _, err := vn.ParseDay(p.Start); err != nil {
 		return bad("start: %q is not a day of the form 2022-03-15", p.Start)
 	}
+	if _, err := vn.ParseDay(p.PeriodStart); err != nil {
+		return bad("period_start: %q is not a day of the form 2022-03-15", p.PeriodStart)
+	}
 	switch {
 	case p.PerDay <= 0:
 		return bad("per_day: %d, want a positive number of transactions", p.PerDay)
@@ -236,6 +264,8 @@ func (p *Profile) Validate() error {
 		return bad("curve.hourly: %d weights, want 24 (hour 0 to hour 23)", len(p.Curve.Hourly))
 	case p.Curve.Weekend < 0:
 		return bad("curve.weekend: %g, want a positive factor", p.Curve.Weekend)
+	case p.Curve.Holiday < 0:
+		return bad("curve.holiday: %g, want a positive factor", p.Curve.Holiday)
 	case p.Consumers != SpreadPopulation && p.Consumers != SpreadUniform:
 		return bad("consumers: %q, want %s or %s", p.Consumers, SpreadPopulation, SpreadUniform)
 	case p.MinistryShare < 0 || p.MinistryShare >= 1:
@@ -270,9 +300,13 @@ func validateMix(mix []MixEntry) error {
 	return nil
 }
 
-// dayWeight is the share factor of a day of the week.
+// dayWeight is the share factor of a day: Holiday on a public holiday
+// (Tết included, see vn.Holiday), Weekend on Saturday and Sunday, else 1.
 func (c Curve) dayWeight(d time.Time) float64 {
-	if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+	if vn.Holiday(d) != "" {
+		return c.Holiday
+	}
+	if wd := d.In(vn.Zone).Weekday(); wd == time.Saturday || wd == time.Sunday {
 		return c.Weekend
 	}
 	return 1

@@ -26,22 +26,11 @@ func TestPlanTotals(t *testing.T) {
 	}{
 		{"2021-08", "", 20, 1, 8_110_019, "2021-08-01"},
 		{"2023-05", "", 20, 1, 28_045_703, "2023-05-01"},
-		{"2023-05", "", 1, 1, 1_470_000, "2023-05-01"},
-		{"2023-05", "2023-05-02", 20, 1, 20 * 1_470_000, "2023-05-02"},
-		{"2022-h1", "", 1, 1, 1_900_000, "2022-03-15"},
-		{"2022-h1", "", 1, 0.001, 1_900, "2022-03-15"},
 		{"2023-05", "", 20, 0.001, 28_046, "2023-05-01"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile+"/"+tt.start, func(t *testing.T) {
-			p, err := LoadProfile(tt.profile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			days, err := plan(p, tt.start, tt.days, tt.scale)
-			if err != nil {
-				t.Fatal(err)
-			}
+			days := mustPlan(t, tt.profile, tt.start, tt.days, tt.scale)
 			var total, published int64
 			for _, d := range days {
 				total += d.Planned
@@ -57,13 +46,62 @@ func TestPlanTotals(t *testing.T) {
 	}
 }
 
-func TestPlanWeekend(t *testing.T) {
+func mustPlan(t *testing.T, profile, start string, days int, scale float64) []DayPlan {
+	t.Helper()
+	p, err := LoadProfile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := plan(p, start, days, scale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPlanSingleDayInPeriod: a day of a profile's period replayed alone
+// gets the same figure as in the whole period's run.
+func TestPlanSingleDayInPeriod(t *testing.T) {
+	period := mustPlan(t, "2023-05", "", 20, 1)
+	for _, i := range []int{0, 1, 4, 5, 19} {
+		one := mustPlan(t, "2023-05", period[i].Day, 1, 1)
+		if one[0].Published != period[i].Published || one[0].Planned != period[i].Published {
+			t.Errorf("%s alone: %d (%d planned), in the period: %d", period[i].Day, one[0].Published, one[0].Planned, period[i].Published)
+		}
+	}
+}
+
+// TestPlanCalendar: weekends and public holidays weigh less than a
+// weekday, in a period and in a single-day run alike, Tết and 1 May
+// included; outside a period the days average PerDay.
+func TestPlanCalendar(t *testing.T) {
 	p, _ := LoadProfile("2023-05")
 	days, _ := plan(p, "", 20, 1)
-	// 2023-05-06 is a Saturday, 2023-05-08 a Monday.
-	sat, mon := days[5], days[7]
+	// 2023-05-01..03 are the 30/4-1/5 holidays, 2023-05-06 a Saturday,
+	// 2023-05-08 a Monday.
+	may1, sat, mon := days[0], days[5], days[7]
 	if sat.Day != "2023-05-06" || float64(sat.Published) > 0.3*float64(mon.Published) {
 		t.Errorf("Saturday %s %d, Monday %s %d; want the weekend at a quarter of a weekday", sat.Day, sat.Published, mon.Day, mon.Published)
+	}
+	if may1.Holiday == "" || may1.Published >= sat.Published {
+		t.Errorf("1 May (%q) %d, Saturday %d: want the holiday at most a weekend day", may1.Holiday, may1.Published, sat.Published)
+	}
+	single := func(profile, day string) DayPlan { return mustPlan(t, profile, day, 1, 1)[0] }
+	sun, wed := single("2021-08", "2021-08-01"), single("2021-08", "2021-08-04")
+	if sun.Published*3 > wed.Published {
+		t.Errorf("Sunday 2021-08-01 alone: %d, Wednesday 2021-08-04: %d; want the Sunday at about a quarter", sun.Published, wed.Published)
+	}
+	tet, sunday, weekday := single("2023-05", "2023-01-23"), single("2023-05", "2023-01-29"), single("2023-05", "2023-01-31")
+	if tet.Holiday != "Tết Nguyên Đán" || tet.Published >= sunday.Published || sunday.Published >= weekday.Published {
+		t.Errorf("Tết %s (%q) %d, Sunday %d, weekday %d: want Tết < Sunday < weekday", tet.Day, tet.Holiday, tet.Published, sunday.Published, weekday.Published)
+	}
+	year := mustPlan(t, "2023-05", "2024-01-01", 366, 1)
+	var sum int64
+	for _, d := range year {
+		sum += d.Published
+	}
+	if avg := float64(sum) / 366; avg < 1_469_000 || avg > 1_471_000 {
+		t.Errorf("2024 averages %.0f a day, want the profile's 1,470,000", avg)
 	}
 }
 

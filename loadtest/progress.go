@@ -59,7 +59,7 @@ func (r *runner) startProgress(start time.Time) func() {
 func (r *runner) progress(start time.Time, planned int64, final bool) Progress {
 	now := time.Now()
 	p := r.col.progress(now)
-	out := Progress{Done: p.done, Planned: planned, Errors: p.errors, Rate: p.rate, P99: p.p99, Elapsed: now.Sub(start), ETA: -1, Final: final}
+	out := Progress{Done: p.hops, Planned: planned, Errors: p.errors, Rate: p.rate, P99: p.p99, Elapsed: now.Sub(start), ETA: -1, Final: final}
 	switch {
 	case final:
 		out.ETA = 0
@@ -67,8 +67,8 @@ func (r *runner) progress(start time.Time, planned int64, final bool) Progress {
 		total := time.Duration(float64(time.Duration(len(r.days))*24*time.Hour) / r.cfg.Speed)
 		out.ETA = max(total-out.Elapsed, 0)
 	case p.done > 0:
-		avg := float64(p.done) / out.Elapsed.Seconds()
-		out.ETA = time.Duration(float64(planned-p.done) / avg * float64(time.Second))
+		avg := float64(p.hops) / out.Elapsed.Seconds()
+		out.ETA = time.Duration(float64(planned-p.hops) / avg * float64(time.Second))
 	}
 	return out
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"google.golang.org/grpc/codes"
-
-	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Report is the outcome of a run. Its JSON form is what `ndxp loadtest
@@ -69,7 +67,9 @@ type Report struct {
 	// Timeline is the throughput and latency over time.
 	Timeline []Bucket `json:"timeline"`
 	// ByHour is the transactions sent by business hour of the day (Vietnam
-	// time, summed over the days): the daily curve as replayed.
+	// time, summed over the days), each with its nested hops (counted at
+	// its business time): the daily curve as replayed, which the hub's
+	// hourly counters of the day show.
 	ByHour [24]int64 `json:"by_hour"`
 	// Histogram is the latency distribution (microseconds, count).
 	Histogram []HistBar `json:"histogram"`
@@ -113,14 +113,28 @@ type DayReport struct {
 	// every retry, was still "record pending": carried and succeeded, but
 	// not stored yet; the hub counts each as a success once it stores it.
 	RecordPending int64 `json:"record_pending,omitempty"`
-	// Counted, CountedSucceeded and CountedFailed are the hub's.
+	// Counted, CountedSucceeded and CountedFailed are the hub's, nested
+	// hops included.
 	Counted          int64 `json:"counted"`
 	CountedSucceeded int64 `json:"counted_succeeded"`
 	CountedFailed    int64 `json:"counted_failed"`
-	// OK is true when counted == sent and counted_succeeded == succeeded,
-	// the pending records aside: each is either counted, as a success, or
-	// not yet.
+	// Nested and NestedSucceeded are the nested hops among them: the
+	// exchanges the simulators made through the hub while serving the
+	// run's (a household-verify's household-members), counted on the
+	// replayed day. NestedExpected is how many the exchanges sent may
+	// make; those that succeeded made theirs for sure.
+	Nested          int64 `json:"nested"`
+	NestedSucceeded int64 `json:"nested_succeeded"`
+	NestedExpected  int64 `json:"nested_expected"`
+	// OK is true when the counts, nested hops aside, are the run's:
+	// counted - nested == sent and counted_succeeded - nested_succeeded ==
+	// succeeded, the pending records aside (each is either counted, as a
+	// success, or not yet); and the nested hops are those the exchanges
+	// sent made: at most nested_expected, at least one per exchange that
+	// succeeded.
 	OK bool `json:"ok"`
+
+	nestedOK int64 // nested hops of the exchanges that succeeded
 }
 
 // HistBar is one bar of the latency histogram.
@@ -182,7 +196,8 @@ func (r *runner) report(start time.Time, elapsed time.Duration, interrupted bool
 		rep.Sent += ds.sent
 		rep.Succeeded += ds.succeeded
 		rep.Failed += ds.failed
-		rep.Days = append(rep.Days, DayReport{DayPlan: d, Sent: ds.sent, Succeeded: ds.succeeded, Failed: ds.failed, RecordPending: ds.pending})
+		rep.Days = append(rep.Days, DayReport{DayPlan: d, Sent: ds.sent, Succeeded: ds.succeeded, Failed: ds.failed,
+			RecordPending: ds.pending, NestedExpected: ds.nested, nestedOK: ds.nestedOK})
 	}
 	var published int64
 	for _, d := range r.days {
@@ -231,17 +246,18 @@ func histBars(h *hdrhistogram.Histogram) []HistBar {
 
 // reconcile fills in the hub's counts: the deltas of its counters over
 // the run.
-func (r *runner) reconcile(rep *Report, before, after []*hubv1.Count, err error) {
+func (r *runner) reconcile(rep *Report, before, after []dayCount, err error) {
 	if err != nil {
 		rep.ReconcileError = err.Error()
 		return
 	}
 	rep.Reconciled = true
 	for i := range rep.Days {
-		d := &rep.Days[i]
-		d.Counted = after[i].GetTotal() - before[i].GetTotal()
-		d.CountedSucceeded = after[i].GetSucceeded() - before[i].GetSucceeded()
-		d.CountedFailed = after[i].GetFailed() - before[i].GetFailed()
+		d, b, a := &rep.Days[i], before[i], after[i]
+		d.Counted = a.all.GetTotal() - b.all.GetTotal()
+		d.CountedSucceeded = a.all.GetSucceeded() - b.all.GetSucceeded()
+		d.CountedFailed = a.all.GetFailed() - b.all.GetFailed()
+		d.Nested, d.NestedSucceeded = a.nested-b.nested, a.nestedSucceeded-b.nestedSucceeded
 		d.OK = d.reconciles()
 		rep.Reconciled = rep.Reconciled && d.OK
 	}
@@ -252,8 +268,10 @@ func (r *runner) reconcile(rep *Report, before, after []*hubv1.Count, err error)
 // for those whose record was still pending at the end, each counted as a
 // success or (not stored yet) not at all.
 func (d *DayReport) reconciles() bool {
-	stored := d.Counted - (d.Sent - d.RecordPending) // pending records stored so far
-	return stored >= 0 && stored <= d.RecordPending && d.CountedSucceeded == d.Succeeded+stored
+	counted, succeeded := d.Counted-d.Nested, d.CountedSucceeded-d.NestedSucceeded
+	stored := counted - (d.Sent - d.RecordPending) // pending records stored so far
+	return stored >= 0 && stored <= d.RecordPending && succeeded == d.Succeeded+stored &&
+		d.Nested <= d.NestedExpected && d.NestedSucceeded >= d.nestedOK
 }
 
 // judge applies the thresholds and sets Green.
@@ -266,8 +284,8 @@ func (rep *Report) judge(cfg Config) {
 			for _, d := range rep.Days {
 				if !d.OK {
 					rep.Failures = append(rep.Failures, fmt.Sprintf(
-						"reconciliation %s: sent %d, succeeded %d (%d records pending); the hub counted %d, %d succeeded",
-						d.Day, d.Sent, d.Succeeded, d.RecordPending, d.Counted, d.CountedSucceeded))
+						"reconciliation %s: sent %d, succeeded %d (%d records pending), with up to %d nested hops; the hub counted %d, %d succeeded, of which %d nested hops, %d succeeded",
+						d.Day, d.Sent, d.Succeeded, d.RecordPending, d.NestedExpected, d.Counted, d.CountedSucceeded, d.Nested, d.NestedSucceeded))
 				}
 			}
 		}
@@ -317,7 +335,7 @@ func (rep *Report) WriteText(out io.Writer) error {
 	if len(rep.Unregistered) > 0 {
 		fmt.Fprintf(w, "not registered at the hub, not sent: %d service(s) of the profile\n", len(rep.Unregistered))
 	}
-	fmt.Fprintf(w, "\nDAY\tPUBLISHED\tPLANNED\tSENT\tSUCCEEDED\tFAILED\tCOUNTED\tCOUNTED OK\tMATCH\n")
+	fmt.Fprintf(w, "\nDAY\tPUBLISHED\tPLANNED\tSENT\tSUCCEEDED\tFAILED\tNESTED\tCOUNTED\tCOUNTED OK\tMATCH\n")
 	for _, d := range rep.Days {
 		match := "yes"
 		switch {
@@ -328,7 +346,11 @@ func (rep *Report) WriteText(out io.Writer) error {
 		case d.RecordPending > 0:
 			match = fmt.Sprintf("yes, %d record(s) pending", d.RecordPending)
 		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", d.Day, d.Published, d.Planned, d.Sent, d.Succeeded, d.Failed, d.Counted, d.CountedSucceeded, match)
+		day := d.Day
+		if d.Holiday != "" {
+			day += " (" + d.Holiday + ")"
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", day, d.Published, d.Planned, d.Sent, d.Succeeded, d.Failed, d.Nested, d.Counted, d.CountedSucceeded, match)
 	}
 	switch {
 	case rep.Green && rep.ReconcileSkipped:

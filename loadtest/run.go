@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -31,6 +32,9 @@ type service struct {
 	ref, provider, code, requestType string
 	weight                           float64
 	payload                          PayloadFunc
+	// hops is how many transactions the hub counts per exchange sent: 1
+	// plus the nested hops the provider makes (nestedHops).
+	hops int64
 }
 
 // job is one transaction to send.
@@ -41,6 +45,7 @@ type job struct {
 	consumer int
 	business time.Time
 	due      time.Time // zero at --speed max: latency counts from the send
+	nested   int64     // nested hops the provider makes (hops - 1)
 }
 
 // runner holds what the drivers share.
@@ -83,7 +88,7 @@ func Run(ctx context.Context, cfg Config, conns []grpc.ClientConnInterface, log 
 	if err := r.resolveMix(ctx); err != nil {
 		return nil, err
 	}
-	var before []*hubv1.Count
+	var before []dayCount
 	if !cfg.SkipReconcile {
 		if before, err = r.readCounts(ctx); err != nil {
 			return nil, err
@@ -123,7 +128,7 @@ func (r *runner) resolveMix(ctx context.Context) error {
 		if pf == nil && rt != "" {
 			pf = reflectPayload(synth.Population{Seed: 1}, rt)
 		}
-		r.services = append(r.services, service{ref: m.Service, provider: prov, code: code, requestType: rt, weight: m.Weight, payload: pf})
+		r.services = append(r.services, service{ref: m.Service, provider: prov, code: code, requestType: rt, weight: m.Weight, payload: pf, hops: hopsOf(m.Service)})
 	}
 	if len(r.services) == 0 {
 		slices.Sort(names)
@@ -141,7 +146,7 @@ func orNone(s []string) string {
 }
 
 // run sends the planned transactions and builds the report.
-func (r *runner) run(ctx context.Context, before []*hubv1.Count) *Report {
+func (r *runner) run(ctx context.Context, before []dayCount) *Report {
 	start := time.Now()
 	r.col = newCollector(start, len(r.services), len(r.days))
 	r.results = make(chan result, resultQueue)
@@ -183,11 +188,7 @@ func (r *runner) run(ctx context.Context, before []*hubv1.Count) *Report {
 func (r *runner) generate(ctx context.Context, start time.Time, jobs chan<- job) {
 	defer close(jobs)
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, 0x6c6f6164))
-	weights := make([]float64, len(r.services))
-	for i, s := range r.services {
-		weights[i] = s.weight
-	}
-	svcs := newPicker(weights)
+	svcs := newHopPicker(r.services)
 	_, cw := consumerSpread(r.cfg.Profile.Consumers, r.cfg.Profile.MinistryShare)
 	cons := consumerPickers(r.consumers, cw, r.services)
 	clock := newDayClock(r.cfg.Profile.Curve.Hourly)
@@ -195,10 +196,16 @@ func (r *runner) generate(ctx context.Context, start time.Time, jobs chan<- job)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for d, day := range r.days {
-		for k := range day.Planned {
+		// k counts the day's transactions, nested hops included, so that
+		// the hub's count of the day is the plan's.
+		for k := int64(0); k < day.Planned; {
 			off := clock.offset(k, day.Planned)
-			svc := svcs.pick(rng)
-			j := job{seq: seq, day: d, svc: svc, consumer: cons[svc].pick(rng), business: day.start.Add(off)}
+			svc := svcs.pick(day.Planned - k)
+			if svc < 0 {
+				break
+			}
+			k += r.services[svc].hops
+			j := job{seq: seq, day: d, svc: svc, consumer: cons[svc].pick(rng), business: day.start.Add(off), nested: r.services[svc].hops - 1}
 			seq++
 			if r.cfg.Speed > 0 {
 				sim := time.Duration(d)*24*time.Hour + off
@@ -255,17 +262,32 @@ func origin(j job) time.Time {
 	return j.due
 }
 
+// dayCount is what the hub counted on a day: everything, and the nested
+// hops of the mix's services (see nestedHops) among it.
+type dayCount struct {
+	all                     *hubv1.Count
+	nested, nestedSucceeded int64
+}
+
 // readCounts reads the hub's counters of every planned day, after the hub
 // has applied every stored record.
-func (r *runner) readCounts(ctx context.Context) ([]*hubv1.Count, error) {
+func (r *runner) readCounts(ctx context.Context) ([]dayCount, error) {
 	stats := hubv1.NewStatsServiceClient(r.conns[0])
-	out := make([]*hubv1.Count, len(r.days))
+	out := make([]dayCount, len(r.days))
 	for i, d := range r.days {
 		resp, err := stats.GetStats(ctx, &hubv1.GetStatsRequest{Day: d.Day, Sync: true})
 		if err != nil {
 			return nil, fmt.Errorf("loadtest: read the hub's counters of %s: %w", d.Day, err)
 		}
-		out[i] = resp.GetStats().GetCount()
+		out[i].all = resp.GetStats().GetCount()
+		for _, row := range resp.GetStats().GetRows() {
+			if isNested(row) {
+				out[i].nested += row.GetCount()
+				if row.GetCode() == codes.OK.String() {
+					out[i].nestedSucceeded += row.GetCount()
+				}
+			}
+		}
 	}
 	return out, nil
 }

@@ -49,7 +49,9 @@ func (n *Node) Client() *Client {
 }
 
 // Exchange sends req to c.Provider's c.Service through the hub and
-// decodes the answer into resp. It returns the message id the hub
+// decodes the answer into resp. Made with the ctx of a handler, it is a
+// nested exchange: it carries the served exchange's context token, and
+// the hub counts it at that exchange's business time (see Request). It returns the message id the hub
 // counted. A failure is an *Error with the gRPC code the hub or the
 // provider returned, so a handler may return it as is to pass it on.
 func (c *Client) Exchange(ctx context.Context, call Call, req, resp proto.Message) (string, error) {
@@ -57,10 +59,12 @@ func (c *Client) Exchange(ctx context.Context, call Call, req, resp proto.Messag
 	if err != nil {
 		return "", fmt.Errorf("node: encode %s request: %w", call.Service, err)
 	}
-	out, err := hubv1.NewExchangeServiceClient(c.conn).Exchange(ctx, &hubv1.ExchangeRequest{
+	xreq := &hubv1.ExchangeRequest{
 		MessageId: call.MessageID, Consumer: c.consumer, Provider: call.Provider, Service: call.Service,
 		Payload: payload, Purpose: call.Purpose, UserId: call.UserID,
-	})
+	}
+	inherit(ctx, xreq)
+	out, err := hubv1.NewExchangeServiceClient(c.conn).Exchange(ctx, xreq)
 	if err != nil {
 		s := status.Convert(err)
 		return call.MessageID, &Error{Code: s.Code(), Message: fmt.Sprintf("%s %s: %s", call.Provider, call.Service, s.Message())}

@@ -26,6 +26,12 @@ type Request struct {
 	Purpose      string
 	UserID       string
 	BusinessTime time.Time
+	// ContextToken is the hub's context token for this exchange (see
+	// hub/callctx). The handler's ctx carries it, with BusinessTime, so
+	// that the exchanges a handler makes through a Client with that ctx
+	// are counted at this business time and name this exchange as their
+	// parent.
+	ContextToken string
 	// PayloadType is the payload's type URL, empty if the consumer sent none.
 	PayloadType string
 	// Payload is the request body as the consumer sent it.
@@ -95,7 +101,8 @@ func (n *Node) handle(e endpoint, se *serviceEndpoint, m *nats.Msg, start time.T
 		PayloadType: h.Get(wire.HeaderPayloadType), Payload: m.Data,
 	}
 	req.BusinessTime, _ = time.Parse(time.RFC3339Nano, h.Get(wire.HeaderBusinessTime))
-	ctx := n.ctx
+	req.ContextToken = h.Get(wire.HeaderContext)
+	ctx := withParent(n.ctx, req)
 	if d, err := time.Parse(time.RFC3339Nano, h.Get(wire.HeaderDeadline)); err == nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, d)

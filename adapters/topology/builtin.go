@@ -14,12 +14,14 @@ import (
 const DefaultBuiltin = "2023"
 
 // builtins maps a built-in name to the year of the shape.
-var builtins = map[string]int{"2021": 2021, "2023": 2023}
+var builtins = map[string]int{"2021": 2021, "2021-full": 2021, "2023": 2023}
 
 // BuiltinNames lists the built-in topologies, oldest first: "2021" (August
-// 2021: 85 LGSPs, 5 national databases, 9 national systems) and "2023"
-// (May 2023: 85 LGSPs, 9 databases, 13 systems). Builtin also accepts
-// "default".
+// 2021: 85 LGSPs, 5 national databases, 9 national systems), "2021-full"
+// (the same with the other information systems the report counts, as
+// generic nodes: 220 systems of 90 agencies) and "2023" (May 2023: 85
+// LGSPs, 9 databases, 13 systems, and the population database's consumers
+// EVN and the three telecom operators). Builtin also accepts "default".
 func BuiltinNames() []string {
 	return slices.Sorted(maps.Keys(builtins))
 }
@@ -42,7 +44,7 @@ func Builtin(name string) (*Topology, error) {
 // LGSPs, then province LGSPs.
 func build(name string, year int) *Topology {
 	t := &Topology{Name: name}
-	for _, n := range slices.Concat(databases, systems) {
+	for _, n := range slices.Concat(databases, systems, enterprises) {
 		if n.since <= year {
 			t.Agencies = append(t.Agencies, Agency{
 				Code: n.code, Name: n.name, Kind: n.kind, Simulator: n.simulator,
@@ -55,6 +57,9 @@ func build(name string, year int) *Topology {
 	}
 	for _, p := range vn.Provinces {
 		t.Agencies = append(t.Agencies, lgsp(p.AgencyCode, p.Name, hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP))
+	}
+	if name == "2021-full" {
+		t.Agencies = append(t.Agencies, agencySystems(t)...)
 	}
 	for i := range t.Agencies {
 		t.Agencies[i].Consumes = present(t, consumes(t, &t.Agencies[i]))

@@ -26,10 +26,14 @@ func TestBuiltinShapes(t *testing.T) {
 		wantName                     string
 		ministries, provinces        int
 		databases, systems, agencies int
+		others, owners               int
 	}{
-		{"2021", "2021", 22, 63, 5, 9, 99},
-		{"2023", "2023", 22, 63, 9, 13, 107},
-		{"default", "2023", 22, 63, 9, 13, 107},
+		{"2021", "2021", 22, 63, 5, 9, 99, 0, 86},
+		// Report 003: 220 information systems of 90 agencies.
+		{"2021-full", "2021-full", 22, 63, 5, 9, 220, 121, 90},
+		// Report 000: EVN and the 3 telecom operators use the population database.
+		{"2023", "2023", 22, 63, 9, 13, 111, 4, 90},
+		{"default", "2023", 22, 63, 9, 13, 111, 4, 90},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +49,7 @@ func TestBuiltinShapes(t *testing.T) {
 				{hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP, tt.provinces},
 				{hubv1.AgencyKind_AGENCY_KIND_NATIONAL_DATABASE, tt.databases},
 				{hubv1.AgencyKind_AGENCY_KIND_NATIONAL_SYSTEM, tt.systems},
-				{hubv1.AgencyKind_AGENCY_KIND_OTHER, 0},
+				{hubv1.AgencyKind_AGENCY_KIND_OTHER, tt.others},
 			}
 			for _, c := range counts {
 				if got := len(topo.ByKind(c.kind)); got != c.want {
@@ -54,6 +58,9 @@ func TestBuiltinShapes(t *testing.T) {
 			}
 			if got := len(topo.Agencies); got != tt.agencies {
 				t.Errorf("len(Agencies) = %d, want %d", got, tt.agencies)
+			}
+			if got := topo.Owners(); got != tt.owners {
+				t.Errorf("Owners() = %d, want %d", got, tt.owners)
 			}
 			if err := topo.Validate(); err != nil {
 				t.Errorf("Validate() = %v", err)
@@ -109,6 +116,13 @@ func TestBuiltinNationalNodesBelongToOwners(t *testing.T) {
 	topo := mustBuiltin(t, "2023")
 	for _, a := range topo.Agencies {
 		if a.Simulator == SimulatorLGSP {
+			continue
+		}
+		if a.Kind == hubv1.AgencyKind_AGENCY_KIND_OTHER {
+			// The state enterprises are bodies of their own, K codes.
+			if !regexp.MustCompile(`^000\.00\.00\.K\d\d$`).MatchString(a.Code) {
+				t.Errorf("%s (%s): want an enterprise code 000.00.00.Kxx", a.Code, a.Name)
+			}
 			continue
 		}
 		m := unitRE.FindStringSubmatch(a.Code)
@@ -221,7 +235,7 @@ func TestBuiltinUnknownAndFresh(t *testing.T) {
 	if b := mustBuiltin(t, "2023"); b.Validate() != nil || b.Agencies[0].Provides[0].Code == "changed" {
 		t.Fatalf("Builtin shares data between calls")
 	}
-	if got, want := BuiltinNames(), []string{"2021", "2023"}; !slices.Equal(got, want) {
+	if got, want := BuiltinNames(), []string{"2021", "2021-full", "2023"}; !slices.Equal(got, want) {
 		t.Fatalf("BuiltinNames() = %v, want %v", got, want)
 	}
 }

@@ -19,6 +19,9 @@ func consumes(t *Topology, a *Agency) []ServiceRef {
 			Ref(CivilRegistryCode, ServiceRecordLookup))
 	case a.Code == LandCode, a.Code == BusinessRegistrationCode, a.Code == OfficialsCode:
 		return refs(PopulationCode, ServiceCitizenVerify)
+	case isEnterprise(a.Code):
+		// EVN and the telecom operators verify their customers (000).
+		return refs(PopulationCode, ServiceCitizenVerify)
 	case a.Code == PublicServicePortalCode:
 		return append(refs(PopulationCode, ServiceCitizenVerify), procedureStatuses(t)...)
 	}

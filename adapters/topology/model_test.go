@@ -79,7 +79,7 @@ func TestFilter(t *testing.T) {
 		{[]string{"province-lgsp"}, 63, nil},
 		{[]string{"national-database", "national-system"}, 22, nil},
 		{[]string{"province-lgsp", "000.00.00.H29", PopulationCode}, 64, nil},
-		{[]string{"other"}, 0, nil},
+		{[]string{"other"}, 4, nil}, // EVN and the telecom operators
 		{nil, 0, nil},
 		{[]string{"000.00.00.H99"}, 0, ErrUnknownSelector},
 		{[]string{"population"}, 0, ErrUnknownSelector},

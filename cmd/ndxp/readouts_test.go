@@ -138,6 +138,17 @@ func TestCommandsAgree(t *testing.T) {
 	if out, err := runCLI(t, "stats", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "INVALID_ARGUMENT") {
 		t.Fatalf("stats = %s, %v", out, err)
 	}
+	if out, err := runCLI(t, "stats", "declare", "--profile", "2023-05", hub); err != nil || !strings.Contains(out, "1,300,000,000") {
+		t.Fatalf("stats declare --profile 2023-05 = %s, %v", out, err)
+	}
+	if out, err := runCLI(t, "stats", hub); err != nil || !strings.Contains(out, "since launch: 1,300,000,007 = 1,300,000,000 declared as of 2023-05-20") {
+		t.Fatalf("stats after declaring = %s, %v", out, err)
+	}
+	hour := time.Now().In(vn.Zone).Format("15")
+	if out, err := runCLI(t, "stats", "--by", "hour", "--rows", hub); err != nil || !strings.Contains(out, "7 transactions") ||
+		!strings.Contains(out, hour+":00-"+hour+":59") || strings.Count(out, ":00-") != 24 || !strings.Contains(out, "Vietnam time") {
+		t.Fatalf("stats --by hour = %s, %v; want 24 hours of Vietnam time, %sh among them", out, err, hour)
+	}
 	if out, err := runCLI(t, "top", "--once", "--interval", "100ms", hub); err != nil || !strings.Contains(out, "7 transactions") || !strings.Contains(out, "0.0 tx/s") || strings.Contains(out, "\x1b[") {
 		t.Fatalf("top --once = %s, %v", out, err)
 	}
@@ -158,6 +169,7 @@ func TestCommandsAgree(t *testing.T) {
 		{"records", "--from", "yesterday", hub},
 		{"records", "--limit", "-1", hub},
 		{"stats", "--day", "2023-02-30", hub},
+		{"stats", "--by", "minute", hub},
 		{"top", "--interval", "1ms", hub},
 	} {
 		if out, err := runCLI(t, args...); err == nil {

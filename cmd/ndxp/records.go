@@ -40,7 +40,9 @@ duration back from now ("15m" is 15 minutes ago). --agency keeps the
 records where that agency is the consumer or the provider.`,
 		Example: `  # who called the population database between 10:05 and 10:06 today
   ndxp records --agency 000.00.01.G01 --from 10:05 --to 10:06
-  ndxp records --service citizen-lookup --from 15m --json`,
+  ndxp records --service citizen-lookup --from 15m --json
+  # what a replay counted on 2 May 2023 between 10:00 and 11:00
+  ndxp records --business-time --from "2023-05-02 10:00" --to "2023-05-02 11:00"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now := time.Now()
@@ -90,6 +92,7 @@ records where that agency is the consumer or the provider.`,
 	cmd.Flags().StringVar(&req.Service, "service", "", "only records of this service code")
 	cmd.Flags().IntVar(&limit, "limit", 100, "print at most this many records; 0 prints them all")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON record per line instead of a table")
+	cmd.Flags().BoolVar(&req.ByBusinessTime, "business-time", false, "apply --from and --to to the business time (the day a replay counts a record on) instead of when the hub received it; reads the whole stream")
 	return cmd
 }
 

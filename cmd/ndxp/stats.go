@@ -15,6 +15,7 @@ func newStatsCmd() *cobra.Command {
 		req    hubv1.GetStatsRequest
 		asJSON bool
 		rows   bool
+		by     string
 	)
 	cmd := &cobra.Command{
 		Use:   "stats",
@@ -24,7 +25,7 @@ month: the total, successes and failures, and the breakdown by consumer,
 provider, service and outcome code, and the hub-side latency. Without --day
 or --month it shows today. The hub first counts every record already
 stored, so the figures include every exchange finished before the call.`,
-		Example: "  ndxp stats\n  ndxp stats --day 2022-03-15\n  ndxp stats --month 2023-05 --json",
+		Example: "  ndxp stats\n  ndxp stats --day 2022-03-15\n  ndxp stats --day 2023-05-02 --by hour\n  ndxp stats --month 2023-05 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			conn, err := cf.dial()
@@ -40,6 +41,9 @@ stored, so the figures include every exchange finished before the call.`,
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), resp.GetStats())
 			}
+			if by == "hour" {
+				return printHours(cmd, resp.GetStats(), rows)
+			}
 			return printStats(cmd, resp.GetStats(), rows)
 		},
 	}
@@ -48,6 +52,14 @@ stored, so the figures include every exchange finished before the call.`,
 	cmd.Flags().StringVar(&req.Month, "month", "", "business month, YYYY-MM")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the Stats message of the gRPC API) instead of tables")
 	cmd.Flags().BoolVar(&rows, "rows", false, "also print the finest counters: one row per consumer, provider, service and outcome")
+	cmd.Flags().StringVar(&by, "by", "", `"hour": the period's 24 business hours (Vietnam time) instead; with --rows, by service and outcome too`)
+	cmd.AddCommand(newDeclareCmd())
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if by != "" && by != "hour" {
+			return fmt.Errorf("--by %q: want hour", by)
+		}
+		return nil
+	}
 	return cmd
 }
 
@@ -57,6 +69,10 @@ func printStats(cmd *cobra.Command, st *hubv1.Stats, rows bool) error {
 	fmt.Fprintf(w, "period %s: %s transactions, %s succeeded, %s failed (%s errors)\n",
 		st.GetPeriod(), group(c.GetTotal()), group(c.GetSucceeded()), group(c.GetFailed()), percent(c.GetFailed(), c.GetTotal()))
 	fmt.Fprintf(w, "all time: %s transactions, up to record %d\n", group(st.GetAllTime().GetTotal()), st.GetSequence())
+	if d := st.GetDeclared(); d != nil {
+		fmt.Fprintf(w, "since launch: %s = %s declared as of %s (%s, not counted) + %s counted\n",
+			group(st.GetSinceLaunch()), group(d.GetTotal()), d.GetAsOf(), d.GetSource(), group(st.GetAllTime().GetTotal()))
+	}
 	l := st.GetLatency()
 	fmt.Fprintf(w, "hub latency: p50 %s  p90 %s  p99 %s  max %s\n", ms(l.GetP50Us()), ms(l.GetP90Us()), ms(l.GetP99Us()), ms(l.GetMaxUs()))
 	for _, sec := range []struct {

@@ -56,6 +56,18 @@ type checkpointDay struct {
 	// Latency is the HDR histogram of durations (µs), in its compressed
 	// base64 V2 encoding.
 	Latency string `json:"latency"`
+	// Hours are the hourly counters (absent from checkpoints written
+	// before they existed: those days restore without hours).
+	Hours []checkpointHour `json:"hours,omitempty"`
+}
+
+// checkpointHour is one hour's count of one HourKey.
+type checkpointHour struct {
+	Hour     int    `json:"hour"`
+	Provider string `json:"provider"`
+	Service  string `json:"service"`
+	Code     int32  `json:"code"`
+	Count    int64  `json:"count"`
 }
 
 // checkpointRow is one Key's count.
@@ -90,6 +102,11 @@ func (c *Counter) take() (*checkpoint, error) {
 		cd := checkpointDay{Rows: make([]checkpointRow, 0, len(d.rows)), Latency: d.enc}
 		for k, n := range d.rows {
 			cd.Rows = append(cd.Rows, checkpointRow{k.Consumer, k.Provider, k.Service, k.Code, n})
+		}
+		for h, m := range d.hours {
+			for k, n := range m {
+				cd.Hours = append(cd.Hours, checkpointHour{h, k.Provider, k.Service, k.Code, n})
+			}
 		}
 		if d.enc == "" || d.encVersion != d.version {
 			todo = append(todo, pending{name, d.version, d.latency.Clone()})
@@ -225,6 +242,15 @@ func (c *Counter) load(cp *checkpoint) error {
 			k := Key{r.Consumer, r.Provider, r.Service, r.Code}
 			d.rows[k] += r.Count
 			all[k] += r.Count
+		}
+		for _, r := range cd.Hours {
+			if r.Hour < 0 || r.Hour > 23 {
+				return fmt.Errorf("counter: checkpoint of %s has hour %d", name, r.Hour)
+			}
+			if d.hours[r.Hour] == nil {
+				d.hours[r.Hour] = map[HourKey]int64{}
+			}
+			d.hours[r.Hour][HourKey{r.Provider, r.Service, r.Code}] += r.Count
 		}
 		days[name] = d
 	}

@@ -5,8 +5,9 @@
 // hub restores the newest checkpoint and resumes reading at the next
 // sequence, so a restart neither replays the whole stream nor depends on
 // the stream still holding old records. Counters are bucketed by business
-// day (Vietnam time) and by consumer, provider, service and outcome code;
-// months are the sum of their days.
+// day (Vietnam time) and by consumer, provider, service and outcome code,
+// and by business hour, provider, service and outcome code; months are the
+// sum of their days.
 package counter
 
 import (
@@ -71,6 +72,8 @@ type day struct {
 	// while the day does not change (past days never do).
 	version, encVersion uint64
 	enc                 string
+	// hours are the day's counters by business hour, service and outcome.
+	hours hours
 }
 
 func newHist() *hdrhistogram.Histogram {
@@ -228,6 +231,7 @@ func (c *Counter) apply(seq uint64, rec *hubv1.TransactionRecord) {
 	}
 	if rec != nil {
 		c.count(rec)
+		c.countHour(rec)
 	}
 	c.applied.Store(seq)
 }

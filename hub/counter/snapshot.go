@@ -19,6 +19,7 @@ func (c *Counter) Snapshot(period string) *hubv1.Stats {
 	perDay := map[string]map[Key]int64{}
 	hist := hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 2)
 	var allTime count
+	byHour := hourRows{}
 	c.mu.RLock()
 	seq := c.applied.Load()
 	for name, d := range c.days {
@@ -30,6 +31,7 @@ func (c *Counter) Snapshot(period string) *hubv1.Stats {
 			rows[k] += n
 		}
 		hist.Merge(d.latency)
+		byHour.add(&d.hours)
 	}
 	dayTotals := make(map[string]count, len(perDay))
 	for name, r := range perDay {
@@ -43,7 +45,9 @@ func (c *Counter) Snapshot(period string) *hubv1.Stats {
 		allTime.add(k.Code, n)
 	}
 	c.mu.RUnlock()
-	return build(period, rows, dayTotals, hist, allTime, seq)
+	st := build(period, rows, dayTotals, hist, allTime, seq)
+	st.ByHour, st.HourRows = byHour.proto()
+	return st
 }
 
 type count struct{ total, ok int64 }

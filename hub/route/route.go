@@ -67,6 +67,8 @@ type Request struct {
 	UserID       string
 	PayloadType  string
 	Payload      []byte
+	// Context is the context token sent to the provider (hub/callctx).
+	Context string
 }
 
 // Response is the provider's answer.
@@ -131,6 +133,9 @@ func setHeaders(ctx context.Context, h nats.Header, req *Request) {
 	h.Set(wire.HeaderProvider, req.Provider)
 	h.Set(wire.HeaderService, req.Service)
 	h.Set(wire.HeaderBusinessTime, req.BusinessTime.UTC().Format(time.RFC3339Nano))
+	if req.Context != "" {
+		h.Set(wire.HeaderContext, req.Context)
+	}
 	if req.PayloadType != "" {
 		h.Set(wire.HeaderPayloadType, req.PayloadType)
 	}

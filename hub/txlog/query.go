@@ -45,6 +45,18 @@ type Query struct {
 	Limit int
 	// Slack is how far storage time may lie outside the window.
 	Slack time.Duration
+	// ByBusinessTime applies From and To to business_time instead; the
+	// stream is then read from its start (or StartSeq) to its end, as a
+	// replayed day's records may be stored at any time.
+	ByBusinessTime bool
+}
+
+// at is the time of rec the window applies to.
+func (q Query) at(rec *hubv1.TransactionRecord) time.Time {
+	if q.ByBusinessTime {
+		return rec.GetBusinessTime().AsTime()
+	}
+	return rec.GetReceivedAt().AsTime()
 }
 
 // Page is one page of a query's result.
@@ -69,11 +81,11 @@ func (l *Log) Query(ctx context.Context, q Query) (*Page, error) {
 		defer cancel()
 	}
 	rng := streamread.Range{Stream: l.name, From: q.StartSeq}
-	if q.StartSeq == 0 && !q.From.IsZero() {
+	if q.StartSeq == 0 && !q.From.IsZero() && !q.ByBusinessTime {
 		rng.Since = q.From.Add(-q.Slack)
 	}
 	var end time.Time // storage time after which nothing can match
-	if !q.To.IsZero() {
+	if !q.To.IsZero() && !q.ByBusinessTime {
 		end = q.To.Add(q.Slack)
 	}
 	match := subjectMatcher(q.Agency, q.Service)
@@ -104,7 +116,7 @@ func (l *Log) Query(ctx context.Context, q Query) (*Page, error) {
 		if err != nil {
 			continue // an unreadable record matches nothing
 		}
-		at := rec.GetReceivedAt().AsTime()
+		at := q.at(rec)
 		if at.Before(q.From) || (!q.To.IsZero() && !at.Before(q.To)) {
 			continue
 		}

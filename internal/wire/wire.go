@@ -32,6 +32,10 @@ const (
 	HeaderService = "Ndxp-Service"
 	// HeaderBusinessTime is the business time, RFC 3339 with nanoseconds.
 	HeaderBusinessTime = "Ndxp-Business-Time"
+	// HeaderContext is the context token of the exchange (see hub/callctx):
+	// a provider passes it back on the nested exchanges it makes while
+	// serving this one, which are then counted at this business time.
+	HeaderContext = "Ndxp-Context"
 	// HeaderPurpose is the purpose the consumer stated.
 	HeaderPurpose = "Ndxp-Purpose"
 	// HeaderUserID is the end user the consumer acts for.

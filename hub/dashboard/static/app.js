@@ -14,8 +14,8 @@ const WINDOW = 120; // seconds in the tx/s chart
 const $ = (id) => document.getElementById(id);
 const num = (v) => Number(v || 0);
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
-const samples = []; // {t: ms, n: all-time total}
 let month = "";
+let day = ""; // the day shown; "" follows today
 
 function setNum(id, n, text) {
   const el = $(id);
@@ -47,6 +47,8 @@ function fillTable(id, buckets, withFailed, limit) {
 function renderToday(st) {
   const c = count(st.count);
   $("today-day").textContent = st.period;
+  $("day-label").textContent = day ? "Day" : "Today";
+  if (!day) $("day-input").value = st.period;
   setNum("today-total", c.total);
   setNum("today-ok", c.ok);
   setNum("today-failed", c.failed);
@@ -61,7 +63,35 @@ function renderToday(st) {
   fillTable("services", st.byService, true);
   fillTable("codes", st.byCode, false);
   renderFigures(c.total);
-  $("status").textContent = "as of " + new Date(st.asOf).toLocaleTimeString("en-GB") + " · record " + st.sequence;
+  renderHours(st);
+  setNum("since-launch", num(st.sinceLaunch));
+  const d = st.declared;
+  $("since-note").textContent = d && num(d.total)
+    ? fmt(num(d.total)) + " declared as of " + d.asOf + " (" + d.source + "; not counted) + " + fmt(count(st.allTime).total) + " counted"
+    : "counted by the hub";
+  $("status").textContent = "as of " + vnTime(st.asOf).slice(0, 19) + " ICT · record " + st.sequence;
+}
+
+// renderHours draws the day's 24 business hours (Vietnam time).
+function renderHours(st) {
+  $("hour-day").textContent = st.period;
+  const hours = st.byHour || [];
+  const top = Math.max(1, ...hours.map((b) => count(b.count).total));
+  const bars = hours.map((b, h) => {
+    const n = count(b.count).total;
+    const r = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    r.setAttribute("x", String(h * 20 + 1));
+    r.setAttribute("y", String(115 - (n / top) * 110));
+    r.setAttribute("width", "18");
+    r.setAttribute("height", String((n / top) * 110));
+    r.dataset.hour = b.key;
+    r.dataset.total = String(n);
+    const title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+    title.textContent = st.period + " " + b.key + ":00-" + b.key + ":59 ICT: " + fmt(n);
+    r.appendChild(title);
+    return r;
+  });
+  $("hour-chart").replaceChildren(...bars);
 }
 
 function renderFigures(total) {
@@ -84,30 +114,25 @@ function renderFigures(total) {
   $("figures").replaceChildren(...rows);
 }
 
-// addSample records the all-time total and returns the current tx/s.
-function addSample(st) {
-  const t = Date.parse(st.asOf);
-  const n = count(st.allTime).total;
-  const last = samples[samples.length - 1];
-  if (last && t <= last.t) return last.rate || 0;
-  const rate = last ? Math.max(0, ((n - last.n) * 1000) / (t - last.t)) : 0;
-  samples.push({ t, n, rate });
-  while (samples.length > WINDOW + 1) samples.shift();
-  return rate;
-}
-
-function renderChart(rate) {
+// renderChart draws the hub's tx/s of the last WINDOW seconds (the hub
+// samples them, so the chart is full as soon as the page opens).
+function renderChart(rates) {
+  const recent = rates.slice(-WINDOW);
+  const rate = recent.length ? recent[recent.length - 1].per_second : 0;
   setNum("tps", rate, rate < 10 ? rate.toFixed(1) : fmt(rate));
   $("pace").textContent = fmt(rate * 86400);
-  const rates = samples.slice(1).map((s) => s.rate);
-  const top = Math.max(1, ...rates);
-  const pts = rates.map((r, i) => {
-    const x = 600 - (rates.length - 1 - i) * (600 / WINDOW);
-    const y = 135 - (r / top) * 125;
+  const top = Math.max(1, ...recent.map((r) => r.per_second));
+  const pts = recent.map((r, i) => {
+    const x = 600 - (recent.length - 1 - i) * (600 / WINDOW);
+    const y = 135 - (r.per_second / top) * 125;
     return x.toFixed(1) + "," + y.toFixed(1);
   });
   $("chart-line").setAttribute("points", pts.join(" "));
   $("chart-max").textContent = "max " + fmt(top) + "/s";
+  if (recent.length) {
+    $("chart-from").textContent = vnTime(recent[0].at).slice(11, 19);
+    $("chart-to").textContent = vnTime(recent[recent.length - 1].at).slice(11, 19) + " ICT";
+  }
 }
 
 function renderMonth(st) {
@@ -141,9 +166,22 @@ function renderMonth(st) {
     const title = document.createElementNS("http://www.w3.org/2000/svg", "title");
     title.textContent = b.key + ": " + fmt(count(b.count).total);
     r.appendChild(title);
+    r.dataset.day = b.key;
+    r.addEventListener("click", () => showDay(b.key));
     return r;
   });
   svg.replaceChildren(...bars);
+}
+
+// showDay shows a business day ("" follows today) at once.
+async function showDay(d) {
+  day = d;
+  if (d) $("day-input").value = d;
+  try {
+    renderToday(await getStats(d ? "?day=" + d : ""));
+  } catch (e) {
+    $("status").textContent = "day " + d + ": " + e.message;
+  }
 }
 
 async function getStats(query) {
@@ -156,9 +194,10 @@ async function getStats(query) {
 let ticks = 0;
 async function tick() {
   try {
-    const st = await getStats("");
+    const st = await getStats(day ? "?day=" + day : "");
     renderToday(st);
-    renderChart(addSample(st));
+    const rates = await fetch("api/rates", { cache: "no-store" }).then((r) => r.json());
+    renderChart(rates.rates || []);
     if (!month) {
       month = st.period.slice(0, 7);
       $("month-input").value = month;
@@ -197,6 +236,7 @@ async function searchRecords(more) {
     }
     if ($("rec-from").value) p.set("from", vnInput($("rec-from").value));
     if ($("rec-to").value) p.set("to", vnInput($("rec-to").value));
+    if ($("rec-business").checked) p.set("by", "business_time");
     recordQuery = p;
     $("records").replaceChildren();
   }
@@ -207,7 +247,7 @@ async function searchRecords(more) {
     const rows = (body.records || []).map((r) => {
       const tr = document.createElement("tr");
       const ms = (Date.parse(r.answeredAt) - Date.parse(r.receivedAt));
-      for (const v of [vnTime(r.receivedAt), r.consumer, r.provider, r.service, CODES[r.code] || String(r.code),
+      for (const v of [vnTime(r.receivedAt), vnTime(r.businessTime), r.consumer, r.provider, r.service, CODES[r.code] || String(r.code),
         String(ms), r.messageId, r.purpose, r.userId]) {
         const td = document.createElement("td");
         td.textContent = v || "-";
@@ -231,6 +271,10 @@ document.addEventListener("DOMContentLoaded", () => {
     searchRecords(false);
   });
   $("rec-more").addEventListener("click", () => searchRecords(true));
+  $("day-input").addEventListener("change", (ev) => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(ev.target.value)) showDay(ev.target.value);
+  });
+  $("day-today").addEventListener("click", () => showDay(""));
   $("month-input").addEventListener("change", async (ev) => {
     if (!/^\d{4}-\d{2}$/.test(ev.target.value)) return;
     month = ev.target.value;

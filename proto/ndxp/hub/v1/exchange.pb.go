@@ -52,7 +52,17 @@ type ExchangeRequest struct {
 	Purpose string `protobuf:"bytes,7,opt,name=purpose,proto3" json:"purpose,omitempty"`
 	// user_id identifies the end user (official) on whose behalf the consumer
 	// calls. Required by services that return personal data.
-	UserId        string `protobuf:"bytes,8,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	UserId string `protobuf:"bytes,8,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// context_token is set by a provider making a nested exchange while it
+	// serves another one: the token the hub sent it with that exchange (NATS
+	// header Ndxp-Context; the node SDK carries it). It is signed by a hub
+	// and binds the parent's message id, the provider it was sent to, the
+	// parent's business time and an expiry. When it verifies, names the
+	// caller and has not expired, the nested exchange is counted at the
+	// parent's business time (business_time, if set, must equal it) and its
+	// record names the parent; a token that does not hold is refused with
+	// INVALID_ARGUMENT naming context_token.
+	ContextToken  string `protobuf:"bytes,9,opt,name=context_token,json=contextToken,proto3" json:"context_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -139,6 +149,13 @@ func (x *ExchangeRequest) GetPurpose() string {
 func (x *ExchangeRequest) GetUserId() string {
 	if x != nil {
 		return x.UserId
+	}
+	return ""
+}
+
+func (x *ExchangeRequest) GetContextToken() string {
+	if x != nil {
+		return x.ContextToken
 	}
 	return ""
 }
@@ -390,7 +407,7 @@ var File_ndxp_hub_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\x02\n" +
+	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x02\n" +
 	"\x0fExchangeRequest\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
@@ -400,7 +417,8 @@ const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
 	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12?\n" +
 	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fbusinessTime\x12\x18\n" +
 	"\apurpose\x18\a \x01(\tR\apurpose\x12\x17\n" +
-	"\auser_id\x18\b \x01(\tR\x06userId\"\xbb\x01\n" +
+	"\auser_id\x18\b \x01(\tR\x06userId\x12#\n" +
+	"\rcontext_token\x18\t \x01(\tR\fcontextToken\"\xbb\x01\n" +
 	"\x10ExchangeResponse\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12.\n" +

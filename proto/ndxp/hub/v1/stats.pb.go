@@ -22,6 +22,181 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// DeclaredOffset is a published cumulative figure an operator declares
+// instead of replaying it.
+type DeclaredOffset struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// total is the transactions declared; 0 clears the offset.
+	Total int64 `protobuf:"varint,1,opt,name=total,proto3" json:"total,omitempty"`
+	// as_of is the business day the figure is published for, "YYYY-MM-DD".
+	AsOf string `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// source says where the figure comes from.
+	Source string `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`
+	// declared_at and declared_by say when and by whom it was declared
+	// (set by the hub).
+	DeclaredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=declared_at,json=declaredAt,proto3" json:"declared_at,omitempty"`
+	DeclaredBy    string                 `protobuf:"bytes,5,opt,name=declared_by,json=declaredBy,proto3" json:"declared_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclaredOffset) Reset() {
+	*x = DeclaredOffset{}
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclaredOffset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclaredOffset) ProtoMessage() {}
+
+func (x *DeclaredOffset) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclaredOffset.ProtoReflect.Descriptor instead.
+func (*DeclaredOffset) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *DeclaredOffset) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *DeclaredOffset) GetAsOf() string {
+	if x != nil {
+		return x.AsOf
+	}
+	return ""
+}
+
+func (x *DeclaredOffset) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *DeclaredOffset) GetDeclaredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeclaredAt
+	}
+	return nil
+}
+
+func (x *DeclaredOffset) GetDeclaredBy() string {
+	if x != nil {
+		return x.DeclaredBy
+	}
+	return ""
+}
+
+// DeclareOffsetRequest sets the declared offset.
+type DeclareOffsetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// offset is the new offset (declared_at and declared_by are ignored).
+	Offset        *DeclaredOffset `protobuf:"bytes,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareOffsetRequest) Reset() {
+	*x = DeclareOffsetRequest{}
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareOffsetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareOffsetRequest) ProtoMessage() {}
+
+func (x *DeclareOffsetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareOffsetRequest.ProtoReflect.Descriptor instead.
+func (*DeclareOffsetRequest) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DeclareOffsetRequest) GetOffset() *DeclaredOffset {
+	if x != nil {
+		return x.Offset
+	}
+	return nil
+}
+
+// DeclareOffsetResponse is the offset stored.
+type DeclareOffsetResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// offset is the stored offset.
+	Offset        *DeclaredOffset `protobuf:"bytes,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareOffsetResponse) Reset() {
+	*x = DeclareOffsetResponse{}
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareOffsetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareOffsetResponse) ProtoMessage() {}
+
+func (x *DeclareOffsetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareOffsetResponse.ProtoReflect.Descriptor instead.
+func (*DeclareOffsetResponse) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeclareOffsetResponse) GetOffset() *DeclaredOffset {
+	if x != nil {
+		return x.Offset
+	}
+	return nil
+}
+
 // GetStatsRequest selects a period. With neither day nor month set it
 // selects today (Vietnam time).
 type GetStatsRequest struct {
@@ -39,7 +214,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[0]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -51,7 +226,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[0]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -64,7 +239,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{0}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetStatsRequest) GetDay() string {
@@ -103,7 +278,7 @@ type WatchStatsRequest struct {
 
 func (x *WatchStatsRequest) Reset() {
 	*x = WatchStatsRequest{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[1]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -115,7 +290,7 @@ func (x *WatchStatsRequest) String() string {
 func (*WatchStatsRequest) ProtoMessage() {}
 
 func (x *WatchStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[1]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -128,7 +303,7 @@ func (x *WatchStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchStatsRequest.ProtoReflect.Descriptor instead.
 func (*WatchStatsRequest) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{1}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *WatchStatsRequest) GetDay() string {
@@ -167,7 +342,7 @@ type Count struct {
 
 func (x *Count) Reset() {
 	*x = Count{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[2]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -179,7 +354,7 @@ func (x *Count) String() string {
 func (*Count) ProtoMessage() {}
 
 func (x *Count) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[2]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -192,7 +367,7 @@ func (x *Count) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Count.ProtoReflect.Descriptor instead.
 func (*Count) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{2}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Count) GetTotal() int64 {
@@ -231,7 +406,7 @@ type Bucket struct {
 
 func (x *Bucket) Reset() {
 	*x = Bucket{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[3]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -243,7 +418,7 @@ func (x *Bucket) String() string {
 func (*Bucket) ProtoMessage() {}
 
 func (x *Bucket) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[3]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -256,7 +431,7 @@ func (x *Bucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bucket.ProtoReflect.Descriptor instead.
 func (*Bucket) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{3}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Bucket) GetKey() string {
@@ -292,7 +467,7 @@ type Row struct {
 
 func (x *Row) Reset() {
 	*x = Row{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[4]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -304,7 +479,7 @@ func (x *Row) String() string {
 func (*Row) ProtoMessage() {}
 
 func (x *Row) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[4]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -317,7 +492,7 @@ func (x *Row) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Row.ProtoReflect.Descriptor instead.
 func (*Row) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{4}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Row) GetConsumer() string {
@@ -372,7 +547,7 @@ type Latency struct {
 
 func (x *Latency) Reset() {
 	*x = Latency{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[5]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -384,7 +559,7 @@ func (x *Latency) String() string {
 func (*Latency) ProtoMessage() {}
 
 func (x *Latency) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[5]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -397,7 +572,7 @@ func (x *Latency) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Latency.ProtoReflect.Descriptor instead.
 func (*Latency) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{5}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Latency) GetP50Us() int64 {
@@ -439,7 +614,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[6]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -451,7 +626,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[6]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -464,7 +639,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{6}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetStatsResponse) GetStats() *Stats {
@@ -485,7 +660,7 @@ type WatchStatsResponse struct {
 
 func (x *WatchStatsResponse) Reset() {
 	*x = WatchStatsResponse{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[7]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +672,7 @@ func (x *WatchStatsResponse) String() string {
 func (*WatchStatsResponse) ProtoMessage() {}
 
 func (x *WatchStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[7]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +685,7 @@ func (x *WatchStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchStatsResponse.ProtoReflect.Descriptor instead.
 func (*WatchStatsResponse) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{7}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WatchStatsResponse) GetStats() *Stats {
@@ -544,14 +719,27 @@ type Stats struct {
 	// sequence is the last transaction-record stream sequence included.
 	Sequence uint64 `protobuf:"varint,11,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// all_time is every transaction counted since the stream began.
-	AllTime       *Count `protobuf:"bytes,12,opt,name=all_time,json=allTime,proto3" json:"all_time,omitempty"`
+	AllTime *Count `protobuf:"bytes,12,opt,name=all_time,json=allTime,proto3" json:"all_time,omitempty"`
+	// by_hour are the period's 24 business hours (Vietnam time), key "00"
+	// to "23", every hour present, in order; for a month, its days' hours
+	// summed.
+	ByHour []*Bucket `protobuf:"bytes,13,rep,name=by_hour,json=byHour,proto3" json:"by_hour,omitempty"`
+	// hour_rows split by_hour by service and outcome, sorted by hour,
+	// provider, service and code.
+	HourRows []*HourRow `protobuf:"bytes,14,rep,name=hour_rows,json=hourRows,proto3" json:"hour_rows,omitempty"`
+	// declared is the operator's declared offset (DeclareOffset), unset if
+	// none: transactions not counted by this platform's hubs.
+	Declared *DeclaredOffset `protobuf:"bytes,15,opt,name=declared,proto3" json:"declared,omitempty"`
+	// since_launch is declared.total plus all_time.total: the platform's
+	// figure since its launch, of which only all_time was counted.
+	SinceLaunch   int64 `protobuf:"varint,16,opt,name=since_launch,json=sinceLaunch,proto3" json:"since_launch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Stats) Reset() {
 	*x = Stats{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[8]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -563,7 +751,7 @@ func (x *Stats) String() string {
 func (*Stats) ProtoMessage() {}
 
 func (x *Stats) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[8]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -576,7 +764,7 @@ func (x *Stats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stats.ProtoReflect.Descriptor instead.
 func (*Stats) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{8}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Stats) GetPeriod() string {
@@ -663,6 +851,116 @@ func (x *Stats) GetAllTime() *Count {
 	return nil
 }
 
+func (x *Stats) GetByHour() []*Bucket {
+	if x != nil {
+		return x.ByHour
+	}
+	return nil
+}
+
+func (x *Stats) GetHourRows() []*HourRow {
+	if x != nil {
+		return x.HourRows
+	}
+	return nil
+}
+
+func (x *Stats) GetDeclared() *DeclaredOffset {
+	if x != nil {
+		return x.Declared
+	}
+	return nil
+}
+
+func (x *Stats) GetSinceLaunch() int64 {
+	if x != nil {
+		return x.SinceLaunch
+	}
+	return 0
+}
+
+// HourRow is one business hour's count of one service and outcome.
+type HourRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// hour is the business hour, 0 to 23, Vietnam time.
+	Hour int32 `protobuf:"varint,1,opt,name=hour,proto3" json:"hour,omitempty"`
+	// provider is the serving agency's code.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// service is the provider's service code.
+	Service string `protobuf:"bytes,3,opt,name=service,proto3" json:"service,omitempty"`
+	// code is the outcome's gRPC code name, e.g. "OK".
+	Code string `protobuf:"bytes,4,opt,name=code,proto3" json:"code,omitempty"`
+	// count is the number of transactions.
+	Count         int64 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HourRow) Reset() {
+	*x = HourRow{}
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HourRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HourRow) ProtoMessage() {}
+
+func (x *HourRow) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HourRow.ProtoReflect.Descriptor instead.
+func (*HourRow) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *HourRow) GetHour() int32 {
+	if x != nil {
+		return x.Hour
+	}
+	return 0
+}
+
+func (x *HourRow) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *HourRow) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *HourRow) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *HourRow) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 // TransactionRecord is the operational-monitoring record of one
 // transaction, as X-Road records it: appended to JetStream by the hub that
 // handled it before the answer is returned to the client.
@@ -707,14 +1005,19 @@ type TransactionRecord struct {
 	// business day, per hub and second. Its message_id is the hub's own,
 	// received_at the first refusal, answered_at the last, and error the
 	// first refusal's message; counters add count, not 1.
-	Count         int64 `protobuf:"varint,18,opt,name=count,proto3" json:"count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Count int64 `protobuf:"varint,18,opt,name=count,proto3" json:"count,omitempty"`
+	// parent_message_id is, for a nested exchange (one a provider made while
+	// serving another, with the context token the hub gave it), the message
+	// id of the exchange it was made for; empty otherwise. A nested exchange
+	// is counted at its parent's business time.
+	ParentMessageId string `protobuf:"bytes,19,opt,name=parent_message_id,json=parentMessageId,proto3" json:"parent_message_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *TransactionRecord) Reset() {
 	*x = TransactionRecord{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +1029,7 @@ func (x *TransactionRecord) String() string {
 func (*TransactionRecord) ProtoMessage() {}
 
 func (x *TransactionRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[9]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +1042,7 @@ func (x *TransactionRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransactionRecord.ProtoReflect.Descriptor instead.
 func (*TransactionRecord) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{9}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TransactionRecord) GetMessageId() string {
@@ -868,7 +1171,15 @@ func (x *TransactionRecord) GetCount() int64 {
 	return 0
 }
 
-// QueryRecordsRequest selects records of a time window (by received_at).
+func (x *TransactionRecord) GetParentMessageId() string {
+	if x != nil {
+		return x.ParentMessageId
+	}
+	return ""
+}
+
+// QueryRecordsRequest selects records of a time window (by received_at,
+// or by business_time).
 type QueryRecordsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// from is the window's start, inclusive; unset means the stream's start.
@@ -882,14 +1193,19 @@ type QueryRecordsRequest struct {
 	// page_size is the most records returned; 0 means 100, at most 1000.
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// page_token continues a previous query; take it from next_page_token.
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// by_business_time applies from and to to the records' business_time
+	// (the day a replay counts them on) instead of received_at; unset to
+	// means no end. Records of a replayed day may have been stored at any
+	// time, so the hub reads the stream from its start (a longer query).
+	ByBusinessTime bool `protobuf:"varint,7,opt,name=by_business_time,json=byBusinessTime,proto3" json:"by_business_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *QueryRecordsRequest) Reset() {
 	*x = QueryRecordsRequest{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +1217,7 @@ func (x *QueryRecordsRequest) String() string {
 func (*QueryRecordsRequest) ProtoMessage() {}
 
 func (x *QueryRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[10]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +1230,7 @@ func (x *QueryRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRecordsRequest.ProtoReflect.Descriptor instead.
 func (*QueryRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{10}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *QueryRecordsRequest) GetFrom() *timestamppb.Timestamp {
@@ -959,6 +1275,13 @@ func (x *QueryRecordsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *QueryRecordsRequest) GetByBusinessTime() bool {
+	if x != nil {
+		return x.ByBusinessTime
+	}
+	return false
+}
+
 // QueryRecordsResponse is one page of records.
 type QueryRecordsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -972,7 +1295,7 @@ type QueryRecordsResponse struct {
 
 func (x *QueryRecordsResponse) Reset() {
 	*x = QueryRecordsResponse{}
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -984,7 +1307,7 @@ func (x *QueryRecordsResponse) String() string {
 func (*QueryRecordsResponse) ProtoMessage() {}
 
 func (x *QueryRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[11]
+	mi := &file_ndxp_hub_v1_stats_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -997,7 +1320,7 @@ func (x *QueryRecordsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRecordsResponse.ProtoReflect.Descriptor instead.
 func (*QueryRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{11}
+	return file_ndxp_hub_v1_stats_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *QueryRecordsResponse) GetRecords() []*TransactionRecord {
@@ -1018,7 +1341,19 @@ var File_ndxp_hub_v1_stats_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\n" +
-	"\x17ndxp/hub/v1/stats.proto\x12\vndxp.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"M\n" +
+	"\x17ndxp/hub/v1/stats.proto\x12\vndxp.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x01\n" +
+	"\x0eDeclaredOffset\x12\x14\n" +
+	"\x05total\x18\x01 \x01(\x03R\x05total\x12\x13\n" +
+	"\x05as_of\x18\x02 \x01(\tR\x04asOf\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\x12;\n" +
+	"\vdeclared_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"declaredAt\x12\x1f\n" +
+	"\vdeclared_by\x18\x05 \x01(\tR\n" +
+	"declaredBy\"K\n" +
+	"\x14DeclareOffsetRequest\x123\n" +
+	"\x06offset\x18\x01 \x01(\v2\x1b.ndxp.hub.v1.DeclaredOffsetR\x06offset\"L\n" +
+	"\x15DeclareOffsetResponse\x123\n" +
+	"\x06offset\x18\x01 \x01(\v2\x1b.ndxp.hub.v1.DeclaredOffsetR\x06offset\"M\n" +
 	"\x0fGetStatsRequest\x12\x10\n" +
 	"\x03day\x18\x01 \x01(\tR\x03day\x12\x14\n" +
 	"\x05month\x18\x02 \x01(\tR\x05month\x12\x12\n" +
@@ -1049,7 +1384,7 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\x10GetStatsResponse\x12(\n" +
 	"\x05stats\x18\x01 \x01(\v2\x12.ndxp.hub.v1.StatsR\x05stats\">\n" +
 	"\x12WatchStatsResponse\x12(\n" +
-	"\x05stats\x18\x01 \x01(\v2\x12.ndxp.hub.v1.StatsR\x05stats\"\x95\x04\n" +
+	"\x05stats\x18\x01 \x01(\v2\x12.ndxp.hub.v1.StatsR\x05stats\"\xd2\x05\n" +
 	"\x05Stats\x12\x16\n" +
 	"\x06period\x18\x01 \x01(\tR\x06period\x12(\n" +
 	"\x05count\x18\x02 \x01(\v2\x12.ndxp.hub.v1.CountR\x05count\x124\n" +
@@ -1066,7 +1401,17 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\x05as_of\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12\x1a\n" +
 	"\bsequence\x18\v \x01(\x04R\bsequence\x12-\n" +
-	"\ball_time\x18\f \x01(\v2\x12.ndxp.hub.v1.CountR\aallTime\"\x98\x05\n" +
+	"\ball_time\x18\f \x01(\v2\x12.ndxp.hub.v1.CountR\aallTime\x12,\n" +
+	"\aby_hour\x18\r \x03(\v2\x13.ndxp.hub.v1.BucketR\x06byHour\x121\n" +
+	"\thour_rows\x18\x0e \x03(\v2\x14.ndxp.hub.v1.HourRowR\bhourRows\x127\n" +
+	"\bdeclared\x18\x0f \x01(\v2\x1b.ndxp.hub.v1.DeclaredOffsetR\bdeclared\x12!\n" +
+	"\fsince_launch\x18\x10 \x01(\x03R\vsinceLaunch\"}\n" +
+	"\aHourRow\x12\x12\n" +
+	"\x04hour\x18\x01 \x01(\x05R\x04hour\x12\x1a\n" +
+	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x18\n" +
+	"\aservice\x18\x03 \x01(\tR\aservice\x12\x12\n" +
+	"\x04code\x18\x04 \x01(\tR\x04code\x12\x14\n" +
+	"\x05count\x18\x05 \x01(\x03R\x05count\"\xc4\x05\n" +
 	"\x11TransactionRecord\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
@@ -1089,7 +1434,8 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\auser_id\x18\x0f \x01(\tR\x06userId\x12!\n" +
 	"\frequest_hash\x18\x10 \x01(\fR\vrequestHash\x12#\n" +
 	"\rresponse_hash\x18\x11 \x01(\fR\fresponseHash\x12\x14\n" +
-	"\x05count\x18\x12 \x01(\x03R\x05count\"\xdf\x01\n" +
+	"\x05count\x18\x12 \x01(\x03R\x05count\x12*\n" +
+	"\x11parent_message_id\x18\x13 \x01(\tR\x0fparentMessageId\"\x89\x02\n" +
 	"\x13QueryRecordsRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x16\n" +
@@ -1097,15 +1443,17 @@ const file_ndxp_hub_v1_stats_proto_rawDesc = "" +
 	"\aservice\x18\x04 \x01(\tR\aservice\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"x\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12(\n" +
+	"\x10by_business_time\x18\a \x01(\bR\x0ebyBusinessTime\"x\n" +
 	"\x14QueryRecordsResponse\x128\n" +
 	"\arecords\x18\x01 \x03(\v2\x1e.ndxp.hub.v1.TransactionRecordR\arecords\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xfd\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd5\x02\n" +
 	"\fStatsService\x12G\n" +
 	"\bGetStats\x12\x1c.ndxp.hub.v1.GetStatsRequest\x1a\x1d.ndxp.hub.v1.GetStatsResponse\x12O\n" +
 	"\n" +
 	"WatchStats\x12\x1e.ndxp.hub.v1.WatchStatsRequest\x1a\x1f.ndxp.hub.v1.WatchStatsResponse0\x01\x12S\n" +
-	"\fQueryRecords\x12 .ndxp.hub.v1.QueryRecordsRequest\x1a!.ndxp.hub.v1.QueryRecordsResponseB.Z,github.com/ndxp/ndxp/proto/ndxp/hub/v1;hubv1b\x06proto3"
+	"\fQueryRecords\x12 .ndxp.hub.v1.QueryRecordsRequest\x1a!.ndxp.hub.v1.QueryRecordsResponse\x12V\n" +
+	"\rDeclareOffset\x12!.ndxp.hub.v1.DeclareOffsetRequest\x1a\".ndxp.hub.v1.DeclareOffsetResponseB.Z,github.com/ndxp/ndxp/proto/ndxp/hub/v1;hubv1b\x06proto3"
 
 var (
 	file_ndxp_hub_v1_stats_proto_rawDescOnce sync.Once
@@ -1119,54 +1467,66 @@ func file_ndxp_hub_v1_stats_proto_rawDescGZIP() []byte {
 	return file_ndxp_hub_v1_stats_proto_rawDescData
 }
 
-var file_ndxp_hub_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_ndxp_hub_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_ndxp_hub_v1_stats_proto_goTypes = []any{
-	(*GetStatsRequest)(nil),       // 0: ndxp.hub.v1.GetStatsRequest
-	(*WatchStatsRequest)(nil),     // 1: ndxp.hub.v1.WatchStatsRequest
-	(*Count)(nil),                 // 2: ndxp.hub.v1.Count
-	(*Bucket)(nil),                // 3: ndxp.hub.v1.Bucket
-	(*Row)(nil),                   // 4: ndxp.hub.v1.Row
-	(*Latency)(nil),               // 5: ndxp.hub.v1.Latency
-	(*GetStatsResponse)(nil),      // 6: ndxp.hub.v1.GetStatsResponse
-	(*WatchStatsResponse)(nil),    // 7: ndxp.hub.v1.WatchStatsResponse
-	(*Stats)(nil),                 // 8: ndxp.hub.v1.Stats
-	(*TransactionRecord)(nil),     // 9: ndxp.hub.v1.TransactionRecord
-	(*QueryRecordsRequest)(nil),   // 10: ndxp.hub.v1.QueryRecordsRequest
-	(*QueryRecordsResponse)(nil),  // 11: ndxp.hub.v1.QueryRecordsResponse
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*DeclaredOffset)(nil),        // 0: ndxp.hub.v1.DeclaredOffset
+	(*DeclareOffsetRequest)(nil),  // 1: ndxp.hub.v1.DeclareOffsetRequest
+	(*DeclareOffsetResponse)(nil), // 2: ndxp.hub.v1.DeclareOffsetResponse
+	(*GetStatsRequest)(nil),       // 3: ndxp.hub.v1.GetStatsRequest
+	(*WatchStatsRequest)(nil),     // 4: ndxp.hub.v1.WatchStatsRequest
+	(*Count)(nil),                 // 5: ndxp.hub.v1.Count
+	(*Bucket)(nil),                // 6: ndxp.hub.v1.Bucket
+	(*Row)(nil),                   // 7: ndxp.hub.v1.Row
+	(*Latency)(nil),               // 8: ndxp.hub.v1.Latency
+	(*GetStatsResponse)(nil),      // 9: ndxp.hub.v1.GetStatsResponse
+	(*WatchStatsResponse)(nil),    // 10: ndxp.hub.v1.WatchStatsResponse
+	(*Stats)(nil),                 // 11: ndxp.hub.v1.Stats
+	(*HourRow)(nil),               // 12: ndxp.hub.v1.HourRow
+	(*TransactionRecord)(nil),     // 13: ndxp.hub.v1.TransactionRecord
+	(*QueryRecordsRequest)(nil),   // 14: ndxp.hub.v1.QueryRecordsRequest
+	(*QueryRecordsResponse)(nil),  // 15: ndxp.hub.v1.QueryRecordsResponse
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
 }
 var file_ndxp_hub_v1_stats_proto_depIdxs = []int32{
-	2,  // 0: ndxp.hub.v1.Bucket.count:type_name -> ndxp.hub.v1.Count
-	8,  // 1: ndxp.hub.v1.GetStatsResponse.stats:type_name -> ndxp.hub.v1.Stats
-	8,  // 2: ndxp.hub.v1.WatchStatsResponse.stats:type_name -> ndxp.hub.v1.Stats
-	2,  // 3: ndxp.hub.v1.Stats.count:type_name -> ndxp.hub.v1.Count
-	3,  // 4: ndxp.hub.v1.Stats.by_consumer:type_name -> ndxp.hub.v1.Bucket
-	3,  // 5: ndxp.hub.v1.Stats.by_provider:type_name -> ndxp.hub.v1.Bucket
-	3,  // 6: ndxp.hub.v1.Stats.by_service:type_name -> ndxp.hub.v1.Bucket
-	3,  // 7: ndxp.hub.v1.Stats.by_code:type_name -> ndxp.hub.v1.Bucket
-	3,  // 8: ndxp.hub.v1.Stats.by_day:type_name -> ndxp.hub.v1.Bucket
-	4,  // 9: ndxp.hub.v1.Stats.rows:type_name -> ndxp.hub.v1.Row
-	5,  // 10: ndxp.hub.v1.Stats.latency:type_name -> ndxp.hub.v1.Latency
-	12, // 11: ndxp.hub.v1.Stats.as_of:type_name -> google.protobuf.Timestamp
-	2,  // 12: ndxp.hub.v1.Stats.all_time:type_name -> ndxp.hub.v1.Count
-	12, // 13: ndxp.hub.v1.TransactionRecord.business_time:type_name -> google.protobuf.Timestamp
-	12, // 14: ndxp.hub.v1.TransactionRecord.received_at:type_name -> google.protobuf.Timestamp
-	12, // 15: ndxp.hub.v1.TransactionRecord.forwarded_at:type_name -> google.protobuf.Timestamp
-	12, // 16: ndxp.hub.v1.TransactionRecord.answered_at:type_name -> google.protobuf.Timestamp
-	12, // 17: ndxp.hub.v1.QueryRecordsRequest.from:type_name -> google.protobuf.Timestamp
-	12, // 18: ndxp.hub.v1.QueryRecordsRequest.to:type_name -> google.protobuf.Timestamp
-	9,  // 19: ndxp.hub.v1.QueryRecordsResponse.records:type_name -> ndxp.hub.v1.TransactionRecord
-	0,  // 20: ndxp.hub.v1.StatsService.GetStats:input_type -> ndxp.hub.v1.GetStatsRequest
-	1,  // 21: ndxp.hub.v1.StatsService.WatchStats:input_type -> ndxp.hub.v1.WatchStatsRequest
-	10, // 22: ndxp.hub.v1.StatsService.QueryRecords:input_type -> ndxp.hub.v1.QueryRecordsRequest
-	6,  // 23: ndxp.hub.v1.StatsService.GetStats:output_type -> ndxp.hub.v1.GetStatsResponse
-	7,  // 24: ndxp.hub.v1.StatsService.WatchStats:output_type -> ndxp.hub.v1.WatchStatsResponse
-	11, // 25: ndxp.hub.v1.StatsService.QueryRecords:output_type -> ndxp.hub.v1.QueryRecordsResponse
-	23, // [23:26] is the sub-list for method output_type
-	20, // [20:23] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	16, // 0: ndxp.hub.v1.DeclaredOffset.declared_at:type_name -> google.protobuf.Timestamp
+	0,  // 1: ndxp.hub.v1.DeclareOffsetRequest.offset:type_name -> ndxp.hub.v1.DeclaredOffset
+	0,  // 2: ndxp.hub.v1.DeclareOffsetResponse.offset:type_name -> ndxp.hub.v1.DeclaredOffset
+	5,  // 3: ndxp.hub.v1.Bucket.count:type_name -> ndxp.hub.v1.Count
+	11, // 4: ndxp.hub.v1.GetStatsResponse.stats:type_name -> ndxp.hub.v1.Stats
+	11, // 5: ndxp.hub.v1.WatchStatsResponse.stats:type_name -> ndxp.hub.v1.Stats
+	5,  // 6: ndxp.hub.v1.Stats.count:type_name -> ndxp.hub.v1.Count
+	6,  // 7: ndxp.hub.v1.Stats.by_consumer:type_name -> ndxp.hub.v1.Bucket
+	6,  // 8: ndxp.hub.v1.Stats.by_provider:type_name -> ndxp.hub.v1.Bucket
+	6,  // 9: ndxp.hub.v1.Stats.by_service:type_name -> ndxp.hub.v1.Bucket
+	6,  // 10: ndxp.hub.v1.Stats.by_code:type_name -> ndxp.hub.v1.Bucket
+	6,  // 11: ndxp.hub.v1.Stats.by_day:type_name -> ndxp.hub.v1.Bucket
+	7,  // 12: ndxp.hub.v1.Stats.rows:type_name -> ndxp.hub.v1.Row
+	8,  // 13: ndxp.hub.v1.Stats.latency:type_name -> ndxp.hub.v1.Latency
+	16, // 14: ndxp.hub.v1.Stats.as_of:type_name -> google.protobuf.Timestamp
+	5,  // 15: ndxp.hub.v1.Stats.all_time:type_name -> ndxp.hub.v1.Count
+	6,  // 16: ndxp.hub.v1.Stats.by_hour:type_name -> ndxp.hub.v1.Bucket
+	12, // 17: ndxp.hub.v1.Stats.hour_rows:type_name -> ndxp.hub.v1.HourRow
+	0,  // 18: ndxp.hub.v1.Stats.declared:type_name -> ndxp.hub.v1.DeclaredOffset
+	16, // 19: ndxp.hub.v1.TransactionRecord.business_time:type_name -> google.protobuf.Timestamp
+	16, // 20: ndxp.hub.v1.TransactionRecord.received_at:type_name -> google.protobuf.Timestamp
+	16, // 21: ndxp.hub.v1.TransactionRecord.forwarded_at:type_name -> google.protobuf.Timestamp
+	16, // 22: ndxp.hub.v1.TransactionRecord.answered_at:type_name -> google.protobuf.Timestamp
+	16, // 23: ndxp.hub.v1.QueryRecordsRequest.from:type_name -> google.protobuf.Timestamp
+	16, // 24: ndxp.hub.v1.QueryRecordsRequest.to:type_name -> google.protobuf.Timestamp
+	13, // 25: ndxp.hub.v1.QueryRecordsResponse.records:type_name -> ndxp.hub.v1.TransactionRecord
+	3,  // 26: ndxp.hub.v1.StatsService.GetStats:input_type -> ndxp.hub.v1.GetStatsRequest
+	4,  // 27: ndxp.hub.v1.StatsService.WatchStats:input_type -> ndxp.hub.v1.WatchStatsRequest
+	14, // 28: ndxp.hub.v1.StatsService.QueryRecords:input_type -> ndxp.hub.v1.QueryRecordsRequest
+	1,  // 29: ndxp.hub.v1.StatsService.DeclareOffset:input_type -> ndxp.hub.v1.DeclareOffsetRequest
+	9,  // 30: ndxp.hub.v1.StatsService.GetStats:output_type -> ndxp.hub.v1.GetStatsResponse
+	10, // 31: ndxp.hub.v1.StatsService.WatchStats:output_type -> ndxp.hub.v1.WatchStatsResponse
+	15, // 32: ndxp.hub.v1.StatsService.QueryRecords:output_type -> ndxp.hub.v1.QueryRecordsResponse
+	2,  // 33: ndxp.hub.v1.StatsService.DeclareOffset:output_type -> ndxp.hub.v1.DeclareOffsetResponse
+	30, // [30:34] is the sub-list for method output_type
+	26, // [26:30] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_hub_v1_stats_proto_init() }
@@ -1180,7 +1540,7 @@ func file_ndxp_hub_v1_stats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ndxp_hub_v1_stats_proto_rawDesc), len(file_ndxp_hub_v1_stats_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

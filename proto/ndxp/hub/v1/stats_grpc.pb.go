@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	StatsService_GetStats_FullMethodName     = "/ndxp.hub.v1.StatsService/GetStats"
-	StatsService_WatchStats_FullMethodName   = "/ndxp.hub.v1.StatsService/WatchStats"
-	StatsService_QueryRecords_FullMethodName = "/ndxp.hub.v1.StatsService/QueryRecords"
+	StatsService_GetStats_FullMethodName      = "/ndxp.hub.v1.StatsService/GetStats"
+	StatsService_WatchStats_FullMethodName    = "/ndxp.hub.v1.StatsService/WatchStats"
+	StatsService_QueryRecords_FullMethodName  = "/ndxp.hub.v1.StatsService/QueryRecords"
+	StatsService_DeclareOffset_FullMethodName = "/ndxp.hub.v1.StatsService/DeclareOffset"
 )
 
 // StatsServiceClient is the client API for StatsService service.
@@ -41,6 +42,13 @@ type StatsServiceClient interface {
 	// QueryRecords returns transaction records of a time window, oldest
 	// first, optionally filtered by agency or service, one page at a time.
 	QueryRecords(ctx context.Context, in *QueryRecordsRequest, opts ...grpc.CallOption) (*QueryRecordsResponse, error)
+	// DeclareOffset sets the declared offset of the "since launch" figure:
+	// transactions the platform carried that this hub never counted (the
+	// years before its records, or published totals not replayed), shown
+	// beside the counted ones, never mixed into them. Only the operator may.
+	// Errors: PERMISSION_DENIED for another caller; INVALID_ARGUMENT naming
+	// the field (total negative, as_of not a day, source missing).
+	DeclareOffset(ctx context.Context, in *DeclareOffsetRequest, opts ...grpc.CallOption) (*DeclareOffsetResponse, error)
 }
 
 type statsServiceClient struct {
@@ -90,6 +98,16 @@ func (c *statsServiceClient) QueryRecords(ctx context.Context, in *QueryRecordsR
 	return out, nil
 }
 
+func (c *statsServiceClient) DeclareOffset(ctx context.Context, in *DeclareOffsetRequest, opts ...grpc.CallOption) (*DeclareOffsetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclareOffsetResponse)
+	err := c.cc.Invoke(ctx, StatsService_DeclareOffset_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StatsServiceServer is the server API for StatsService service.
 // All implementations must embed UnimplementedStatsServiceServer
 // for forward compatibility.
@@ -107,6 +125,13 @@ type StatsServiceServer interface {
 	// QueryRecords returns transaction records of a time window, oldest
 	// first, optionally filtered by agency or service, one page at a time.
 	QueryRecords(context.Context, *QueryRecordsRequest) (*QueryRecordsResponse, error)
+	// DeclareOffset sets the declared offset of the "since launch" figure:
+	// transactions the platform carried that this hub never counted (the
+	// years before its records, or published totals not replayed), shown
+	// beside the counted ones, never mixed into them. Only the operator may.
+	// Errors: PERMISSION_DENIED for another caller; INVALID_ARGUMENT naming
+	// the field (total negative, as_of not a day, source missing).
+	DeclareOffset(context.Context, *DeclareOffsetRequest) (*DeclareOffsetResponse, error)
 	mustEmbedUnimplementedStatsServiceServer()
 }
 
@@ -125,6 +150,9 @@ func (UnimplementedStatsServiceServer) WatchStats(*WatchStatsRequest, grpc.Serve
 }
 func (UnimplementedStatsServiceServer) QueryRecords(context.Context, *QueryRecordsRequest) (*QueryRecordsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method QueryRecords not implemented")
+}
+func (UnimplementedStatsServiceServer) DeclareOffset(context.Context, *DeclareOffsetRequest) (*DeclareOffsetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclareOffset not implemented")
 }
 func (UnimplementedStatsServiceServer) mustEmbedUnimplementedStatsServiceServer() {}
 func (UnimplementedStatsServiceServer) testEmbeddedByValue()                      {}
@@ -194,6 +222,24 @@ func _StatsService_QueryRecords_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StatsService_DeclareOffset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclareOffsetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StatsServiceServer).DeclareOffset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StatsService_DeclareOffset_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StatsServiceServer).DeclareOffset(ctx, req.(*DeclareOffsetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StatsService_ServiceDesc is the grpc.ServiceDesc for StatsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -208,6 +254,10 @@ var StatsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "QueryRecords",
 			Handler:    _StatsService_QueryRecords_Handler,
+		},
+		{
+			MethodName: "DeclareOffset",
+			Handler:    _StatsService_DeclareOffset_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
