@@ -28,8 +28,7 @@ import (
 	"encoding/hex"
 	"time"
 
-	"google.golang.org/grpc/codes"
-
+	"github.com/ndxp/ndxp/hub/counter"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -78,7 +77,7 @@ func NewEntry(txSeq uint64, raw []byte, rec *hubv1.TransactionRecord) Entry {
 	return Entry{
 		TxSeq: txSeq, MessageID: rec.GetMessageId(),
 		Consumer: rec.GetConsumer(), Provider: rec.GetProvider(), Service: rec.GetService(),
-		Purpose: rec.GetPurpose(), UserID: rec.GetUserId(), Outcome: CodeName(rec.GetCode()),
+		Purpose: rec.GetPurpose(), UserID: rec.GetUserId(), Outcome: counter.CodeName(rec.GetCode()),
 		HubID:        rec.GetHubId(),
 		BusinessTime: utc(rec.GetBusinessTime().AsTime()), ReceivedAt: utc(rec.GetReceivedAt().AsTime()),
 		AnsweredAt:  utc(rec.GetAnsweredAt().AsTime()),
@@ -86,27 +85,6 @@ func NewEntry(txSeq uint64, raw []byte, rec *hubv1.TransactionRecord) Entry {
 		RequestHash: hex.EncodeToString(rec.GetRequestHash()), ResponseHash: hex.EncodeToString(rec.GetResponseHash()),
 		RecordHash: sum(raw),
 	}
-}
-
-// CodeName is the name of a gRPC status code as the audit log writes it
-// ("OK", "PERMISSION_DENIED"), or the number for an unknown code.
-func CodeName(code int32) string {
-	c := codes.Code(code)
-	if name, ok := codeNames[c]; ok {
-		return name
-	}
-	return c.String()
-}
-
-var codeNames = map[codes.Code]string{
-	codes.OK: "OK", codes.Canceled: "CANCELLED", codes.Unknown: "UNKNOWN",
-	codes.InvalidArgument: "INVALID_ARGUMENT", codes.DeadlineExceeded: "DEADLINE_EXCEEDED",
-	codes.NotFound: "NOT_FOUND", codes.AlreadyExists: "ALREADY_EXISTS",
-	codes.PermissionDenied: "PERMISSION_DENIED", codes.ResourceExhausted: "RESOURCE_EXHAUSTED",
-	codes.FailedPrecondition: "FAILED_PRECONDITION", codes.Aborted: "ABORTED",
-	codes.OutOfRange: "OUT_OF_RANGE", codes.Unimplemented: "UNIMPLEMENTED",
-	codes.Internal: "INTERNAL", codes.Unavailable: "UNAVAILABLE", codes.DataLoss: "DATA_LOSS",
-	codes.Unauthenticated: "UNAUTHENTICATED",
 }
 
 func sum(b []byte) string {
