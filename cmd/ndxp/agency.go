@@ -58,7 +58,7 @@ the instances.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server the hub uses")
+	cmd.Flags().StringVar(&natsURL, "nats-url", fromEnv(envNATSURL, "nats://127.0.0.1:4222"), "the NATS server the hub uses, or $"+envNATSURL)
 	cf.register(cmd)
 	tf.register(cmd, true)
 	return cmd
