@@ -201,3 +201,57 @@ func findGrpcurl(t *testing.T) string {
 	}
 	return p
 }
+
+// TestDocsLinks: every relative link of the README and docs/ names a file
+// that exists and, with a #fragment, one of its headings.
+func TestDocsLinks(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../../README.md", "../../deploy/README.md")
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target, fragment, _ := strings.Cut(m[1], "#")
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			path := f
+			if target != "" {
+				path = filepath.Join(filepath.Dir(f), target)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("%s links to %s, which does not exist", f, m[1])
+				continue
+			}
+			if fragment != "" && strings.HasSuffix(path, ".md") && !hasHeading(t, path, fragment) {
+				t.Errorf("%s links to %s: no such heading in %s", f, m[1], path)
+			}
+		}
+	}
+}
+
+// hasHeading reports whether the Markdown file has a heading whose
+// GitHub anchor is fragment.
+func hasHeading(t *testing.T, path, fragment string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := regexp.MustCompile(`[^\p{L}\p{N}\- _]`)
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			continue
+		}
+		h := strings.ToLower(strings.TrimSpace(strings.TrimLeft(l, "#")))
+		if strings.ReplaceAll(drop.ReplaceAllString(h, ""), " ", "-") == fragment {
+			return true
+		}
+	}
+	return false
+}
