@@ -52,7 +52,7 @@ func TestUpServesAndShutsDown(t *testing.T) {
 	root.SetOut(&out)
 	root.SetErr(&out)
 	dataDir := t.TempDir()
-	root.SetArgs([]string{"up", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+	root.SetArgs([]string{"up", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--rest-addr", "127.0.0.1:0",
 		"--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir, "--log-level", "warn"})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
