@@ -6,7 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -51,7 +52,8 @@ func curl(t *testing.T, args ...string) reply {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "curl", append([]string{"-sS", "-i", "--http1.1"}, args...)...).Output()
+	bodyFile := filepath.Join(t.TempDir(), "body")
+	out, err := exec.CommandContext(ctx, "curl", append([]string{"-sS", "-D", "-", "-o", bodyFile, "--http1.1"}, args...)...).Output()
 	if err != nil {
 		t.Fatalf("curl %v: %v", args, err)
 	}
@@ -59,8 +61,10 @@ func curl(t *testing.T, args ...string) reply {
 	if err != nil {
 		t.Fatalf("curl %v: answer %q: %v", args, out, err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := os.ReadFile(bodyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: body}
 }
 
