@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -109,8 +110,11 @@ func errNotFound(r *http.Request) *Error {
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
-	b, _ := json.Marshal(e)
-	writeJSON(w, e.Status, b)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // messages quote <agency> hints as written
+	_ = enc.Encode(e)
+	writeJSON(w, e.Status, bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
