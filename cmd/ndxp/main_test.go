@@ -98,6 +98,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"up", "--log-format", "xml"}, "--log-format"},
 		{[]string{"stats", "--hub", "127.0.0.1:1", "--day", "yesterday"}, ""},
 		{[]string{"nosuch"}, "unknown command"},
+		{[]string{"agency", "--insecure", "--backend", "http://127.0.0.1:1"}, "--backend needs --only"},
+		{[]string{"agency", "--insecure", "--only", "000.00.01.G01", "--backend", "127.0.0.1:8000"}, "http://"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
