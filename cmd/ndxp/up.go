@@ -62,7 +62,7 @@ finish and NATS drains.`,
 		Example: `  ndxp up
   ndxp up --topology 2021
   ndxp up --topology my.yaml --behave 000.00.01.G23=latency=50ms/800ms,errors=0.05
-  ndxp up --grpc-addr 127.0.0.1:9191 --http-addr 127.0.0.1:8181 --nats-listen 127.0.0.1:4333
+  ndxp up --grpc-addr 127.0.0.1:9191 --http-addr 127.0.0.1:8181 --rest-addr 127.0.0.1:8444 --nats-listen 127.0.0.1:4333
   ndxp up --nats-url nats://127.0.0.1:4222 --log-format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

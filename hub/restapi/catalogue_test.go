@@ -20,7 +20,7 @@ import (
 func validateOpenAPI(t *testing.T, doc []byte) {
 	t.Helper()
 	if err := exec.Command("python3", "-c", "import openapi_spec_validator").Run(); err != nil {
-		t.Skip("python3 with openapi-spec-validator is not installed (pip install openapi-spec-validator, or apt-get install python3-openapi-spec-validator)")
+		need(t, "python3 with openapi-spec-validator (pip install openapi-spec-validator, or apt-get install python3-openapi-spec-validator)")
 	}
 	file := filepath.Join(t.TempDir(), "openapi.json")
 	if err := os.WriteFile(file, doc, 0o600); err != nil {

@@ -147,6 +147,7 @@ func exchangeRequest(r *http.Request) *hubv1.ExchangeRequest {
 
 func (a *API) serveExchange(w http.ResponseWriter, r *http.Request) {
 	req := exchangeRequest(r)
+	echoID(w, req)
 	ctx, cancel, err := timeout(r)
 	if err != nil {
 		writeError(w, fromHub(a.core.Refuse(r.Context(), req, err)))
@@ -172,6 +173,7 @@ func (a *API) serveExchange(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) serveSend(w http.ResponseWriter, r *http.Request) {
 	req := exchangeRequest(r)
+	echoID(w, req)
 	if err := a.payload(w, r, req); err != nil {
 		writeError(w, fromHub(a.core.Refuse(r.Context(), req, err)))
 		return
@@ -211,6 +213,14 @@ func (a *API) serveAllowed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a.marshal(&hubv1.ListAllowedResponse{Services: svcs}))
+}
+
+// echoID answers with the caller's message id, errors included, so that
+// a refused request can be found in the records.
+func echoID(w http.ResponseWriter, req *hubv1.ExchangeRequest) {
+	if id := req.GetMessageId(); id != "" {
+		w.Header().Set(wire.HTTPHeaderMessageID, id)
+	}
 }
 
 // timeout applies the Ndxp-Timeout header to r's context.

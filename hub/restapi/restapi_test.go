@@ -43,12 +43,22 @@ func (r reply) decode(t *testing.T, v any) {
 	}
 }
 
+// need skips a test whose tool is missing, except in CI (.ci/run
+// installs it), where it fails.
+func need(t *testing.T, tool string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed; CI must install it (.ci/run does)", tool)
+	}
+	t.Skipf("%s is not installed", tool)
+}
+
 // curl runs the real curl with args and parses its answer (HTTP/1.1, so
 // that the status line parses).
 func curl(t *testing.T, args ...string) reply {
 	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed")
+		need(t, "curl")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
