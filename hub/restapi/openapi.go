@@ -104,6 +104,7 @@ func headerParams(personal bool) []obj {
 		h(wire.HeaderUserID, "the official on whose behalf the consumer calls", personal),
 		h(wire.HeaderConsumer, "the consumer's agency code: only the operator (or anyone on an insecure hub) names it; an agency is its certificate", false),
 		h(wire.HTTPHeaderTimeout, "how long the exchange may take, e.g. 5s (capped by the hub)", false),
+		h(wire.HeaderBusinessTime, "the time the transaction is counted at (RFC 3339): only the operator's load replays set it", false),
 	}
 }
 

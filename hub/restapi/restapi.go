@@ -31,6 +31,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/field"
@@ -149,6 +150,9 @@ func (a *API) serveExchange(w http.ResponseWriter, r *http.Request) {
 	req := exchangeRequest(r)
 	echoID(w, req)
 	ctx, cancel, err := timeout(r)
+	if err == nil {
+		req.BusinessTime, err = businessTime(r)
+	}
 	if err != nil {
 		writeError(w, fromHub(a.core.Refuse(r.Context(), req, err)))
 		return
@@ -178,9 +182,14 @@ func (a *API) serveSend(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fromHub(a.core.Refuse(r.Context(), req, err)))
 		return
 	}
+	bt, err := businessTime(r)
+	if err != nil {
+		writeError(w, fromHub(a.core.Refuse(r.Context(), req, err)))
+		return
+	}
 	resp, err := a.core.Send(r.Context(), &hubv1.SendRequest{
 		MessageId: req.MessageId, Consumer: req.Consumer, Provider: req.Provider, Service: req.Service,
-		Payload: req.Payload, Purpose: req.Purpose, UserId: req.UserId,
+		Payload: req.Payload, Purpose: req.Purpose, UserId: req.UserId, BusinessTime: bt,
 	})
 	if err != nil {
 		writeError(w, fromHub(err))
@@ -221,6 +230,21 @@ func echoID(w http.ResponseWriter, req *hubv1.ExchangeRequest) {
 	if id := req.GetMessageId(); id != "" {
 		w.Header().Set(wire.HTTPHeaderMessageID, id)
 	}
+}
+
+// businessTime is the Ndxp-Business-Time header: the operator's load
+// replays count an exchange on a day of their choosing (an agency's are
+// counted when the hub receives them; the core refuses otherwise).
+func businessTime(r *http.Request) (*timestamppb.Timestamp, error) {
+	v := r.Header.Get(wire.HeaderBusinessTime)
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, field.Errorf(wire.HeaderBusinessTime, "%q is not an RFC 3339 time such as 2023-05-20T10:05:00+07:00", v)
+	}
+	return timestamppb.New(t), nil
 }
 
 // timeout applies the Ndxp-Timeout header to r's context.
