@@ -149,3 +149,16 @@ func getJSON(ctx context.Context, url string, v any) error {
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
 }
+
+func TestGrantsAllowed(t *testing.T) {
+	env := hubtest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := execute(t, ctx, "grants", "allowed", "--insecure", "--hub", env.GRPCAddr(), "--consumer", "000.00.00.H29")
+	if err != nil || !strings.Contains(out, "000.00.01.G01  citizen-lookup") {
+		t.Fatalf("grants allowed: %v\n%s", err, out)
+	}
+	if _, err := execute(t, ctx, "grants", "allowed", "--insecure", "--hub", env.GRPCAddr()); err == nil || !strings.Contains(err.Error(), "consumer") {
+		t.Fatalf("without a consumer: %v, want an error naming consumer", err)
+	}
+}
