@@ -12,9 +12,6 @@ import (
 	"github.com/ndxp/ndxp/internal/field"
 )
 
-// errBodyTooLarge: the request body exceeds Config.MaxBody (413).
-var errBodyTooLarge = errors.New("restapi: request body too large")
-
 // Error is the JSON body of every error answer: the gRPC code's name (the
 // one the same exchange gets over gRPC), its message, and the fields at
 // fault.
@@ -43,7 +40,7 @@ type FieldViolation struct {
 func fromHub(err error) *Error {
 	c := hub.Code(err)
 	e := &Error{Status: Status(c), Code: codeName(c), Message: hub.Message(err)}
-	if errors.Is(err, errBodyTooLarge) || errors.Is(err, hub.ErrPayloadTooLarge) {
+	if errors.Is(err, hub.ErrPayloadTooLarge) {
 		e.Status = http.StatusRequestEntityTooLarge
 	}
 	fe, ok := hub.FieldOf(err)

@@ -33,6 +33,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
@@ -279,7 +280,7 @@ func (a *API) payload(w http.ResponseWriter, r *http.Request, req *hubv1.Exchang
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return fmt.Errorf("%w: the body exceeds %d bytes", errBodyTooLarge, tooBig.Limit)
+			return fmt.Errorf("%w: the request body exceeds %d bytes", hub.ErrPayloadTooLarge, tooBig.Limit)
 		}
 		return field.Errorf("body", "could not be read: %v", err)
 	}
