@@ -294,7 +294,7 @@ func (a *API) payload(w http.ResponseWriter, r *http.Request, req *hubv1.Exchang
 	if err != nil {
 		return field.Errorf("body", "%v", err)
 	}
-	req.Payload = &anypb.Any{TypeUrl: "type.googleapis.com/" + svc.GetRequestType(), Value: b}
+	req.Payload = &anypb.Any{TypeUrl: wire.TypeURLPrefix + svc.GetRequestType(), Value: b}
 	return nil
 }
 

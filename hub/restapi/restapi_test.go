@@ -141,6 +141,10 @@ func TestRESTExchangeWithCurl(t *testing.T) {
 		{"an unknown service is not found", post(env, h29, "/r1/"+population.Code+"/no-such-service", `{}`, who...), 404, "NOT_FOUND", "", true},
 		{"a bad timeout names the header", post(env, h29, lookup, `{"personalId": "`+knownID+`"}`, append(who, "Ndxp-Timeout: soon")...), 400, "INVALID_ARGUMENT", "Ndxp-Timeout", true},
 		{"a message id reused for another request conflicts", post(env, h29, lookup, `{"personalId": "001094000011"}`, append(who, "Ndxp-Message-Id: rest-ok-1")...), 409, "ALREADY_EXISTS", "", true},
+		{"a purpose of invalid UTF-8 names it", post(env, h29, lookup, `{"personalId": "`+knownID+`"}`, "Ndxp-Purpose: \xff\xfe", "Ndxp-User-Id: u"), 400, "INVALID_ARGUMENT", "purpose", true},
+		{"a message id of invalid UTF-8 names it", post(env, h29, lookup, `{"personalId": "`+knownID+`"}`, append(who, "Ndxp-Message-Id: \xffid")...), 400, "INVALID_ARGUMENT", "message_id", true},
+		{"a provider of invalid UTF-8 names it", post(env, h29, "/r1/%FF%FE/citizen-lookup", `{}`, who...), 400, "INVALID_ARGUMENT", "provider", true},
+		{"a body of invalid UTF-8 names the body", post(env, h29, lookup, "{\"personalId\": \"\xff\"}", who...), 400, "INVALID_ARGUMENT", "body", true},
 		{"no client certificate is unauthenticated", post(env, []string{"--cacert", env.Certs().CAFile()}, lookup, `{}`, who...), 401, "UNAUTHENTICATED", "", false},
 		{"an unknown route is a JSON 404", append(h29, env.RESTURL()+"/r1/nowhere"), 404, "NOT_FOUND", "", false},
 	}
