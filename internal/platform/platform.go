@@ -31,6 +31,9 @@ const (
 	DefaultGRPCAddr = "127.0.0.1:9090"
 	DefaultHTTPAddr = "127.0.0.1:8080"
 	DefaultNATSAddr = "127.0.0.1:4222"
+	// DefaultRESTAddr is where `ndxp up` and `ndxp hub` serve the REST
+	// ingress (hub/restapi).
+	DefaultRESTAddr = "127.0.0.1:8443"
 	// DefaultShutdownTimeout is how long in-flight calls get at shutdown.
 	DefaultShutdownTimeout = 10 * time.Second
 )
@@ -51,6 +54,10 @@ type Config struct {
 	// free one).
 	GRPCAddr string
 	HTTPAddr string
+	// RESTAddr is where the REST ingress listens: HTTPS with the same
+	// client certificates as gRPC, plain HTTP in insecure mode (port 0
+	// picks a free one; empty: no REST ingress).
+	RESTAddr string
 	// Hub configures the hub.
 	Hub hub.Config
 	// Agencies are the simulated agency nodes to start in this process
@@ -109,6 +116,8 @@ type Platform struct {
 	grpcLis  net.Listener
 	http     *http.Server
 	httpLis  net.Listener
+	rest     *http.Server
+	restLis  net.Listener
 	started  []Agency
 	sec      security
 	lock     *flock.Flock // the data dir's, with an embedded NATS
@@ -203,7 +212,7 @@ func (p *Platform) startHub(ctx context.Context) error {
 	p.http = &http.Server{Handler: p.guardHTTP(h.HTTPHandler(p.Registry)), ReadHeaderTimeout: 10 * time.Second}
 	go p.serve("grpc", func() error { return p.grpc.Serve(p.grpcLis) })
 	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
-	return nil
+	return p.startREST()
 }
 
 func (p *Platform) serve(name string, run func() error) {
@@ -232,7 +241,7 @@ func (p *Platform) Embedded() bool { return p.nats != nil }
 
 // Shutdown stops the system in reverse order, letting in-flight calls
 // finish until ctx ends: the gRPC server (health goes NOT_SERVING first),
-// the HTTP server, the agencies, the hub, the NATS connection (drained),
+// the HTTP server, the REST ingress, the agencies, the hub, the NATS connection (drained),
 // the embedded NATS server, and the data dir's lock.
 func (p *Platform) Shutdown(ctx context.Context) error {
 	var errs []error
@@ -241,6 +250,9 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 	}
 	if p.http != nil {
 		errs = append(errs, p.http.Shutdown(ctx))
+	}
+	if p.rest != nil {
+		errs = append(errs, p.rest.Shutdown(ctx))
 	}
 	for i := len(p.started) - 1; i >= 0; i-- {
 		errs = append(errs, p.started[i].Stop())
