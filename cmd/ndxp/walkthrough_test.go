@@ -60,7 +60,7 @@ func TestREADMEWalkThrough(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	up := ndxpProcess(t, ctx, "up", "--log-format", "json", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
-		"--nats-listen", "127.0.0.1:-1")
+		"--rest-addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1")
 	up.Env = append(env, "NDXP_TEST_RUN_MAIN=1")
 	stderr, err := up.StderrPipe()
 	if err != nil {
@@ -79,8 +79,9 @@ func TestREADMEWalkThrough(t *testing.T) {
 	grpcAddr, _ := banner["grpc"].(string)
 	httpURL, _ := banner["http"].(string)
 	natsURL, _ := banner["nats"].(string)
-	if grpcAddr == "" || httpURL == "" || natsURL == "" {
-		t.Fatalf("banner line %v lacks grpc, http or nats", banner)
+	restURL, _ := banner["rest"].(string)
+	if grpcAddr == "" || httpURL == "" || natsURL == "" || restURL == "" {
+		t.Fatalf("banner line %v lacks grpc, http, rest or nats", banner)
 	}
 	httpAddr := strings.TrimPrefix(strings.TrimPrefix(httpURL, "http://"), "https://")
 	env = append(env, "NDXP_HUB="+grpcAddr, "NDXP_NATS_URL="+natsURL)
@@ -89,7 +90,7 @@ func TestREADMEWalkThrough(t *testing.T) {
 	assignment := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=\S*\s*(#.*)?$`)
 	var prelude string
 	for _, c := range commands {
-		line := strings.NewReplacer("127.0.0.1:9090", grpcAddr, "127.0.0.1:8080", httpAddr).Replace(c.line)
+		line := strings.NewReplacer("127.0.0.1:9090", grpcAddr, "127.0.0.1:8080", httpAddr, "https://127.0.0.1:8443", restURL).Replace(c.line)
 		if assignment.MatchString(line) {
 			prelude += line + "\n"
 			continue
