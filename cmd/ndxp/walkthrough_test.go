@@ -133,7 +133,8 @@ type walkCommand struct {
 }
 
 // walkThrough extracts the commands between the walk-through markers of
-// the README: shell lines, without comments, continuations joined.
+// the README: the lines of its sh blocks, without comments, continuations
+// joined, and each python block as one program.
 func walkThrough(t *testing.T, path string) []walkCommand {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -141,35 +142,61 @@ func walkThrough(t *testing.T, path string) []walkCommand {
 		t.Fatal(err)
 	}
 	text := string(b)
-	begin := strings.Index(text, "<!-- walk-through: begin -->")
-	end := strings.Index(text, "<!-- walk-through: end -->")
-	if begin < 0 || end < begin {
-		t.Fatalf("%s has no walk-through markers", path)
-	}
-	firstLine := strings.Count(text[:begin], "\n") + 1
+	const beginMark, endMark = "<!-- walk-through: begin -->", "<!-- walk-through: end -->"
 	exits1 := regexp.MustCompile(`#\s*exits 1\s*$`)
 	var cmds []walkCommand
-	var pending string
-	inCode := false
-	for i, l := range strings.Split(text[begin:end], "\n") {
-		trimmed := strings.TrimSpace(l)
-		if strings.HasPrefix(trimmed, "```") {
-			inCode = !inCode
-			continue
+	for offset := 0; ; {
+		begin := strings.Index(text[offset:], beginMark)
+		if begin < 0 {
+			break
 		}
-		if !inCode || trimmed == "" || strings.HasPrefix(trimmed, "#") {
-			continue
+		begin += offset
+		end := strings.Index(text[begin:], endMark)
+		if end < 0 {
+			t.Fatalf("%s: a walk-through begins on line %d and never ends", path, strings.Count(text[:begin], "\n")+1)
 		}
-		if strings.HasSuffix(trimmed, "\\") {
-			pending += strings.TrimSuffix(trimmed, "\\") + " "
-			continue
+		end += begin
+		offset = end + len(endMark)
+		firstLine := strings.Count(text[:begin], "\n") + 1
+		var pending string
+		fence := "" // the language of the code block we are in, if any
+		var program []string
+		programLine := 0
+		for i, l := range strings.Split(text[begin:end], "\n") {
+			trimmed := strings.TrimSpace(l)
+			if strings.HasPrefix(trimmed, "```") {
+				switch {
+				case fence == "":
+					fence = strings.TrimPrefix(trimmed, "```")
+					program, programLine = nil, firstLine+i+1
+				case fence == "python":
+					// A Python block is one program, run with python3.
+					cmds = append(cmds, walkCommand{n: programLine,
+						line: "python3 - <<'NDXP_PY'\n" + strings.Join(program, "\n") + "\nNDXP_PY"})
+					fence = ""
+				default:
+					fence = ""
+				}
+				continue
+			}
+			if fence == "python" {
+				program = append(program, l)
+				continue
+			}
+			if fence != "sh" || trimmed == "" || strings.HasPrefix(trimmed, "#") {
+				continue
+			}
+			if strings.HasSuffix(trimmed, "\\") {
+				pending += strings.TrimSuffix(trimmed, "\\") + " "
+				continue
+			}
+			c := walkCommand{n: firstLine + i, line: pending + trimmed}
+			pending = ""
+			if exits1.MatchString(c.line) {
+				c.exit = 1
+			}
+			cmds = append(cmds, c)
 		}
-		c := walkCommand{n: firstLine + i, line: pending + trimmed}
-		pending = ""
-		if exits1.MatchString(c.line) {
-			c.exit = 1
-		}
-		cmds = append(cmds, c)
 	}
 	if len(cmds) < 5 {
 		t.Fatalf("found %d commands in the walk-through, want the whole of it", len(cmds))
