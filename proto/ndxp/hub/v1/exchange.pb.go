@@ -7,6 +7,7 @@
 package hubv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	anypb "google.golang.org/protobuf/types/known/anypb"
@@ -407,17 +408,18 @@ var File_ndxp_hub_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x02\n" +
-	"\x0fExchangeRequest\x12\x1d\n" +
+	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17ndxp/hub/v1/rules.proto\"\x96\x04\n" +
+	"\x0fExchangeRequest\x12+\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
-	"\bconsumer\x18\x02 \x01(\tR\bconsumer\x12\x1a\n" +
-	"\bprovider\x18\x03 \x01(\tR\bprovider\x12\x18\n" +
-	"\aservice\x18\x04 \x01(\tR\aservice\x12.\n" +
-	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12?\n" +
-	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fbusinessTime\x12\x18\n" +
-	"\apurpose\x18\a \x01(\tR\apurpose\x12\x17\n" +
-	"\auser_id\x18\b \x01(\tR\x06userId\x12#\n" +
+	"message_id\x18\x01 \x01(\tB\f\xbaH\tr\a\x98\xea0\x01(\x80\x01R\tmessageId\x12(\n" +
+	"\bconsumer\x18\x02 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xea0\x01R\bconsumer\x12%\n" +
+	"\bprovider\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x88\xea0\x01R\bprovider\x12#\n" +
+	"\aservice\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x90\xea0\x01R\aservice\x12.\n" +
+	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12\xb3\x01\n" +
+	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampBr\xbaHo\xba\x01a\n" +
+	"\x13business_time.ahead\x12+is more than 24 hours after the hub's clock\x1a\x1dthis <= now + duration('24h')\xb2\x01\b2\x06\b\x90\x96\xa9\xe1\x05R\fbusinessTime\x12*\n" +
+	"\apurpose\x18\a \x01(\tB\x10\xbaH\rr\v\xa0\xea0\x01\xa8\xea0\x01(\x80\x02R\apurpose\x12)\n" +
+	"\auser_id\x18\b \x01(\tB\x10\xbaH\rr\v\xa0\xea0\x01\xa8\xea0\x01(\x80\x01R\x06userId\x12#\n" +
 	"\rcontext_token\x18\t \x01(\tR\fcontextToken\"\xbb\x01\n" +
 	"\x10ExchangeResponse\x12\x1d\n" +
 	"\n" +
@@ -486,6 +488,7 @@ func file_ndxp_hub_v1_exchange_proto_init() {
 	if File_ndxp_hub_v1_exchange_proto != nil {
 		return
 	}
+	file_ndxp_hub_v1_rules_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
