@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -73,7 +74,10 @@ var codeTable = []struct {
 	{context.Canceled, codes.Canceled},
 }
 
-// toStatus converts any error of the hub into a gRPC status error.
+// toStatus converts any error of the hub into a gRPC status error. An
+// invalid field (field.Error, field.Errors) becomes INVALID_ARGUMENT with
+// a google.rpc.BadRequest detail naming each field at fault, so that a
+// client can point at the field without parsing the message.
 func toStatus(err error) error {
 	if err == nil {
 		return nil
@@ -81,7 +85,27 @@ func toStatus(err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
-	return status.Error(codeOf(err), message(err))
+	st := status.New(codeOf(err), message(err))
+	if bad := badRequest(err); bad != nil {
+		if withDetails, derr := st.WithDetails(bad); derr == nil {
+			st = withDetails
+		}
+	}
+	return st.Err()
+}
+
+// badRequest is the google.rpc.BadRequest detail of err's invalid fields,
+// or nil if it names none.
+func badRequest(err error) *errdetails.BadRequest {
+	fields := field.All(err)
+	if len(fields) == 0 {
+		return nil
+	}
+	bad := &errdetails.BadRequest{FieldViolations: make([]*errdetails.BadRequest_FieldViolation, len(fields))}
+	for i, fe := range fields {
+		bad.FieldViolations[i] = &errdetails.BadRequest_FieldViolation{Field: fe.Field, Description: fe.Reason}
+	}
+	return bad
 }
 
 // codeOf is the gRPC code an error maps to.

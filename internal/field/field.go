@@ -1,11 +1,13 @@
 // Package field reports invalid input by naming the field at fault. The
-// gRPC edge maps an *Error to INVALID_ARGUMENT with that name in the
-// message, so every layer can validate without knowing about gRPC.
+// gRPC edge maps an *Error (or Errors) to INVALID_ARGUMENT with the name in
+// the message and a google.rpc.BadRequest detail listing each field, so
+// every layer can validate without knowing about gRPC.
 package field
 
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error is an invalid value of one named field.
@@ -35,4 +37,42 @@ func Wrap(name string, err error) error {
 		return &Error{Field: name + "." + fe.Field, Reason: fe.Reason}
 	}
 	return &Error{Field: name, Reason: err.Error()}
+}
+
+// Errors are the invalid values of several fields of one request, in the
+// order the contract declares them (protovalidate reports every rule a
+// request breaks, not only the first). errors.As finds its first *Error.
+type Errors []*Error
+
+// Error implements error: each field's "invalid <field>: <reason>",
+// joined by "; ".
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns each *Error, for errors.As and errors.Is.
+func (es Errors) Unwrap() []error {
+	errs := make([]error, len(es))
+	for i, e := range es {
+		errs[i] = e
+	}
+	return errs
+}
+
+// All returns every field at fault in err: the *Error values of an Errors
+// found in its chain, else the first *Error in it, else none.
+func All(err error) []*Error {
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var fe *Error
+	if errors.As(err, &fe) {
+		return []*Error{fe}
+	}
+	return nil
 }
