@@ -86,4 +86,3 @@ func (h *Hub) validateByHand(req *hubv1.ExchangeRequest, consumer string, truste
 	}
 	return field.Wrap("user_id", checkText(req.GetUserId(), MaxUserID))
 }
-
