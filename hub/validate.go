@@ -37,10 +37,13 @@ var MinBusinessTime = time.Date(2019, 1, 1, 0, 0, 0, 0, vn.Zone)
 // (time zones, clock skew).
 const MaxBusinessAhead = 24 * time.Hour
 
-// rules checks the buf.validate annotations of the contracts
-// (proto/ndxp/hub/v1, rules.proto): the field rules are stated there, once,
-// where every client can read them. Built on first use with the exchange
-// path's messages compiled; safe for concurrent use.
+// rules checks the buf.validate (protovalidate) annotations of the
+// contracts in proto/ndxp/hub/v1: the field rules are stated there, where
+// every client can read them. They are standard rules (pattern, max_bytes,
+// evaluated natively, without CEL) wherever one fits, CEL only where it
+// must (a business time relative to now): see docs/validation.md for the
+// cost. Built on first use with the exchange path's messages compiled;
+// safe for concurrent use.
 var rules = sync.OnceValue(func() protovalidate.Validator {
 	v, err := protovalidate.New(protovalidate.WithMessages(
 		&hubv1.ExchangeRequest{}, &hubv1.SendRequest{}, &hubv1.GetDeliveryRequest{}))

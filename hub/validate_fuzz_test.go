@@ -25,6 +25,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add("m-1", "000.00.00.H29", "000.00.01.G01", "citizen-lookup", "type.googleapis.com/x.Y", []byte("abc"), "HS-1", "officer", int64(0))
 	f.Add("a b", "G01", "000.00.01.g01", "Citizen Lookup", "x/y", []byte{}, "\xff", "", int64(-1))
 	f.Add("", "", "", "", "", make([]byte, 2000), "", "", int64(1<<40))
+	f.Add("m-2", "000.00.00.H29", "000.00.01.G01", "s", "", []byte{}, "HS-\ufffd", "\u200b \u200b", int64(1700000000))
 	f.Fuzz(func(t *testing.T, msgID, consumer, provider, service, typeURL string, payload []byte, purpose, user string, secs int64) {
 		h := &Hub{cfg: Config{MaxPayload: 1024}}
 		req := &hubv1.ExchangeRequest{

@@ -84,7 +84,8 @@ func (DeliveryState) EnumDescriptor() ([]byte, []int) {
 
 // SendRequest is one consumer's request to one provider's service, to be
 // delivered asynchronously. Its fields mean what they mean in an
-// ExchangeRequest.
+// ExchangeRequest, under the same rules (buf.validate annotations), and
+// message_id is required.
 type SendRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// message_id identifies the delivery and its transaction: required here,
@@ -508,29 +509,29 @@ var File_ndxp_hub_v1_delivery_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_delivery_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/delivery.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/exchange.proto\x1a\x17ndxp/hub/v1/rules.proto\"\xef\x03\n" +
-	"\vSendRequest\x12-\n" +
+	"\x1andxp/hub/v1/delivery.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/exchange.proto\"\xa9\x06\n" +
+	"\vSendRequest\x123\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tB\x0e\xbaH\vr\t\x98\xea0\x01\x10\x01(\x80\x01R\tmessageId\x12(\n" +
-	"\bconsumer\x18\x02 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xea0\x01R\bconsumer\x12%\n" +
-	"\bprovider\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x88\xea0\x01R\bprovider\x12#\n" +
-	"\aservice\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x90\xea0\x01R\aservice\x12.\n" +
+	"message_id\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\x12S\n" +
+	"\bprovider\x18\x03 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bprovider\x127\n" +
+	"\aservice\x18\x04 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,63}$R\aservice\x12.\n" +
 	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12\xb3\x01\n" +
 	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampBr\xbaHo\xba\x01a\n" +
-	"\x13business_time.ahead\x12+is more than 24 hours after the hub's clock\x1a\x1dthis <= now + duration('24h')\xb2\x01\b2\x06\b\x90\x96\xa9\xe1\x05R\fbusinessTime\x12*\n" +
-	"\apurpose\x18\a \x01(\tB\x10\xbaH\rr\v\xa0\xea0\x01\xa8\xea0\x01(\x80\x02R\apurpose\x12)\n" +
-	"\auser_id\x18\b \x01(\tB\x10\xbaH\rr\v\xa0\xea0\x01\xa8\xea0\x01(\x80\x01R\x06userId\"\xba\x01\n" +
+	"\x13business_time.ahead\x12+is more than 24 hours after the hub's clock\x1a\x1dthis <= now + duration('24h')\xb2\x01\b2\x06\b\x90\x96\xa9\xe1\x05R\fbusinessTime\x12\x8b\x01\n" +
+	"\apurpose\x18\a \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x022d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\apurpose\x12\x8a\x01\n" +
+	"\auser_id\x18\b \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x012d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\x06userId\"\xba\x01\n" +
 	"\fSendResponse\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x120\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1a.ndxp.hub.v1.DeliveryStateR\x05state\x12;\n" +
 	"\vaccepted_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"acceptedAt\x12\x1c\n" +
-	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"m\n" +
-	"\x12GetDeliveryRequest\x12-\n" +
+	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"\xa1\x01\n" +
+	"\x12GetDeliveryRequest\x123\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tB\x0e\xbaH\vr\t\x98\xea0\x01\x10\x01(\x80\x01R\tmessageId\x12(\n" +
-	"\bconsumer\x18\x02 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xea0\x01R\bconsumer\"H\n" +
+	"message_id\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\"H\n" +
 	"\x13GetDeliveryResponse\x121\n" +
 	"\bdelivery\x18\x01 \x01(\v2\x15.ndxp.hub.v1.DeliveryR\bdelivery\"\x9d\x03\n" +
 	"\bDelivery\x12\x1d\n" +
@@ -610,7 +611,6 @@ func file_ndxp_hub_v1_delivery_proto_init() {
 		return
 	}
 	file_ndxp_hub_v1_exchange_proto_init()
-	file_ndxp_hub_v1_rules_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -26,19 +26,28 @@ const (
 )
 
 // ExchangeRequest is one consumer's request to one provider's service.
+//
+// The field rules are the buf.validate (protovalidate) annotations below:
+// the hub checks them once per exchange and refuses a request that breaks
+// any with INVALID_ARGUMENT and a google.rpc.BadRequest detail naming every
+// field at fault (docs/validation.md). Clients may check them first with
+// any protovalidate runtime.
 type ExchangeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// message_id identifies the transaction; unique per consumer, at most 128
 	// printable ASCII characters. A retry must reuse it: the hub counts a
 	// message id once. Empty means the hub assigns one.
 	MessageId string `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
-	// consumer is the agency code of the calling agency. With TLS client
-	// certificates it may be left empty and is taken from the certificate;
-	// if set, it must match the certificate.
+	// consumer is the agency code of the calling agency: the electronic
+	// agency code of Decision 20/2020/QD-TTg, 3, 2 and 2 digits then a
+	// capital letter and 2 digits, dot-separated ("000.00.00.H29"). With
+	// TLS client certificates it may be left empty and is taken from the
+	// certificate; if set, it must match the certificate.
 	Consumer string `protobuf:"bytes,2,opt,name=consumer,proto3" json:"consumer,omitempty"`
 	// provider is the agency code of the agency that serves the request.
 	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
-	// service is the provider's service code, e.g. "citizen-lookup".
+	// service is the provider's service code: lower-case letters, digits and
+	// '-', starting with a letter, at most 64 characters ("citizen-lookup").
 	Service string `protobuf:"bytes,4,opt,name=service,proto3" json:"service,omitempty"`
 	// payload is the request body, forwarded to the provider unchanged. In
 	// JSON (grpcurl) write it as {"@type": "type.googleapis.com/<message>",
@@ -46,13 +55,17 @@ type ExchangeRequest struct {
 	Payload *anypb.Any `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
 	// business_time is the time the transaction belongs to: the hub counts it
 	// on that business day (Vietnam time, UTC+7). Unset means now. Load runs
-	// set it to replay a given day.
+	// set it to replay a given day. Only the operator may set it, from
+	// 2019-01-01T00:00:00+07:00 to 24 hours after the hub's clock.
 	BusinessTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=business_time,json=businessTime,proto3" json:"business_time,omitempty"`
 	// purpose states why the consumer needs the data (like X-Road's "issue"),
 	// e.g. a case file number. Required by services that return personal data.
+	// At most 256 bytes of text on one line (no control characters or
+	// U+FFFD) with at least one letter, digit, punctuation mark or symbol.
 	Purpose string `protobuf:"bytes,7,opt,name=purpose,proto3" json:"purpose,omitempty"`
 	// user_id identifies the end user (official) on whose behalf the consumer
-	// calls. Required by services that return personal data.
+	// calls. Required by services that return personal data. Text as for
+	// purpose, at most 128 bytes.
 	UserId string `protobuf:"bytes,8,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// context_token is set by a provider making a nested exchange while it
 	// serves another one: the token the hub sent it with that exchange (NATS
@@ -408,18 +421,18 @@ var File_ndxp_hub_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17ndxp/hub/v1/rules.proto\"\x96\x04\n" +
-	"\x0fExchangeRequest\x12+\n" +
+	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x06\n" +
+	"\x0fExchangeRequest\x121\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tB\f\xbaH\tr\a\x98\xea0\x01(\x80\x01R\tmessageId\x12(\n" +
-	"\bconsumer\x18\x02 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xea0\x01R\bconsumer\x12%\n" +
-	"\bprovider\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x88\xea0\x01R\bprovider\x12#\n" +
-	"\aservice\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x90\xea0\x01R\aservice\x12.\n" +
+	"message_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\x12S\n" +
+	"\bprovider\x18\x03 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bprovider\x127\n" +
+	"\aservice\x18\x04 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,63}$R\aservice\x12.\n" +
 	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12\xb3\x01\n" +
 	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampBr\xbaHo\xba\x01a\n" +
-	"\x13business_time.ahead\x12+is more than 24 hours after the hub's clock\x1a\x1dthis <= now + duration('24h')\xb2\x01\b2\x06\b\x90\x96\xa9\xe1\x05R\fbusinessTime\x12*\n" +
-	"\apurpose\x18\a \x01(\tB\x10\xbaH\rr\v\xa0\xea0\x01\xa8\xea0\x01(\x80\x02R\apurpose\x12)\n" +
-	"\auser_id\x18\b \x01(\tB\x10\xbaH\rr\v\xa0\xea0\x01\xa8\xea0\x01(\x80\x01R\x06userId\x12#\n" +
+	"\x13business_time.ahead\x12+is more than 24 hours after the hub's clock\x1a\x1dthis <= now + duration('24h')\xb2\x01\b2\x06\b\x90\x96\xa9\xe1\x05R\fbusinessTime\x12\x8b\x01\n" +
+	"\apurpose\x18\a \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x022d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\apurpose\x12\x8a\x01\n" +
+	"\auser_id\x18\b \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x012d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\x06userId\x12#\n" +
 	"\rcontext_token\x18\t \x01(\tR\fcontextToken\"\xbb\x01\n" +
 	"\x10ExchangeResponse\x12\x1d\n" +
 	"\n" +
@@ -488,7 +501,6 @@ func file_ndxp_hub_v1_exchange_proto_init() {
 	if File_ndxp_hub_v1_exchange_proto != nil {
 		return
 	}
-	file_ndxp_hub_v1_rules_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
