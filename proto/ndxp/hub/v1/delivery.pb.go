@@ -509,10 +509,10 @@ var File_ndxp_hub_v1_delivery_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_delivery_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/delivery.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/exchange.proto\"\xa9\x06\n" +
-	"\vSendRequest\x123\n" +
+	"\x1andxp/hub/v1/delivery.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/exchange.proto\"\xaa\x06\n" +
+	"\vSendRequest\x124\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"message_id\x18\x01 \x01(\tB\x15\xbaH\x12\xc8\x01\x01r\r(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
 	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\x12S\n" +
 	"\bprovider\x18\x03 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bprovider\x127\n" +
 	"\aservice\x18\x04 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,63}$R\aservice\x12.\n" +
@@ -527,10 +527,10 @@ const file_ndxp_hub_v1_delivery_proto_rawDesc = "" +
 	"\x05state\x18\x02 \x01(\x0e2\x1a.ndxp.hub.v1.DeliveryStateR\x05state\x12;\n" +
 	"\vaccepted_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"acceptedAt\x12\x1c\n" +
-	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"\xa1\x01\n" +
-	"\x12GetDeliveryRequest\x123\n" +
+	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"\xa2\x01\n" +
+	"\x12GetDeliveryRequest\x124\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x10\x01(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"message_id\x18\x01 \x01(\tB\x15\xbaH\x12\xc8\x01\x01r\r(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
 	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\"H\n" +
 	"\x13GetDeliveryResponse\x121\n" +
 	"\bdelivery\x18\x01 \x01(\v2\x15.ndxp.hub.v1.DeliveryR\bdelivery\"\x9d\x03\n" +
