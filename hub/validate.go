@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -37,37 +35,13 @@ var MinBusinessTime = time.Date(2019, 1, 1, 0, 0, 0, 0, vn.Zone)
 // (time zones, clock skew).
 const MaxBusinessAhead = 24 * time.Hour
 
-// rules checks the buf.validate (protovalidate) annotations of the
-// contracts in proto/ndxp/hub/v1: the field rules are stated there, where
-// every client can read them. They are standard rules (pattern, max_bytes,
-// evaluated natively, without CEL) wherever one fits, CEL only where it
-// must (a business time relative to now): see docs/validation.md for the
-// cost. Built on first use with the exchange path's messages compiled;
-// safe for concurrent use.
-var rules = sync.OnceValue(func() protovalidate.Validator {
-	v, err := protovalidate.New(protovalidate.WithMessages(
-		&hubv1.ExchangeRequest{}, &hubv1.SendRequest{}, &hubv1.GetDeliveryRequest{}))
-	if err != nil {
-		// The annotations are compiled into the binary: any test finds this.
-		panic(fmt.Sprintf("hub: the contracts' validation rules do not compile: %v", err))
-	}
-	return v
-})
-
-// checkRules checks msg against its buf.validate annotations and returns
-// field.Errors naming every field at fault, in declaration order.
-func checkRules(msg proto.Message) error {
-	err := rules().Validate(msg)
-	var ve *protovalidate.ValidationError
-	if !errors.As(err, &ve) {
-		return err // nil, or a rule that cannot be evaluated: Internal
-	}
-	errs := make(field.Errors, len(ve.Violations))
-	for i, v := range ve.Violations {
-		errs[i] = &field.Error{Field: protovalidate.FieldPathString(v.Proto.GetField()), Reason: v.Proto.GetMessage()}
-	}
-	return errs
-}
+// checkRules checks msg against the buf.validate (protovalidate)
+// annotations of the contracts in proto/ndxp/hub/v1, where the field rules
+// are stated for every client to read (field.Check). They are standard
+// rules (pattern, max_bytes: evaluated natively, without CEL) wherever one
+// fits, CEL only where it must (a business time relative to now): see
+// docs/validation.md for the cost.
+func checkRules(msg proto.Message) error { return field.Check(msg) }
 
 // validate checks an exchange once, at the edge, and returns field.Errors
 // naming the bad fields, or ErrPayloadTooLarge. in is the message as it

@@ -8,6 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+
+	"buf.build/go/protovalidate"
+	"google.golang.org/protobuf/proto"
 )
 
 // Error is an invalid value of one named field.
@@ -27,10 +31,19 @@ func Errorf(name, format string, args ...any) error {
 }
 
 // Wrap returns err as an *Error for name, or nil if err is nil. An err that
-// already is an *Error gets name prefixed to its field.
+// already is an *Error gets name prefixed to its field; Errors get it
+// prefixed to each field.
 func Wrap(name string, err error) error {
 	if err == nil {
 		return nil
+	}
+	var es Errors
+	if errors.As(err, &es) {
+		out := make(Errors, len(es))
+		for i, e := range es {
+			out[i] = &Error{Field: name + "." + e.Field, Reason: e.Reason}
+		}
+		return out
 	}
 	var fe *Error
 	if errors.As(err, &fe) {
@@ -75,4 +88,30 @@ func All(err error) []*Error {
 		return []*Error{fe}
 	}
 	return nil
+}
+
+// rules is the protovalidate validator behind Check: built once, its
+// compiled rules cached per message type; safe for concurrent use.
+var rules = sync.OnceValues(func() (protovalidate.Validator, error) { return protovalidate.New() })
+
+// Check checks msg against the buf.validate (protovalidate) annotations of
+// its .proto file, where the contracts state their field rules, and
+// returns Errors naming every field at fault, in declaration order (paths
+// as protovalidate writes them: "services[1].code"). A rule that cannot be
+// evaluated is returned as is: a bug in the contract, not in the input.
+func Check(msg proto.Message) error {
+	v, err := rules()
+	if err != nil {
+		return fmt.Errorf("field: the validation rules do not compile: %w", err)
+	}
+	err = v.Validate(msg)
+	var ve *protovalidate.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	errs := make(Errors, len(ve.Violations))
+	for i, v := range ve.Violations {
+		errs[i] = &Error{Field: protovalidate.FieldPathString(v.Proto.GetField()), Reason: v.Proto.GetMessage()}
+	}
+	return errs
 }
