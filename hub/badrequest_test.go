@@ -45,7 +45,8 @@ func violations(t *testing.T, err error) []string {
 // exchange.proto and delivery.proto (buf.validate) is refused with
 // INVALID_ARGUMENT and a google.rpc.BadRequest detail naming every field at
 // fault, read by a real gRPC client on every path: Exchange, Send,
-// GetDelivery, and the hub's own checks (payload type, consumer).
+// GetDelivery, and the hub's own checks (payload type, consumer); on
+// ExchangeStream the result's error lists the same fields.
 func TestRefusalsCarryBadRequest(t *testing.T) {
 	env := hubtest.Start(t)
 	ctx := ctxT(t)
@@ -78,6 +79,31 @@ func TestRefusalsCarryBadRequest(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ExchangeStream", func(t *testing.T) {
+		stream, err := env.Exchange.ExchangeStream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := lookup(t, knownID)
+		req.MessageId, req.Provider, req.Service = "stream-bad", "G01", "Lookup"
+		if err := stream.Send(&hubv1.ExchangeStreamRequest{Request: req}); err != nil {
+			t.Fatal(err)
+		}
+		if err := stream.CloseSend(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range out.GetError().GetFieldViolations() {
+			got = append(got, v.GetField())
+		}
+		if codes.Code(out.GetError().GetCode()) != codes.InvalidArgument || strings.Join(got, ",") != "provider,service" {
+			t.Fatalf("stream result %v, want InvalidArgument with violations of provider and service", out)
+		}
+	})
 	t.Run("Send without a message id", func(t *testing.T) {
 		_, err := delivery.Send(ctx, &hubv1.SendRequest{Consumer: consumer, Provider: population.Code,
 			Service: population.ServiceLookup, Payload: lookup(t, knownID).GetPayload(), Purpose: "test", UserId: "officer-1"})

@@ -15,6 +15,7 @@ import (
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Errors of the hub itself.
@@ -92,6 +93,17 @@ func toStatus(err error) error {
 		}
 	}
 	return st.Err()
+}
+
+// streamError is err as one result of the ExchangeStream: the code and
+// message the unary path would return, and the invalid fields its
+// BadRequest detail would name.
+func streamError(err error) *hubv1.Error {
+	e := &hubv1.Error{Code: int32(codeOf(err)), Message: message(err)}
+	for _, fe := range field.All(err) {
+		e.FieldViolations = append(e.FieldViolations, &hubv1.FieldViolation{Field: fe.Field, Description: fe.Reason})
+	}
+	return e
 }
 
 // badRequest is the google.rpc.BadRequest detail of err's invalid fields,

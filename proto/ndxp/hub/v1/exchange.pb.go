@@ -368,9 +368,13 @@ type Error struct {
 	// code is the gRPC status code number (google.rpc.Code).
 	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
 	// message explains the failure and names the offending field if any.
-	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// field_violations name every invalid field of a refused request
+	// (INVALID_ARGUMENT), as the google.rpc.BadRequest detail of the unary
+	// path does.
+	FieldViolations []*FieldViolation `protobuf:"bytes,3,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Error) Reset() {
@@ -417,6 +421,69 @@ func (x *Error) GetMessage() string {
 	return ""
 }
 
+func (x *Error) GetFieldViolations() []*FieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+// FieldViolation is one invalid field of a request, as in
+// google.rpc.BadRequest.
+type FieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// field is the field's path, e.g. "provider" or "purpose".
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// description says what is wrong.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldViolation) Reset() {
+	*x = FieldViolation{}
+	mi := &file_ndxp_hub_v1_exchange_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldViolation) ProtoMessage() {}
+
+func (x *FieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_exchange_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
+func (*FieldViolation) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_exchange_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *FieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *FieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 var File_ndxp_hub_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
@@ -446,10 +513,14 @@ const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x129\n" +
 	"\bresponse\x18\x02 \x01(\v2\x1d.ndxp.hub.v1.ExchangeResponseR\bresponse\x12(\n" +
-	"\x05error\x18\x03 \x01(\v2\x12.ndxp.hub.v1.ErrorR\x05error\"5\n" +
+	"\x05error\x18\x03 \x01(\v2\x12.ndxp.hub.v1.ErrorR\x05error\"}\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage2\xb9\x01\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12F\n" +
+	"\x10field_violations\x18\x03 \x03(\v2\x1b.ndxp.hub.v1.FieldViolationR\x0ffieldViolations\"H\n" +
+	"\x0eFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription2\xb9\x01\n" +
 	"\x0fExchangeService\x12G\n" +
 	"\bExchange\x12\x1c.ndxp.hub.v1.ExchangeRequest\x1a\x1d.ndxp.hub.v1.ExchangeResponse\x12]\n" +
 	"\x0eExchangeStream\x12\".ndxp.hub.v1.ExchangeStreamRequest\x1a#.ndxp.hub.v1.ExchangeStreamResponse(\x010\x01B.Z,github.com/ndxp/ndxp/proto/ndxp/hub/v1;hubv1b\x06proto3"
@@ -466,34 +537,36 @@ func file_ndxp_hub_v1_exchange_proto_rawDescGZIP() []byte {
 	return file_ndxp_hub_v1_exchange_proto_rawDescData
 }
 
-var file_ndxp_hub_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_ndxp_hub_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_ndxp_hub_v1_exchange_proto_goTypes = []any{
 	(*ExchangeRequest)(nil),        // 0: ndxp.hub.v1.ExchangeRequest
 	(*ExchangeResponse)(nil),       // 1: ndxp.hub.v1.ExchangeResponse
 	(*ExchangeStreamRequest)(nil),  // 2: ndxp.hub.v1.ExchangeStreamRequest
 	(*ExchangeStreamResponse)(nil), // 3: ndxp.hub.v1.ExchangeStreamResponse
 	(*Error)(nil),                  // 4: ndxp.hub.v1.Error
-	(*anypb.Any)(nil),              // 5: google.protobuf.Any
-	(*timestamppb.Timestamp)(nil),  // 6: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),    // 7: google.protobuf.Duration
+	(*FieldViolation)(nil),         // 5: ndxp.hub.v1.FieldViolation
+	(*anypb.Any)(nil),              // 6: google.protobuf.Any
+	(*timestamppb.Timestamp)(nil),  // 7: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),    // 8: google.protobuf.Duration
 }
 var file_ndxp_hub_v1_exchange_proto_depIdxs = []int32{
-	5, // 0: ndxp.hub.v1.ExchangeRequest.payload:type_name -> google.protobuf.Any
-	6, // 1: ndxp.hub.v1.ExchangeRequest.business_time:type_name -> google.protobuf.Timestamp
-	5, // 2: ndxp.hub.v1.ExchangeResponse.payload:type_name -> google.protobuf.Any
-	7, // 3: ndxp.hub.v1.ExchangeResponse.duration:type_name -> google.protobuf.Duration
-	0, // 4: ndxp.hub.v1.ExchangeStreamRequest.request:type_name -> ndxp.hub.v1.ExchangeRequest
-	1, // 5: ndxp.hub.v1.ExchangeStreamResponse.response:type_name -> ndxp.hub.v1.ExchangeResponse
-	4, // 6: ndxp.hub.v1.ExchangeStreamResponse.error:type_name -> ndxp.hub.v1.Error
-	0, // 7: ndxp.hub.v1.ExchangeService.Exchange:input_type -> ndxp.hub.v1.ExchangeRequest
-	2, // 8: ndxp.hub.v1.ExchangeService.ExchangeStream:input_type -> ndxp.hub.v1.ExchangeStreamRequest
-	1, // 9: ndxp.hub.v1.ExchangeService.Exchange:output_type -> ndxp.hub.v1.ExchangeResponse
-	3, // 10: ndxp.hub.v1.ExchangeService.ExchangeStream:output_type -> ndxp.hub.v1.ExchangeStreamResponse
-	9, // [9:11] is the sub-list for method output_type
-	7, // [7:9] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	6,  // 0: ndxp.hub.v1.ExchangeRequest.payload:type_name -> google.protobuf.Any
+	7,  // 1: ndxp.hub.v1.ExchangeRequest.business_time:type_name -> google.protobuf.Timestamp
+	6,  // 2: ndxp.hub.v1.ExchangeResponse.payload:type_name -> google.protobuf.Any
+	8,  // 3: ndxp.hub.v1.ExchangeResponse.duration:type_name -> google.protobuf.Duration
+	0,  // 4: ndxp.hub.v1.ExchangeStreamRequest.request:type_name -> ndxp.hub.v1.ExchangeRequest
+	1,  // 5: ndxp.hub.v1.ExchangeStreamResponse.response:type_name -> ndxp.hub.v1.ExchangeResponse
+	4,  // 6: ndxp.hub.v1.ExchangeStreamResponse.error:type_name -> ndxp.hub.v1.Error
+	5,  // 7: ndxp.hub.v1.Error.field_violations:type_name -> ndxp.hub.v1.FieldViolation
+	0,  // 8: ndxp.hub.v1.ExchangeService.Exchange:input_type -> ndxp.hub.v1.ExchangeRequest
+	2,  // 9: ndxp.hub.v1.ExchangeService.ExchangeStream:input_type -> ndxp.hub.v1.ExchangeStreamRequest
+	1,  // 10: ndxp.hub.v1.ExchangeService.Exchange:output_type -> ndxp.hub.v1.ExchangeResponse
+	3,  // 11: ndxp.hub.v1.ExchangeService.ExchangeStream:output_type -> ndxp.hub.v1.ExchangeStreamResponse
+	10, // [10:12] is the sub-list for method output_type
+	8,  // [8:10] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_hub_v1_exchange_proto_init() }
@@ -507,7 +580,7 @@ func file_ndxp_hub_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ndxp_hub_v1_exchange_proto_rawDesc), len(file_ndxp_hub_v1_exchange_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
