@@ -50,7 +50,8 @@ func checkRules(msg proto.Message) error { return field.Check(msg) }
 // checked here: consumer is the effective consumer (the caller's identity,
 // or the request's field in insecure mode); trusted says whether the caller
 // may set the business time (see maySetBusinessTime); the payload limit is
-// the hub's configuration; protovalidate's rules for an Any only list allowed types.
+// the hub's configuration; protovalidate's rules for an Any only list
+// allowed types, so the type URL's form is checked here.
 func (h *Hub) validate(in proto.Message, req *hubv1.ExchangeRequest, consumer string, trusted bool) error {
 	if bt := req.GetBusinessTime(); bt != nil {
 		if err := bt.CheckValid(); err != nil {
