@@ -7,6 +7,8 @@ package field
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -52,9 +54,9 @@ func Wrap(name string, err error) error {
 	return &Error{Field: name, Reason: err.Error()}
 }
 
-// Errors are the invalid values of several fields of one request, in the
-// order the contract declares them (protovalidate reports every rule a
-// request breaks, not only the first). errors.As finds its first *Error.
+// Errors are the invalid values of several fields of one request, by
+// field number (protovalidate reports every rule a request breaks, not
+// only the first). errors.As finds its first *Error.
 type Errors []*Error
 
 // Error implements error: each field's "invalid <field>: <reason>",
@@ -96,7 +98,7 @@ var rules = sync.OnceValues(func() (protovalidate.Validator, error) { return pro
 
 // Check checks msg against the buf.validate (protovalidate) annotations of
 // its .proto file, where the contracts state their field rules, and
-// returns Errors naming every field at fault, in declaration order (paths
+// returns Errors naming every field at fault, by field number (paths
 // as protovalidate writes them: "services[1].code"). A rule that cannot be
 // evaluated is returned as is: a bug in the contract, not in the input.
 func Check(msg proto.Message) error {
@@ -109,9 +111,29 @@ func Check(msg proto.Message) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	errs := make(Errors, len(ve.Violations))
-	for i, v := range ve.Violations {
+	// protovalidate's order is not stable (oneofs, maps): sort by the
+	// fields' numbers, a oneof as a whole after the fields.
+	vs := slices.Clone(ve.Violations)
+	slices.SortStableFunc(vs, func(a, b *protovalidate.Violation) int {
+		return slices.Compare(fieldNumbers(a), fieldNumbers(b))
+	})
+	errs := make(Errors, len(vs))
+	for i, v := range vs {
 		errs[i] = &Error{Field: protovalidate.FieldPathString(v.Proto.GetField()), Reason: v.Proto.GetMessage()}
 	}
 	return errs
+}
+
+// fieldNumbers is the path of v's field as field numbers; an element
+// without one (a oneof) sorts last.
+func fieldNumbers(v *protovalidate.Violation) []int32 {
+	elems := v.Proto.GetField().GetElements()
+	nums := make([]int32, len(elems))
+	for i, e := range elems {
+		nums[i] = e.GetFieldNumber()
+		if nums[i] == 0 {
+			nums[i] = math.MaxInt32
+		}
+	}
+	return nums
 }

@@ -9,8 +9,8 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// TestCheckNamesEveryField: Check reports every rule a message breaks, in
-// declaration order; Wrap prefixes each; All and errors.As see them
+// TestCheckNamesEveryField: Check reports every rule a message breaks, by
+// field number (a oneof last), in a stable order; Wrap prefixes each; All and errors.As see them
 // through wrapping.
 func TestCheckNamesEveryField(t *testing.T) {
 	err := field.Check(&hubv1.AccessGrant{Provider: "G01", Service: "Citizen"})
