@@ -10,8 +10,8 @@ import (
 )
 
 // TestCheckNamesEveryField: Check reports every rule a message breaks, by
-// field number (a oneof last), in a stable order; Wrap prefixes each; All and errors.As see them
-// through wrapping.
+// field number (a oneof last), in a stable order; Wrap prefixes each; All
+// and errors.As see them through wrapping.
 func TestCheckNamesEveryField(t *testing.T) {
 	err := field.Check(&hubv1.AccessGrant{Provider: "G01", Service: "Citizen"})
 	wrapped := fmt.Errorf("refused: %w", field.Wrap("grant", err))
