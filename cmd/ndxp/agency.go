@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
+
+	"github.com/ndxp/ndxp/internal/pki"
 )
 
 func newAgencyCmd(g *globalFlags) *cobra.Command {
@@ -45,7 +48,7 @@ backend instead of the simulator: each request is POSTed as JSON to
 				grp.UseCerts(cf.certs(), true)
 			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
-				return explainNATS(err, natsURL)
+				return explainStart(err, natsURL, cf)
 			}
 			if g.jsonLogs() {
 				log.Info("agency nodes serving", zap.Int("nodes", len(t.Agencies)), zap.String("topology", t.Name),
@@ -65,4 +68,16 @@ backend instead of the simulator: each request is POSTed as JSON to
 	cf.register(cmd)
 	tf.register(cmd, true)
 	return cmd
+}
+
+// explainStart turns the error of starting the nodes into one message
+// with a hint: the nodes fail alike (node.Group joins alike errors), so a
+// NATS that cannot be reached, or a folder without the agencies'
+// certificates, is said once, not once per node.
+func explainStart(err error, natsURL string, cf clientFlags) error {
+	if errors.Is(err, pki.ErrNoCerts) {
+		d := cf.certs()
+		return fmt.Errorf("no certificates for the agency nodes in %s\n  hint: create them with \"ndxp certs --dir %s\" (the hub's CA must sign them: use the folder of the hub's machine), or add --insecure for a hub started with --insecure\n  first error: %w", d, d, err)
+	}
+	return explainNATS(err, natsURL)
 }
