@@ -16,7 +16,9 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/vn"
 	"github.com/ndxp/ndxp/loadtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
@@ -33,7 +35,7 @@ import (
 //
 //	go test ./loadtest -run '^$' -bench Throughput -benchtime 50000x
 func BenchmarkThroughput(b *testing.B) {
-	env := hubtest.Start(b)
+	env := hubtest.Start(b, hubtest.WithSecurity(), hubtest.WithGrants(benchGrants()...))
 	waitReady(b, env)
 	echo := startEcho(b)
 	n := int64(b.N)
@@ -86,6 +88,25 @@ func BenchmarkThroughput(b *testing.B) {
 	b.ReportMetric(median(tps["hub-unary"])/median(tps["raw-unary"]), "hub-unary/raw-unary")
 	b.ReportMetric(median(tps["hub-stream"])/median(tps["raw-stream"]), "hub-stream/raw-stream")
 	b.ReportMetric(median(tps["hub-stream"])/median(tps["raw-unary"]), "hub-stream/raw-unary")
+}
+
+// benchGrants lets every LGSP the load draws from call the population
+// database's two services, so that the secure hub enforces real grants.
+func benchGrants() []*hubv1.AccessGrant {
+	var codes []string
+	for _, m := range topology.Ministries {
+		codes = append(codes, m.Code)
+	}
+	for _, p := range vn.Provinces {
+		codes = append(codes, p.AgencyCode)
+	}
+	var out []*hubv1.AccessGrant
+	for _, c := range codes {
+		for _, svc := range []string{"citizen-lookup", "citizen-verify"} {
+			out = append(out, &hubv1.AccessGrant{Provider: "000.00.01.G01", Service: svc, To: &hubv1.AccessGrant_Consumer{Consumer: c}})
+		}
+	}
+	return out
 }
 
 func median(v []float64) float64 {
