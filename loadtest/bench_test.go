@@ -40,8 +40,8 @@ func BenchmarkThroughput(b *testing.B) {
 	echo := startEcho(b)
 	n := int64(b.N)
 	prof := loadtest.Profile{
-		Name: "bench", PerDay: n, Start: "2024-01-08", Days: 1,
-		Curve: loadtest.Curve{Hourly: flat(), Weekend: 1},
+		Name: "bench", PerDay: n, Start: "2024-01-08", PeriodStart: "2024-01-08", Days: 1,
+		Curve: loadtest.Curve{Hourly: flat(), Weekend: 1, Holiday: 1},
 		Mix: []loadtest.MixEntry{
 			{Service: "000.00.01.G01/citizen-lookup", Weight: 57},
 			{Service: "000.00.01.G01/citizen-verify", Weight: 43},
