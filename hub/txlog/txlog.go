@@ -181,7 +181,10 @@ func (l *Log) Usage(ctx context.Context) (Usage, error) {
 // StoredSize estimates the bytes rec takes in the stream: its encoding,
 // subject and de-duplication header, and the store's per-message overhead.
 func StoredSize(rec *hubv1.TransactionRecord) int {
-	return proto.Size(rec) + len(wire.RecordSubject(rec.GetConsumer(), rec.GetProvider(), rec.GetService())) + len(RecordID(rec)) + 64
+	// RecordID's length without hashing: consumer|message id|32 hex
+	// digits, and |code (at most 3 digits here).
+	id := len(rec.GetConsumer()) + len(rec.GetMessageId()) + 2 + 32 + 4
+	return proto.Size(rec) + len(wire.RecordSubject(rec.GetConsumer(), rec.GetProvider(), rec.GetService())) + id + 64
 }
 
 // LastSequence is the sequence of the newest stored record (0 if none).
