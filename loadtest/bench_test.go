@@ -90,6 +90,7 @@ func BenchmarkThroughput(b *testing.B) {
 			p99[p.name] = append(p99[p.name], float64(rep.Latency.P99us))
 		}
 	}
+	b.ReportMetric(float64(auditCatchUp(env).Milliseconds()), "audit-catch-up-ms")
 	for _, p := range paths {
 		b.ReportMetric(median(tps[p.name]), p.name+"-tx/s")
 		b.ReportMetric(median(p99[p.name]), p.name+"-p99-µs")
@@ -117,6 +118,24 @@ func benchGrants() []*hubv1.AccessGrant {
 		}
 	}
 	return out
+}
+
+// auditCatchUp is how long the audit chain took, after the last path
+// ended, to cover every record the counter has read (the chain follows the
+// records; the counter, a second reader, is as far as they go).
+func auditCatchUp(env *hubtest.Env) time.Duration {
+	h := env.Platform.Hub()
+	start := time.Now()
+	for time.Since(start) < time.Minute {
+		if c := h.Counter().Applied(); h.AuditChained() >= c {
+			time.Sleep(50 * time.Millisecond)
+			if h.Counter().Applied() == c {
+				return time.Since(start)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start)
 }
 
 // cpuTime is the CPU time the process (load, hub, NATS and simulators
