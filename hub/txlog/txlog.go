@@ -4,7 +4,8 @@
 // records carry the consumer, the message id, a fingerprint of the request
 // and the outcome as Nats-Msg-Id (RecordID), so a retry of the same request
 // within the duplicate window is stored once while two different requests
-// never collide. The stream never discards records by volume: when it is
+// never collide; a copy stored after the broker's window is not counted
+// twice either (package counter). The stream never discards records by volume: when it is
 // full, Append fails with ErrFull (only MaxAge removes old records).
 package txlog
 
@@ -29,9 +30,14 @@ import (
 
 // Defaults for Config.
 const (
-	DefaultStream     = "NDXP_TX"
-	DefaultMaxBytes   = 4 << 30 // 4 GiB, about 15 million records
-	DefaultDuplicates = 10 * time.Minute
+	DefaultStream   = "NDXP_TX"
+	DefaultMaxBytes = 4 << 30 // 4 GiB, about 15 million records
+	// DefaultDuplicates is the broker's window: it keeps a quick retry
+	// (a lost ack, the hub's own store retries) from being stored twice.
+	// Its memory grows with the ids seen in it (about 175 bytes each,
+	// 130 MB for 30 s at 25,000 a second), so it is short: a later copy is
+	// stored but not counted (counter.DefaultDedupRecords).
+	DefaultDuplicates = 30 * time.Second
 )
 
 // Config configures the record stream. Zero values mean defaults.
@@ -46,7 +52,9 @@ type Config struct {
 	// MaxAge drops records older than this (the retention period); 0
 	// keeps them for ever, and the stream then fills up.
 	MaxAge time.Duration
-	// Duplicates is how long a message id is remembered for de-duplication.
+	// Duplicates is how long the broker remembers a message id, so that a
+	// record stored again within it is not stored twice (the counter
+	// de-duplicates further back: counter.Config.DedupRecords).
 	Duplicates time.Duration
 }
 
