@@ -152,7 +152,7 @@ type fed struct {
 
 // feedBuffer is how many offered records wait for the writer; past it
 // they are dropped and the writer reads them from the stream instead.
-const feedBuffer = 1 << 16
+const feedBuffer = 1 << 13
 
 // Follow opens the audit stream and the lease bucket and starts the
 // chain's loop: whichever hub holds the lease appends, in order, a block
@@ -352,6 +352,7 @@ func (c *Chain) write(rev uint64) error {
 	c.m.chained.Store(t.block.TxLast)
 	next := t.block.TxLast + 1
 	w := &writer{c: c, t: t, b: c.open(t, next)}
+	defer w.stopReader()
 	c.writing.Store(true)
 	defer c.writing.Store(false)
 	tick := time.NewTicker(c.cfg.Linger)
@@ -405,6 +406,39 @@ type writer struct {
 	c *Chain
 	t tail
 	b *Block
+	// it reads the records the writer was not offered (fill); it is kept
+	// between fills, so a writer that falls behind reads on instead of
+	// creating a consumer per gap. itNext is the sequence it delivers
+	// next, at least.
+	it     jetstream.MessagesContext
+	itNext uint64
+}
+
+// reader makes it ready to deliver w.next(), reusing it when it is at
+// most a feed's length behind.
+func (w *writer) reader(ctx context.Context) error {
+	if w.it != nil && w.itNext <= w.next() && w.next()-w.itNext <= feedBuffer {
+		return nil
+	}
+	w.stopReader()
+	cons, err := w.c.js.OrderedConsumer(ctx, w.c.tx.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: w.next(),
+	})
+	if err != nil {
+		return fmt.Errorf("audit: read the records: %w", err)
+	}
+	if w.it, err = cons.Messages(); err != nil {
+		return fmt.Errorf("audit: read the records: %w", err)
+	}
+	w.itNext = w.next()
+	return nil
+}
+
+func (w *writer) stopReader() {
+	if w.it != nil {
+		w.it.Stop()
+		w.it = nil
+	}
 }
 
 // next is the transaction sequence the open block expects.
@@ -439,19 +473,11 @@ func (w *writer) fill(ctx context.Context, seq uint64) error {
 	if seq < w.next() {
 		return nil
 	}
-	cons, err := w.c.js.OrderedConsumer(ctx, w.c.tx.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: w.next(),
-	})
-	if err != nil {
-		return fmt.Errorf("audit: read the records: %w", err)
+	if err := w.reader(ctx); err != nil {
+		return err
 	}
-	it, err := cons.Messages()
-	if err != nil {
-		return fmt.Errorf("audit: read the records: %w", err)
-	}
-	defer it.Stop()
 	for w.next() <= seq {
-		msg, err := it.Next(jetstream.NextMaxWait(fillWait))
+		msg, err := w.it.Next(jetstream.NextMaxWait(fillWait))
 		if errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			return nil // up to seq are gone (a purge): later records say so
 		}
@@ -461,6 +487,10 @@ func (w *writer) fill(ctx context.Context, seq uint64) error {
 		meta, err := msg.Metadata()
 		if err != nil {
 			return err
+		}
+		w.itNext = meta.Sequence.Stream + 1
+		if meta.Sequence.Stream < w.next() {
+			continue // chained from the feed meanwhile
 		}
 		if meta.Sequence.Stream > seq {
 			// Records up to seq are gone from the stream: add writes
