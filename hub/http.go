@@ -3,6 +3,7 @@ package hub
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"time"
 
@@ -32,6 +33,8 @@ import (
 //	/metrics     Prometheus text format, from reg
 //	/healthz     200 while the process runs
 //	/readyz      200 while the hub can serve (NATS connected), else 503
+//	/debug/pprof/ Go's profiles (CPU, heap, goroutines, traces) of the
+//	             process: go tool pprof http://<addr>/debug/pprof/heap
 func (h *Hub) HTTPHandler(reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -48,6 +51,11 @@ func (h *Hub) HTTPHandler(reg *prometheus.Registry) *http.ServeMux {
 	mux.HandleFunc("GET /api/stats", h.serveStats)
 	mux.HandleFunc("GET /api/records", h.serveRecords)
 	mux.HandleFunc("GET /api/rates", h.serveRates)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.Handle("GET /", dashboard.Handler())
 	return mux
 }

@@ -100,3 +100,13 @@ func TestReadoutsAgree(t *testing.T) {
 		t.Errorf("promtool check metrics: %s: %s", p.Metric, p.Text)
 	}
 }
+
+// TestProfilesServed: the HTTP listener serves Go's profiles, so an
+// operator can see where a hub's memory and CPU go (go tool pprof).
+func TestProfilesServed(t *testing.T) {
+	env := hubtest.Start(t)
+	body := get(t, "http://"+env.HTTPAddr()+"/debug/pprof/heap?debug=1")
+	if !strings.Contains(body, "heap profile") {
+		t.Fatalf("/debug/pprof/heap answered %.200q, want a heap profile", body)
+	}
+}

@@ -17,6 +17,8 @@ func TestGuardHTTP(t *testing.T) {
 		{"secure, localhost", "/certs", "localhost:8080", "/api/records", http.StatusOK},
 		{"secure, all interfaces", "/certs", "0.0.0.0:8080", "/api/records", http.StatusForbidden},
 		{"secure, all interfaces, counters", "/certs", "0.0.0.0:8080", "/api/stats", http.StatusOK},
+		{"secure, all interfaces, profiles", "/certs", "0.0.0.0:8080", "/debug/pprof/heap", http.StatusForbidden},
+		{"secure, loopback, profiles", "/certs", "127.0.0.1:8080", "/debug/pprof/heap", http.StatusOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

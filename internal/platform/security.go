@@ -192,11 +192,12 @@ func DefaultDataDir() string {
 	return filepath.Join(dir, "ndxp")
 }
 
-// guardHTTP keeps transaction records off a non-loopback HTTP listener in
-// secure mode: the HTTP side has no client certificates, and records name
-// the officials and cases behind each exchange. The dashboard's counters
-// stay public; records are read through the gRPC QueryRecords with a
-// certificate (an agency its own, the operator all).
+// guardHTTP keeps transaction records and the process's profiles off a
+// non-loopback HTTP listener in secure mode: the HTTP side has no client
+// certificates, records name the officials and cases behind each
+// exchange, and a heap profile holds whatever the process holds. The
+// dashboard's counters stay public; records are read through the gRPC
+// QueryRecords with a certificate (an agency its own, the operator all).
 func (p *Platform) guardHTTP(h http.Handler) http.Handler {
 	if p.sec.certs == "" || isLoopback(p.cfg.HTTPAddr) {
 		return h
@@ -204,6 +205,10 @@ func (p *Platform) guardHTTP(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/records") {
 			http.Error(w, "records are not served over plain HTTP on a non-loopback address in secure mode; use ndxp records (gRPC QueryRecords with a certificate)", http.StatusForbidden)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/debug/") {
+			http.Error(w, "profiles are served only on a loopback HTTP address in secure mode; profile from the hub's machine (--http-addr 127.0.0.1:...)", http.StatusForbidden)
 			return
 		}
 		h.ServeHTTP(w, r)
