@@ -26,6 +26,9 @@ type upFlags struct {
 func (f *upFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server (e.g. nats://127.0.0.1:4222) instead of starting an embedded one")
+	fs.StringVar(&f.platform.NATSTLS.CAFile, "nats-ca", "", "with --nats-url: the CA (PEM) that issued the NATS servers' certificate (default: the development CA of --cert-dir)")
+	fs.StringVar(&f.platform.NATSTLS.CertFile, "nats-cert", "", "with --nats-url: the hub's client certificate (PEM) towards NATS (default: the hub's of --cert-dir)")
+	fs.StringVar(&f.platform.NATSTLS.KeyFile, "nats-key", "", "with --nats-url: the key of --nats-cert (PEM)")
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
@@ -93,8 +96,14 @@ func newHubCmd(g *globalFlags) *cobra.Command {
 		Short: "Run the hub alone (with embedded NATS unless --nats-url is given)",
 		Long: `Run only the hub: its gRPC API and HTTP server, with an embedded NATS server
 unless --nats-url names one. Start agencies separately with "ndxp agency".
-Several hubs may share one NATS: they share the registry and the counters.`,
-		Example: `  ndxp hub --nats-url nats://127.0.0.1:4222 --grpc-addr 127.0.0.1:9091 --http-addr 127.0.0.1:8081`,
+Several hubs may share one NATS: they share the registry and the counters.
+With --nats-url and without --insecure the hub connects to NATS with its
+certificate from --cert-dir (or --nats-cert/--nats-key), verifying the
+servers against the CA (or --nats-ca): run the servers with the
+configuration "ndxp nats-config" writes from the same certificates.`,
+		Example: `  ndxp hub --nats-url tls://127.0.0.1:4222 --cert-dir ./certs --replicas 3 --grpc-addr 127.0.0.1:9091 --http-addr 127.0.0.1:8081
+  ndxp hub --nats-url tls://nats-1:4222,tls://nats-2:4222 --cert-dir /certs --nats-ca /pki/nats-ca.crt
+  ndxp hub --nats-url nats://127.0.0.1:4222 --insecure`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()

@@ -115,7 +115,7 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 		JetStreamMaxMemory: cfg.MaxMemory,
 		JetStreamMaxStore:  cfg.MaxStore,
 		NoSigs:             true,
-		MaxPayload:         8 << 20,
+		MaxPayload:         maxPayload,
 	}
 	if cfg.TLS != nil {
 		secure(opts, cfg)

@@ -65,3 +65,30 @@ func TestEnsure(t *testing.T) {
 		t.Error("Ensure accepted an invalid agency code")
 	}
 }
+
+// TestNATSServerCertificate: the NATS servers' certificate serves the
+// hosts asked for and the loopback ones, authenticates routes, and maps
+// to no NATS user (no URI SAN).
+func TestNATSServerCertificate(t *testing.T) {
+	d := Dir(t.TempDir())
+	if err := EnsureHosts(d, nil, []string{"nats-1", "10.0.0.7"}); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := d.CAPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := d.ClientTLS(NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := cfg.Certificates[0].Leaf
+	for _, host := range []string{"nats-1", "10.0.0.7", "127.0.0.1", "localhost"} {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: host, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}); err != nil {
+			t.Errorf("verify for %s: %v", host, err)
+		}
+	}
+	if len(leaf.URIs) != 0 {
+		t.Errorf("the NATS certificate names %v: it would map to a NATS user", leaf.URIs)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/natsembed"
+	"github.com/ndxp/ndxp/internal/pki"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -37,8 +39,13 @@ const (
 
 // Config configures a Platform. Zero values mean defaults.
 type Config struct {
-	// NATSURL is an external NATS server; empty runs an embedded one.
+	// NATSURL is an external NATS server (or cluster: comma-separated
+	// URLs); empty runs an embedded one. In secure mode the hub offers its
+	// certificate (or NATSTLS's) when the server asks for TLS.
 	NATSURL string
+	// NATSTLS overrides the files the hub connects to an external NATS
+	// with (default: the CA and the hub's certificate of CertDir).
+	NATSTLS NATSTLS
 	// NATSAddr is where the embedded NATS listens ("host:port"; port -1
 	// picks a free one).
 	NATSAddr string
@@ -173,15 +180,17 @@ func (p *Platform) startNATS() error {
 		p.nats = s
 		p.natsURL = s.ClientURL()
 	}
-	opts := []nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}
-	if p.nats != nil {
-		opts = append(opts, p.sec.natsOpts...)
-	}
+	opts := append([]nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}, p.sec.natsOpts...)
 	nc, err := nats.Connect(p.natsURL, opts...)
 	if err != nil {
-		return fmt.Errorf("platform: connect to NATS at %s: %w (is it running? without --nats-url ndxp starts its own)", p.natsURL, err)
+		return fmt.Errorf("platform: connect to NATS at %s: %w (%s)", p.natsURL, err, natsHint(err, p.sec.certs))
 	}
 	p.nc = nc
+	if p.sec.certs != "" && p.nats == nil {
+		if _, err := nc.TLSConnectionState(); err != nil {
+			p.log.Warn("the external NATS speaks plaintext: NATS traffic is unencrypted and agencies are not held to their subjects; run it with the configuration of \"ndxp nats-config\"", zap.String("nats", p.natsURL))
+		}
+	}
 	return nil
 }
 
@@ -258,6 +267,20 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 	errs = append(errs, unlockDataDir(p.lock))
 	p.lock = nil
 	return errors.Join(errs...)
+}
+
+// natsHint says what to do when the hub cannot connect to NATS.
+func natsHint(err error, certs pki.Dir) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "certificate signed by unknown authority") || strings.Contains(msg, "failed to verify certificate"):
+		return "the NATS server's certificate is not from the hub's CA: give the CA that issued it with --nats-ca, or issue the servers' certificate with \"ndxp certs --host\""
+	case errors.Is(err, nats.ErrAuthorization) || strings.Contains(msg, "tls: "):
+		return "NATS refused the hub's certificate: run the servers with the configuration \"ndxp nats-config\" writes from the same certificates (" + string(certs) + "), or give --nats-cert/--nats-key"
+	case errors.Is(err, nats.ErrSecureConnRequired):
+		return "NATS requires TLS and the hub runs --insecure: drop --insecure"
+	}
+	return "is it running? without --nats-url ndxp starts its own"
 }
 
 func splitHostPort(addr string) (string, int, error) {

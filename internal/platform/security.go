@@ -75,7 +75,7 @@ func (p *Platform) setupSecurity() error {
 	if err != nil {
 		return err
 	}
-	users, err := natsUsers(d)
+	users, err := NATSUsers(d)
 	if err != nil {
 		return err
 	}
@@ -84,6 +84,16 @@ func (p *Platform) setupSecurity() error {
 		natsServer: natsembed.Config{TLS: serverTLS, Users: users},
 		natsOpts:   []nats.Option{nats.Secure(hubTLS)},
 		grpcOpts:   []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
+	}
+	if p.cfg.NATSURL != "" {
+		// An external NATS: the hub's certificate (or the one given) is
+		// offered when the server asks for TLS; startNATS warns when it
+		// does not.
+		natsTLS, err := p.cfg.NATSTLS.config(hubTLS)
+		if err != nil {
+			return err
+		}
+		p.sec.natsOpts = []nats.Option{pki.NATSWhenAsked(natsTLS)}
 	}
 	p.cfg.Hub.Security.RequireIdentity = true
 	p.cfg.Hub.Security.EnforceGrants = true
@@ -140,9 +150,11 @@ func (p *Platform) certAgencies() ([]pki.Agency, error) {
 	return out, nil
 }
 
-// natsUsers maps every certificate of the folder to a NATS user: the hub
-// and the operator may do anything, an agency only serve its own subjects.
-func natsUsers(d pki.Dir) ([]*server.User, error) {
+// NATSUsers maps every certificate of the folder to a NATS user: the hub
+// may do anything, the operator anything but change the evidence, an
+// agency only serve its own subjects. The embedded server and the files
+// "ndxp nats-config" writes for an external cluster both get these.
+func NATSUsers(d pki.Dir) ([]*server.User, error) {
 	codes, err := d.Agencies()
 	if err != nil {
 		return nil, err
@@ -167,6 +179,36 @@ func evidence() natsembed.Evidence {
 		Subjects: []string{wire.RecordPrefix + ".>", audit.DefaultSubject, "$KV." + audit.DefaultLeaseBucket + ".>"},
 		Streams:  []string{txlog.DefaultStream, audit.DefaultStream, lease},
 	}
+}
+
+// NATSTLS names the PEM files the hub connects to an external NATS with,
+// when they are not the development ones of the certificate folder.
+type NATSTLS struct {
+	CAFile, CertFile, KeyFile string
+}
+
+// config is the hub's TLS towards an external NATS: the files given, or
+// else def (the hub's development certificate), with the CA given.
+func (n NATSTLS) config(def *tls.Config) (*tls.Config, error) {
+	if (n.CertFile == "") != (n.KeyFile == "") {
+		return nil, errors.New("platform: --nats-cert and --nats-key go together")
+	}
+	cfg := def.Clone()
+	if n.CertFile != "" {
+		c, err := pki.ClientTLS("", n.CertFile, n.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("platform: NATS client certificate: %w", err)
+		}
+		cfg.Certificates = c.Certificates
+	}
+	if n.CAFile != "" {
+		pool, err := pki.LoadCAPool(n.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("platform: NATS CA: %w", err)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
 }
 
 // secureAgency hands the certificates to an agency before it starts.
