@@ -104,7 +104,7 @@ configuration "ndxp nats-config" writes from the same certificates.`,
 		Example: `  ndxp hub --nats-url tls://127.0.0.1:4222 --cert-dir ./certs --replicas 3 --grpc-addr 127.0.0.1:9091 --http-addr 127.0.0.1:8081
   ndxp hub --nats-url tls://nats-1:4222,tls://nats-2:4222 --cert-dir /certs --nats-ca /pki/nats-ca.crt
   ndxp hub --nats-url nats://127.0.0.1:4222 --insecure`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
 			if err != nil {
