@@ -365,3 +365,50 @@ func (s *Server) probeStream(replicas int) error {
 	}
 	return js.DeleteStream(ctx, "NATSPROC_PROBE")
 }
+
+// WaitStreamsCurrent waits until every stream of the account s's
+// connection sees has a leader and every replica is current: after a
+// member restarts, until then a stream may refuse changes (a hub that
+// starts then cannot open its buckets).
+func (s *Server) WaitStreamsCurrent(t testing.TB, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = s.streamsCurrent(); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("natsproc: streams not current after %s: %v", within, err)
+}
+
+func (s *Server) streamsCurrent() error {
+	nc, err := s.connect()
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	names := js.ListStreams(ctx)
+	for info := range names.Info() {
+		c := info.Cluster
+		if c == nil {
+			continue
+		}
+		if c.Leader == "" {
+			return fmt.Errorf("stream %s has no leader", info.Config.Name)
+		}
+		for _, r := range c.Replicas {
+			if !r.Current || r.Offline {
+				return fmt.Errorf("stream %s: replica %s is not current", info.Config.Name, r.Name)
+			}
+		}
+	}
+	return names.Err()
+}
