@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -9,8 +12,9 @@ import (
 
 func newAgencyCmd(g *globalFlags) *cobra.Command {
 	var (
-		natsURL string
-		cf      clientFlags
+		natsURL  string
+		httpAddr string
+		cf       clientFlags
 		tf      topologyFlags
 	)
 	cmd := &cobra.Command{
@@ -25,7 +29,8 @@ second instance of an agency shares its load: NATS spreads requests over
 the instances.`,
 		Example: `  ndxp agency --nats-url nats://127.0.0.1:4222 --hub 127.0.0.1:9090
   ndxp agency --only national-database,000.00.00.H29
-  ndxp agency --only province-lgsp --behave province-lgsp=latency=30ms/400ms`,
+  ndxp agency --only province-lgsp --behave province-lgsp=latency=30ms/400ms
+  ndxp agency --nats-url tls://nats-1:4222,tls://nats-2:4222 --hub hub:9090 --certs /pki --http-addr 0.0.0.0:8090`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
@@ -40,6 +45,18 @@ the instances.`,
 			grp.Log = log.Named("agency")
 			if !cf.insecure {
 				grp.UseCerts(cf.certs(), true)
+			}
+			var probes *http.Server
+			if httpAddr != "" {
+				// Listen first, so that a taken port fails at once; /readyz
+				// answers 503 until the nodes are up.
+				lis, err := net.Listen("tcp", httpAddr)
+				if err != nil {
+					return fmt.Errorf("--http-addr %s: %w", httpAddr, err)
+				}
+				probes = &http.Server{Handler: probeHandler(grp.Ready), ReadHeaderTimeout: 5 * time.Second}
+				go func() { _ = probes.Serve(lis) }()
+				defer probes.Close()
 			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
 				return explainNATS(err, natsURL)
@@ -58,8 +75,26 @@ the instances.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server the hub uses")
+	cmd.Flags().StringVar(&natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server the hub uses (a cluster: comma-separated URLs; tls:// URLs for a secure one)")
+	cmd.Flags().StringVar(&httpAddr, "http-addr", "", "serve /healthz (the process runs) and /readyz (every node started and connected to NATS) on this address (host:port), for probes")
 	cf.register(cmd)
 	tf.register(cmd, true)
 	return cmd
+}
+
+// probeHandler serves /healthz (200 while the process serves HTTP) and
+// /readyz (200 when ready() is nil, else 503 with its error).
+func probeHandler(ready func() error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := ready(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
 }

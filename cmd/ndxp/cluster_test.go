@@ -169,11 +169,19 @@ func TestSecureClusterSurvivesKills(t *testing.T) {
 	waitReady(t, hubs[0].proc, hubs[0].http, 3*time.Minute)
 	hubs = append(hubs, startHub(1, []string{urls[1], urls[2], urls[0]}))
 	waitReady(t, hubs[1].proc, hubs[1].http, 3*time.Minute)
+	agencyHTTP := fmt.Sprintf("127.0.0.1:%d", natsproc.FreePort(t))
 	agency := &proc{name: "agency", log: filepath.Join(dir, "agency.log"), args: []string{
-		"agency", "--nats-url", strings.Join([]string{urls[2], urls[0], urls[1]}, ","), "--hub", hubs[0].grpc, "--certs", certs, "--only", population.Code,
+		"agency", "--nats-url", strings.Join([]string{urls[2], urls[0], urls[1]}, ","), "--hub", hubs[0].grpc, "--certs", certs,
+		"--only", population.Code, "--http-addr", agencyHTTP,
 	}}
 	agency.start(t)
 	t.Cleanup(agency.stop)
+	waitReady(t, agency, agencyHTTP, 2*time.Minute)
+	for _, url := range []string{"http://" + hubs[0].http + "/readyz", "http://" + agencyHTTP + "/readyz"} {
+		if code, _, errOut := runProcess(t, "healthcheck", url); code != 0 {
+			t.Fatalf("ndxp healthcheck %s: %s", url, errOut)
+		}
+	}
 
 	const consumer = "000.00.00.H29"
 	creds, err := d.Credentials(consumer)
