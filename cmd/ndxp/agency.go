@@ -15,7 +15,7 @@ func newAgencyCmd(g *globalFlags) *cobra.Command {
 		natsURL  string
 		httpAddr string
 		cf       clientFlags
-		tf      topologyFlags
+		tf       topologyFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "agency",
