@@ -101,7 +101,7 @@ an agency certificate is added: the users are listed in them.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.ServerName, "name", "", "the server's name, unique in the cluster (required)")
+	fs.StringVar(&f.ServerName, "name", "", "the server's name, unique in the cluster (required); $VAR reads it from the environment, e.g. $POD_NAME in a StatefulSet")
 	fs.StringVar(&f.StoreDir, "store-dir", "", "where the server keeps JetStream's data (required)")
 	fs.StringVar(&f.Listen, "listen", "0.0.0.0:4222", "the client address (host:port)")
 	fs.StringVar(&f.Monitor, "monitor", "0.0.0.0:8222", "the HTTP monitoring address (host:port; \"\" for none)")

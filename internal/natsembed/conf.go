@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -102,7 +103,11 @@ func (f File) Render() ([]byte, error) {
 	w("# nats-server configuration written by \"ndxp nats-config\": the users,\n")
 	w("# permissions and system imports are those of ndxp's embedded server\n")
 	w("# (internal/natsembed). Regenerate it rather than edit it.\n\n")
-	w("server_name: %s\nlisten: %s\n", q(f.ServerName), q(f.Listen))
+	name := q(f.ServerName)
+	if envVar.MatchString(f.ServerName) {
+		name = f.ServerName // a variable: nats-server reads it from the environment
+	}
+	w("server_name: %s\nlisten: %s\n", name, q(f.Listen))
 	if f.Monitor != "" {
 		w("http: %s\n", q(f.Monitor))
 	}
@@ -189,6 +194,10 @@ func quoteAll(ss []string) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// envVar is a server name taken from the environment, e.g. $POD_NAME in
+// a Kubernetes StatefulSet, where every member shares one file.
+var envVar = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Shared with Start, so that both servers behave alike.
 const (

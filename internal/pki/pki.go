@@ -131,28 +131,40 @@ func (d Dir) CAFile() string { return filepath.Join(string(d), "ca.crt") }
 
 // Files are the certificate and key paths of an identity: an agency code,
 // Operator or Hub.
+//
+// An agency's files are in agencies/, or beside the CA in a flat folder
+// (as a Kubernetes Secret mounts one: its keys have no folders).
 func (d Dir) Files(name string) (cert, key string) {
 	base := filepath.Join(string(d), name)
 	if name != Operator && name != Hub && name != NATS {
-		base = filepath.Join(string(d), "agencies", name)
+		if _, err := os.Stat(base + ".crt"); err != nil {
+			base = filepath.Join(string(d), "agencies", name)
+		}
 	}
 	return base + ".crt", base + ".key"
 }
 
 // Agencies lists the agency codes the folder has certificates for, sorted.
 func (d Dir) Agencies() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(string(d), "agencies"))
-	if err != nil {
+	nested, err := os.ReadDir(filepath.Join(string(d), "agencies"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+	flat, ferr := os.ReadDir(string(d))
+	if ferr != nil {
+		return nil, fmt.Errorf("pki: %w", ferr)
+	}
+	if err != nil && len(flat) == 0 {
 		return nil, fmt.Errorf("pki: %w", err)
 	}
 	var out []string
-	for _, e := range entries {
+	for _, e := range append(nested, flat...) {
 		if code, ok := strings.CutSuffix(e.Name(), ".crt"); ok && wire.ValidateAgencyCode(code) == nil {
 			out = append(out, code)
 		}
 	}
 	slices.Sort(out)
-	return out, nil
+	return slices.Compact(out), nil
 }
 
 // Exists reports whether d holds a CA certificate.

@@ -3,6 +3,8 @@ package pki
 import (
 	"crypto/x509"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -90,5 +92,30 @@ func TestNATSServerCertificate(t *testing.T) {
 	}
 	if len(leaf.URIs) != 0 {
 		t.Errorf("the NATS certificate names %v: it would map to a NATS user", leaf.URIs)
+	}
+}
+
+// TestFlatFolder: a folder with the agencies' files beside the CA (as a
+// Kubernetes Secret mounts one) serves like the nested layout.
+func TestFlatFolder(t *testing.T) {
+	d := Dir(t.TempDir())
+	if err := Ensure(d, Codes("000.00.00.H29")); err != nil {
+		t.Fatal(err)
+	}
+	flat := Dir(t.TempDir())
+	for _, f := range []string{"ca.crt", "hub.crt", "hub.key", "agencies/000.00.00.H29.crt", "agencies/000.00.00.H29.key"} {
+		b, err := os.ReadFile(filepath.Join(string(d), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(string(flat), filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := flat.Agencies(); err != nil || !slices.Equal(got, []string{"000.00.00.H29"}) {
+		t.Fatalf("Agencies() = %v, %v", got, err)
+	}
+	if _, err := flat.ClientTLS("000.00.00.H29"); err != nil {
+		t.Fatalf("ClientTLS of a flat folder: %v", err)
 	}
 }

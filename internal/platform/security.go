@@ -60,12 +60,17 @@ func (p *Platform) setupSecurity() error {
 	if d == "" {
 		d = pki.DefaultDir(p.cfg.DataDir)
 	}
-	agencies, err := p.certAgencies()
-	if err != nil {
-		return err
-	}
-	if err := pki.Ensure(d, agencies); err != nil {
-		return err
+	// With an external NATS and certificates already there (e.g. a
+	// Kubernetes Secret: read-only, without the CA's key), the hub issues
+	// nothing: it only needs the CA and its own certificate.
+	if p.cfg.NATSURL == "" || !d.Exists() {
+		agencies, err := p.certAgencies()
+		if err != nil {
+			return err
+		}
+		if err := pki.Ensure(d, agencies); err != nil {
+			return err
+		}
 	}
 	serverTLS, err := d.ServerTLS()
 	if err != nil {
@@ -75,9 +80,11 @@ func (p *Platform) setupSecurity() error {
 	if err != nil {
 		return err
 	}
-	users, err := NATSUsers(d)
-	if err != nil {
-		return err
+	var users []*server.User
+	if p.cfg.NATSURL == "" {
+		if users, err = NATSUsers(d); err != nil {
+			return err
+		}
 	}
 	p.sec = security{
 		certs:      d,
