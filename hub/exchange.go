@@ -139,6 +139,9 @@ func (h *Hub) admit(ctx context.Context, req *hubv1.ExchangeRequest, nest nested
 	if err := h.limits.allow(consumer, time.Now()); err != nil {
 		return consumer, err
 	}
+	if err := h.quota.take(ctx, consumer, time.Now()); err != nil {
+		return consumer, err
+	}
 	svc, err := h.reg.Service(req.GetProvider(), req.GetService())
 	if err != nil {
 		return consumer, err
