@@ -29,6 +29,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.NATSTLS.CAFile, "nats-ca", "", "with --nats-url: the CA (PEM) that issued the NATS servers' certificate (default: the development CA of --cert-dir)")
 	fs.StringVar(&f.platform.NATSTLS.CertFile, "nats-cert", "", "with --nats-url: the hub's client certificate (PEM) towards NATS (default: the hub's of --cert-dir)")
 	fs.StringVar(&f.platform.NATSTLS.KeyFile, "nats-key", "", "with --nats-url: the key of --nats-cert (PEM)")
+	fs.StringVar(&f.platform.NATSMonitor, "nats-monitor", "", "serve the embedded NATS's monitoring endpoints (/varz, /jsz, /healthz; for prometheus-nats-exporter) on this address (host:port); off by default")
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
@@ -170,6 +171,9 @@ func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Du
 	nats := p.NATSURL() + " (external)"
 	if p.Embedded() {
 		nats = p.NATSURL() + " (embedded, JetStream data in " + p.DataDir() + ")"
+	}
+	if m := p.NATSMonitorAddr(); m != "" {
+		nats += "\n  monitoring http://" + m + "   (NATS /varz, /jsz, /healthz; scrape with prometheus-nats-exporter)"
 	}
 	if agencies == "" {
 		agencies = "none (start them with \"ndxp agency\")"

@@ -2,6 +2,10 @@ package platform_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -9,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/adapters/population"
@@ -158,3 +164,35 @@ func TestHubOnASecureExternalNATS(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestEmbeddedNATSMonitoring: on request the embedded NATS serves its
+// monitoring endpoints (what prometheus-nats-exporter scrapes); an
+// external NATS has its own, so asking for both is refused.
+func TestEmbeddedNATSMonitoring(t *testing.T) {
+	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	p, err := platform.Start(context.Background(), platform.Config{NATSAddr: "127.0.0.1:-1", NATSMonitor: "127.0.0.1:-1",
+		DataDir: t.TempDir(), GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Insecure: true}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	addr := p.NATSMonitorAddr()
+	if addr == "" {
+		t.Fatal("no monitoring address")
+	}
+	for _, path := range []string{"/varz", "/jsz", "/healthz"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !json.Valid(body) {
+			t.Errorf("%s: %s %q", path, resp.Status, body)
+		}
+	}
+	_, err = platform.Start(context.Background(), platform.Config{NATSURL: "nats://127.0.0.1:1", NATSMonitor: "127.0.0.1:0", Insecure: true}, log)
+	if err == nil || !strings.Contains(err.Error(), "nats-monitor") {
+		t.Errorf("--nats-monitor with --nats-url: %v, want an error naming --nats-monitor", err)
+	}
+}

@@ -49,6 +49,10 @@ type Config struct {
 	// NATSAddr is where the embedded NATS listens ("host:port"; port -1
 	// picks a free one).
 	NATSAddr string
+	// NATSMonitor, when set, serves the embedded NATS's monitoring
+	// endpoints (/varz, /jsz, /healthz, … for prometheus-nats-exporter)
+	// on this "host:port".
+	NATSMonitor string
 	// DataDir holds the embedded NATS's JetStream data (default: the user
 	// cache folder's ndxp directory). With an embedded NATS the platform
 	// holds its lock (LockFile) until Shutdown: Start fails at once with
@@ -85,6 +89,9 @@ type Agency interface {
 }
 
 func (c *Config) setDefaults() error {
+	if c.NATSMonitor != "" && c.NATSURL != "" {
+		return errors.New("platform: --nats-monitor is for the embedded NATS; an external server has its own monitoring port (ndxp nats-config --monitor)")
+	}
 	if c.NATSAddr == "" {
 		c.NATSAddr = DefaultNATSAddr
 	}
@@ -173,6 +180,7 @@ func (p *Platform) startNATS() error {
 		}
 		ncfg := p.sec.natsServer
 		ncfg.Host, ncfg.Port, ncfg.StoreDir = host, port, filepath.Join(p.cfg.DataDir, "jetstream")
+		ncfg.Monitor = p.cfg.NATSMonitor
 		s, err := natsembed.Start(ncfg, p.log)
 		if err != nil {
 			return err
@@ -226,6 +234,18 @@ func (p *Platform) Hub() *hub.Hub { return p.hub }
 
 // NATSURL is the NATS server everything connects to.
 func (p *Platform) NATSURL() string { return p.natsURL }
+
+// NATSMonitorAddr is where the embedded NATS serves its monitoring
+// endpoints, "" without Config.NATSMonitor or with an external NATS.
+func (p *Platform) NATSMonitorAddr() string {
+	if p.nats == nil {
+		return ""
+	}
+	if a := p.nats.MonitorAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
 
 // GRPCAddr is where the hub's gRPC server listens.
 func (p *Platform) GRPCAddr() string { return p.grpcLis.Addr().String() }
