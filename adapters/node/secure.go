@@ -16,9 +16,8 @@ func (g *Group) CertAgencies() []pki.Agency {
 }
 
 // UseCerts makes every node of the group use its agency's certificate from
-// dir towards the hub and towards NATS: required when natsTLS is set,
-// otherwise offered when the NATS server asks for TLS. Call it before
-// Start.
+// dir towards the hub, and towards NATS too when natsTLS is set. Call it
+// before Start.
 func (g *Group) UseCerts(dir pki.Dir, natsTLS bool) {
 	g.certs, g.natsTLS = dir, natsTLS
 }
@@ -33,10 +32,8 @@ func (g *Group) secure(cfg *Config) error {
 		return err
 	}
 	cfg.TLS = t
-	opt := pki.NATSWhenAsked(t)
 	if g.natsTLS {
-		opt = nats.Secure(t)
+		cfg.NATSOptions = append(append([]nats.Option(nil), cfg.NATSOptions...), nats.Secure(t))
 	}
-	cfg.NATSOptions = append(append([]nats.Option(nil), cfg.NATSOptions...), opt)
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc/credentials"
 )
 
@@ -96,13 +95,3 @@ func (d Dir) Credentials(name string) (credentials.TransportCredentials, error) 
 	return credentials.NewTLS(cfg), nil
 }
 
-// NATSWhenAsked offers cfg (a client certificate and the CA) to a NATS
-// server that asks for TLS (a tls:// URL or a server that requires TLS),
-// and connects in plaintext to one that does not; nats.Secure would refuse
-// the latter. The caller can tell which with Conn.TLSConnectionState.
-func NATSWhenAsked(cfg *tls.Config) nats.Option {
-	return func(o *nats.Options) error {
-		o.TLSConfig = cfg
-		return nil
-	}
-}

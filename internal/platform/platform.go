@@ -125,6 +125,7 @@ type Platform struct {
 	httpLis  net.Listener
 	started  []Agency
 	sec      security
+	natsTLS  bool // NATS is reached over TLS with certificates: agencies use theirs
 	lock     *flock.Flock // the data dir's, with an embedded NATS
 	Registry *prometheus.Registry
 }
@@ -188,17 +189,19 @@ func (p *Platform) startNATS() error {
 		p.nats = s
 		p.natsURL = s.ClientURL()
 	}
-	opts := append([]nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}, p.sec.natsOpts...)
-	nc, err := nats.Connect(p.natsURL, opts...)
+	base := []nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}
+	nc, err := nats.Connect(p.natsURL, append(base, p.sec.natsOpts...)...)
+	if errors.Is(err, nats.ErrSecureConnWanted) && p.nats == nil && !strings.Contains(p.natsURL, "tls://") {
+		// A plaintext external NATS (development): connect, but say so.
+		p.log.Warn("the external NATS does not offer TLS: NATS traffic is unencrypted and agencies are not held to their subjects; run it with the configuration of \"ndxp nats-config\"", zap.String("nats", p.natsURL))
+		nc, err = nats.Connect(p.natsURL, base...)
+	}
 	if err != nil {
 		return fmt.Errorf("platform: connect to NATS at %s: %w (%s)", p.natsURL, err, natsHint(err, p.sec.certs))
 	}
 	p.nc = nc
-	if p.sec.certs != "" && p.nats == nil {
-		if _, err := nc.TLSConnectionState(); err != nil {
-			p.log.Warn("the external NATS speaks plaintext: NATS traffic is unencrypted and agencies are not held to their subjects; run it with the configuration of \"ndxp nats-config\"", zap.String("nats", p.natsURL))
-		}
-	}
+	_, tlsErr := nc.TLSConnectionState()
+	p.natsTLS = p.sec.certs != "" && tlsErr == nil
 	return nil
 }
 

@@ -93,14 +93,14 @@ func (p *Platform) setupSecurity() error {
 		grpcOpts:   []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
 	}
 	if p.cfg.NATSURL != "" {
-		// An external NATS: the hub's certificate (or the one given) is
-		// offered when the server asks for TLS; startNATS warns when it
-		// does not.
+		// An external NATS: the hub's certificate (or the one given);
+		// startNATS falls back to plaintext, with a warning, when the
+		// server does not offer TLS.
 		natsTLS, err := p.cfg.NATSTLS.config(hubTLS)
 		if err != nil {
 			return err
 		}
-		p.sec.natsOpts = []nats.Option{pki.NATSWhenAsked(natsTLS)}
+		p.sec.natsOpts = []nats.Option{nats.Secure(natsTLS)}
 	}
 	p.cfg.Hub.Security.RequireIdentity = true
 	p.cfg.Hub.Security.EnforceGrants = true
@@ -221,7 +221,7 @@ func (n NATSTLS) config(def *tls.Config) (*tls.Config, error) {
 // secureAgency hands the certificates to an agency before it starts.
 func (p *Platform) secureAgency(a Agency) {
 	if s, ok := a.(SecureAgency); ok && p.sec.certs != "" {
-		s.UseCerts(p.sec.certs, p.nats != nil)
+		s.UseCerts(p.sec.certs, p.natsTLS)
 	}
 }
 
