@@ -94,4 +94,3 @@ func (d Dir) Credentials(name string) (credentials.TransportCredentials, error) 
 	}
 	return credentials.NewTLS(cfg), nil
 }
-

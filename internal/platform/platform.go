@@ -125,7 +125,7 @@ type Platform struct {
 	httpLis  net.Listener
 	started  []Agency
 	sec      security
-	natsTLS  bool // NATS is reached over TLS with certificates: agencies use theirs
+	natsTLS  bool         // NATS is reached over TLS with certificates: agencies use theirs
 	lock     *flock.Flock // the data dir's, with an embedded NATS
 	Registry *prometheus.Registry
 }
