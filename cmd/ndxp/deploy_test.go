@@ -252,3 +252,28 @@ type labelSet map[string]string
 func (l labelSet) Has(k string) bool              { _, ok := l[k]; return ok }
 func (l labelSet) Get(k string) string            { return l[k] }
 func (l labelSet) Lookup(k string) (string, bool) { v, ok := l[k]; return v, ok }
+
+// TestNATSConfigMistakes: ndxp nats-config says what is missing and how
+// to make it, with the usage exit status for a flag mistake.
+func TestNATSConfigMistakes(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no name", []string{"nats-config", "--store-dir", "/data", "--insecure"}, 2, "--name is required"},
+		{"no store", []string{"nats-config", "--name", "n1", "--insecure"}, 2, "--store-dir is required"},
+		{"bad route port", []string{"nats-config", "--name", "n1", "--store-dir", "/data", "--insecure", "--routes", "nats://a:6222", "--cluster-listen", "0.0.0.0:x"}, 2, "--cluster-listen"},
+		{"no certificates", []string{"nats-config", "--name", "n1", "--store-dir", "/data", "--certs", empty}, 1, "ndxp certs --dir " + empty + " --host"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runProcess(t, tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, %q; want exit %d mentioning %q", code, errOut, tt.code, tt.want)
+			}
+		})
+	}
+}
