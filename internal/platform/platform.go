@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -206,7 +207,7 @@ func (p *Platform) startNATS() error {
 }
 
 func (p *Platform) startHub(ctx context.Context) error {
-	h, err := hub.New(ctx, p.nc, p.cfg.Hub, p.log.Named("hub"))
+	h, err := p.newHub(ctx)
 	if err != nil {
 		return err
 	}
@@ -225,6 +226,36 @@ func (p *Platform) startHub(ctx context.Context) error {
 	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
 	return nil
 }
+
+// hubAttempts bounds how often newHub asks NATS to set up the streams
+// and buckets.
+const hubAttempts = 3
+
+// newHub opens the hub's streams and buckets. Two hubs creating the same
+// replicated stream at the same moment on a NATS cluster can both go
+// unanswered until their deadline, although the stream is created; they
+// would then fail together again at the next one. So the next attempt
+// starts after a random pause of up to hubRetryJitter: the hub ahead
+// creates what is left, the other finds it.
+func (p *Platform) newHub(ctx context.Context) (*hub.Hub, error) {
+	for attempt := 1; ; attempt++ {
+		h, err := hub.New(ctx, p.nc, p.cfg.Hub, p.log.Named("hub"))
+		if err == nil || attempt == hubAttempts || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return h, err
+		}
+		pause := rand.N(hubRetryJitter)
+		p.log.Warn("NATS did not answer while the hub set up its streams and buckets (another hub creating them at the same moment?); trying again",
+			zap.Int("attempt", attempt), zap.Duration("after", pause), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+// hubRetryJitter bounds newHub's pause between attempts.
+const hubRetryJitter = 5 * time.Second
 
 func (p *Platform) serve(name string, run func() error) {
 	if err := run(); err != nil && !errors.Is(err, http.ErrServerClosed) {
