@@ -196,3 +196,35 @@ func TestEmbeddedNATSMonitoring(t *testing.T) {
 		t.Errorf("--nats-monitor with --nats-url: %v, want an error naming --nats-monitor", err)
 	}
 }
+
+// TestHubNATSCertificatesOfAnotherCA: NATS servers whose certificates
+// come from another CA than the hub's folder are refused with a hint
+// naming --nats-ca; with --nats-ca, --nats-cert and --nats-key (the
+// platform's NATSTLS) the hub connects with them.
+func TestHubNATSCertificatesOfAnotherCA(t *testing.T) {
+	other := securePKI(t) // the NATS servers' PKI
+	otherHub, err := other.ClientTLS(pki.Hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := secureConf(t, other)
+	s := natsproc.Launch(t, natsproc.Options{TLS: otherHub, Conf: func(port int, dir string) ([]byte, error) {
+		return conf("n1", port, 0, nil, dir)
+	}})
+	s.WaitReady(t)
+	u, _ := url.Parse(s.URL())
+	tlsURL := "tls://" + u.Host
+
+	log := zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel))
+	cfg := platform.Config{NATSURL: tlsURL, DataDir: t.TempDir(), GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0"}
+	if _, err := platform.Start(context.Background(), cfg, log); err == nil || !strings.Contains(err.Error(), "--nats-ca") {
+		t.Fatalf("a hub with its own development CA: %v, want an error with a hint naming --nats-ca", err)
+	}
+	cert, key := other.Files(pki.Hub)
+	cfg.NATSTLS = platform.NATSTLS{CAFile: other.CAFile(), CertFile: cert, KeyFile: key}
+	p, err := platform.Start(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("with --nats-ca, --nats-cert and --nats-key: %v", err)
+	}
+	_ = p.Shutdown(context.Background())
+}
