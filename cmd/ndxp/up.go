@@ -25,7 +25,7 @@ type upFlags struct {
 
 func (f *upFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server (e.g. nats://127.0.0.1:4222) instead of starting an embedded one")
+	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server or cluster instead of starting an embedded one (e.g. tls://127.0.0.1:4222, or comma-separated URLs of every server); secure, the hub connects with its certificate")
 	fs.StringVar(&f.platform.NATSTLS.CAFile, "nats-ca", "", "with --nats-url: the CA (PEM) that issued the NATS servers' certificate (default: the development CA of --cert-dir)")
 	fs.StringVar(&f.platform.NATSTLS.CertFile, "nats-cert", "", "with --nats-url: the hub's client certificate (PEM) towards NATS (default: the hub's of --cert-dir)")
 	fs.StringVar(&f.platform.NATSTLS.KeyFile, "nats-key", "", "with --nats-url: the key of --nats-cert (PEM)")
