@@ -81,3 +81,11 @@ func caller(ctx context.Context) string {
 
 // Access is the hub's grant store.
 func (h *Hub) Access() *access.Store { return h.access }
+
+func (s *accessServer) ListAllowed(ctx context.Context, req *hubv1.ListAllowedRequest) (*hubv1.ListAllowedResponse, error) {
+	svcs, err := s.h.Allowed(ctx, req.GetConsumer())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &hubv1.ListAllowedResponse{Services: svcs}, nil
+}

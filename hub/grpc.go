@@ -51,6 +51,6 @@ type exchangeServer struct {
 }
 
 func (s *exchangeServer) Exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.ExchangeResponse, error) {
-	resp, err := s.h.exchange(ctx, req)
+	resp, err := s.h.Exchange(ctx, req)
 	return resp, toStatus(err)
 }

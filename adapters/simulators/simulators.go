@@ -11,6 +11,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/basic"
 	"github.com/ndxp/ndxp/adapters/behave"
 	"github.com/ndxp/ndxp/adapters/civilregistry"
+	"github.com/ndxp/ndxp/adapters/httpbackend"
 	"github.com/ndxp/ndxp/adapters/insurance"
 	"github.com/ndxp/ndxp/adapters/lgsp"
 	"github.com/ndxp/ndxp/adapters/node"
@@ -67,6 +68,15 @@ func Build(t *topology.Topology, cfg Config) (*Set, error) {
 	providers := providerCodes(whole)
 	var errs []error
 	for _, a := range t.Agencies {
+		if a.Backend != "" {
+			b, err := httpbackend.New(a.Proto(), a.Backend, httpbackend.Config{})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("agency %s (backend): %w", a.Code, err))
+				continue
+			}
+			set.Services = append(set.Services, b)
+			continue
+		}
 		svc, err := set.build(a, cfg, providers)
 		if err == nil {
 			err = checkServices(a, svc)

@@ -17,6 +17,7 @@ type fileAgency struct {
 	Provides  []fileService `yaml:"provides,omitempty" json:"provides,omitempty"`
 	Consumes  []string      `yaml:"consumes,omitempty" json:"consumes,omitempty"`
 	Behaviour string        `yaml:"behaviour,omitempty" json:"behaviour,omitempty"`
+	Backend   string        `yaml:"backend,omitempty" json:"backend,omitempty"`
 }
 
 type fileService struct {
@@ -37,7 +38,7 @@ func (f *fileTopology) topology() (*Topology, error) {
 		if err != nil {
 			errs = append(errs, &FieldError{Index: i, Code: fa.Code, Field: "kind", Err: err})
 		}
-		a := Agency{Code: fa.Code, Name: fa.Name, Kind: kind, Simulator: fa.Simulator, Behaviour: fa.Behaviour}
+		a := Agency{Code: fa.Code, Name: fa.Name, Kind: kind, Simulator: fa.Simulator, Behaviour: fa.Behaviour, Backend: fa.Backend}
 		for _, s := range fa.Provides {
 			a.Provides = append(a.Provides, Service(s))
 		}
@@ -53,7 +54,7 @@ func (f *fileTopology) topology() (*Topology, error) {
 func toFile(t *Topology) fileTopology {
 	f := fileTopology{Name: t.Name}
 	for _, a := range t.Agencies {
-		fa := fileAgency{Code: a.Code, Name: a.Name, Kind: KindName(a.Kind), Simulator: a.Simulator, Behaviour: a.Behaviour}
+		fa := fileAgency{Code: a.Code, Name: a.Name, Kind: KindName(a.Kind), Simulator: a.Simulator, Behaviour: a.Behaviour, Backend: a.Backend}
 		for _, s := range a.Provides {
 			fa.Provides = append(fa.Provides, fileService(s))
 		}

@@ -161,3 +161,27 @@ func TestMarshalInvalid(t *testing.T) {
 		t.Fatalf("Marshal(xml) error = %v, want ErrFormat", err)
 	}
 }
+
+func TestBackendField(t *testing.T) {
+	topo, err := Load("testdata/small.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo.Find(PopulationCode).Backend = "http://127.0.0.1:8000"
+	for _, format := range []string{FormatYAML, FormatJSON} {
+		data, err := topo.Marshal(format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "backend") {
+			t.Fatalf("%s lacks the backend: %s", format, data)
+		}
+		got, err := Parse(data, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := got.Find(PopulationCode).Backend; b != "http://127.0.0.1:8000" {
+			t.Fatalf("%s: backend %q after a round trip", format, b)
+		}
+	}
+}

@@ -38,6 +38,10 @@ type Agency struct {
 	// "latency=20ms/250ms,errors=0.01:UNAVAILABLE"; empty is none. It is
 	// checked when the node starts.
 	Behaviour string
+	// Backend, when set, is the agency's own HTTP backend
+	// (adapters/httpbackend), e.g. "http://127.0.0.1:8000": it serves the
+	// agency's Provides instead of the simulator.
+	Backend string
 }
 
 // Service describes one service an agency provides; it mirrors

@@ -26,10 +26,13 @@ second instance). Each node joins NATS as a micro service, registers with
 the hub and serves its services until Ctrl-C. --only picks a subset, so you
 can run every agency but the one your own system replaces. Running a
 second instance of an agency shares its load: NATS spreads requests over
-the instances.`,
+the instances. --backend serves the --only agencies from your own HTTP
+backend instead of the simulator: each request is POSTed as JSON to
+<backend>/<service> (docs/joining.md).`,
 		Example: `  ndxp agency --nats-url nats://127.0.0.1:4222 --hub 127.0.0.1:9090
   ndxp agency --only national-database,000.00.00.H29
   ndxp agency --only province-lgsp --behave province-lgsp=latency=30ms/400ms
+  ndxp agency --only 000.00.01.G01 --backend http://127.0.0.1:8000   # your own HTTP system serves it
   ndxp agency --nats-url tls://nats-1:4222,tls://nats-2:4222 --hub hub:9090 --certs /pki --http-addr 0.0.0.0:8090`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -75,7 +78,7 @@ the instances.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server the hub uses (a cluster: comma-separated URLs; tls:// URLs for a secure one)")
+	cmd.Flags().StringVar(&natsURL, "nats-url", fromEnv(envNATSURL, "nats://127.0.0.1:4222"), "the NATS server the hub uses (a cluster: comma-separated URLs; tls:// URLs for a secure one), or $"+envNATSURL)
 	cmd.Flags().StringVar(&httpAddr, "http-addr", "", "serve /healthz (the process runs) and /readyz (every node started and connected to NATS) on this address (host:port), for probes")
 	cf.register(cmd)
 	tf.register(cmd, true)

@@ -27,7 +27,7 @@ type auditFlags struct {
 }
 
 func (f *auditFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server holding the audit stream")
+	cmd.Flags().StringVar(&f.natsURL, "nats-url", fromEnv(envNATSURL, "nats://127.0.0.1:4222"), "the NATS server holding the audit stream, or $"+envNATSURL)
 	cmd.Flags().StringVar(&f.stream, "stream", audit.DefaultStream, "the audit stream's name")
 	f.cf.registerTLS(cmd)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/nats-io/nats.go"
@@ -19,6 +20,22 @@ import (
 	"github.com/ndxp/ndxp/internal/pki"
 	"github.com/ndxp/ndxp/internal/platform"
 )
+
+// The environment variables that give client subcommands their default
+// hub and NATS addresses, so that a shell pointed at one hub stays there.
+const (
+	envHub     = "NDXP_HUB"
+	envNATSURL = "NDXP_NATS_URL"
+)
+
+// fromEnv is the value of the environment variable name, or def when it
+// is unset or empty.
+func fromEnv(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
 
 // clientFlags are the flags every subcommand that talks to a hub takes:
 // where it is, and who the caller is. By default the caller uses the
@@ -36,7 +53,7 @@ type clientFlags struct {
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.hub, "hub", platform.DefaultGRPCAddr, "the hub's gRPC address (host:port); the default is where \"ndxp up\" listens")
+	cmd.Flags().StringVar(&f.hub, "hub", fromEnv(envHub, platform.DefaultGRPCAddr), "the hub's gRPC address (host:port), or $"+envHub+"; the default is where \"ndxp up\" listens")
 	f.registerTLS(cmd)
 }
 

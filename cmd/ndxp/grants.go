@@ -25,7 +25,7 @@ names a registered agency or a group; a provider may hold at most
 --max-grants-per-provider of the hub (default 2000), and once the grant store
 is 90% full only the operator may add grants.`,
 	}
-	cmd.AddCommand(newGrantsListCmd(), newGrantChangeCmd(true), newGrantChangeCmd(false))
+	cmd.AddCommand(newGrantsListCmd(), newGrantChangeCmd(true), newGrantChangeCmd(false), newGrantsAllowedCmd())
 	return cmd
 }
 
@@ -134,4 +134,44 @@ func parseGrant(ref, to, group string) (*hubv1.AccessGrant, error) {
 		g.To = &hubv1.AccessGrant_Group{Group: k}
 	}
 	return g, access.Validate(g)
+}
+
+// newGrantsAllowedCmd is "grants allowed": the services a consumer may
+// call (AccessService.ListAllowed, GET /r1/allowed on the REST ingress).
+func newGrantsAllowedCmd() *cobra.Command {
+	var (
+		cf       clientFlags
+		consumer string
+		asJSON   bool
+	)
+	cmd := &cobra.Command{
+		Use:     "allowed",
+		Short:   "List the services a consumer may call (its grants and its kind's)",
+		Example: "  ndxp grants allowed --as 000.00.00.H29\n  ndxp grants allowed --consumer 000.00.00.H29 --json   # as the operator",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			conn, err := cf.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := hubv1.NewAccessServiceClient(conn).ListAllowed(cmd.Context(), &hubv1.ListAllowedRequest{Consumer: consumer})
+			if err != nil {
+				return fmt.Errorf("list allowed services at %s: %w", cf.hub, err)
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), resp)
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "PROVIDER\tSERVICE\tPERSONAL DATA\tPROVIDER NAME")
+			for _, s := range resp.GetServices() {
+				fmt.Fprintf(w, "%s\t%s\t%t\t%s\n", s.GetProvider(), s.GetService().GetCode(), s.GetService().GetPersonalData(), s.GetProviderName())
+			}
+			return w.Flush()
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&consumer, "consumer", "", "the consumer (the operator, or an insecure hub; an agency is its certificate)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the ListAllowedResponse of the gRPC API) instead of a table")
+	return cmd
 }

@@ -52,7 +52,7 @@ func TestUpServesAndShutsDown(t *testing.T) {
 	root.SetOut(&out)
 	root.SetErr(&out)
 	dataDir := t.TempDir()
-	root.SetArgs([]string{"up", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+	root.SetArgs([]string{"up", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--rest-addr", "127.0.0.1:0",
 		"--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir, "--log-level", "warn"})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
@@ -98,6 +98,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"up", "--log-format", "xml"}, "--log-format"},
 		{[]string{"stats", "--hub", "127.0.0.1:1", "--day", "yesterday"}, ""},
 		{[]string{"nosuch"}, "unknown command"},
+		{[]string{"agency", "--insecure", "--backend", "http://127.0.0.1:1"}, "--backend needs --only"},
+		{[]string{"agency", "--insecure", "--only", "000.00.01.G01", "--backend", "127.0.0.1:8000"}, "http://"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

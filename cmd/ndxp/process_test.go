@@ -149,7 +149,7 @@ func TestJSONLogsAreJSON(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	dataDir := t.TempDir()
-	cmd := ndxpProcess(t, ctx, "up", "--log-format", "json", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0",
+	cmd := ndxpProcess(t, ctx, "up", "--log-format", "json", "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--rest-addr", "127.0.0.1:0",
 		"--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir)
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,6 +18,7 @@ type topologyFlags struct {
 	only       []string
 	behaviours []string
 	seed       uint64
+	backend    string
 }
 
 func (f *topologyFlags) register(cmd *cobra.Command, only bool) {
@@ -25,6 +27,7 @@ func (f *topologyFlags) register(cmd *cobra.Command, only bool) {
 	fs.StringArrayVar(&f.behaviours, "behave", nil, "inject behaviour into simulated agencies: SELECTOR=SPEC, SELECTOR an agency code, a kind or *, SPEC e.g. latency=20ms/250ms,errors=0.01:UNAVAILABLE,outage=on (repeatable)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the synthetic population (same seed, same citizens; use the same in every process)")
 	if only {
+		fs.StringVar(&f.backend, "backend", "", "serve the --only agencies from your own HTTP backend (e.g. http://127.0.0.1:8000): each request is POSTed as JSON to <backend>/<service> (see docs/joining.md)")
 		fs.StringSliceVar(&f.only, "only", nil, "start only these agencies: agency codes and/or kinds ("+strings.Join(topology.KindNames(), ", ")+"), comma-separated; default all")
 	}
 }
@@ -40,6 +43,14 @@ func (f *topologyFlags) group() (*node.Group, *topology.Topology, error) {
 	if len(f.only) > 0 {
 		if t, err = t.Filter(f.only...); err != nil {
 			return nil, nil, err
+		}
+	}
+	if f.backend != "" {
+		if len(f.only) == 0 {
+			return nil, nil, errors.New("--backend needs --only: name the agency (or agencies) your backend serves, e.g. --only 000.00.01.G01")
+		}
+		for i := range t.Agencies {
+			t.Agencies[i].Backend = f.backend
 		}
 	}
 	for _, b := range f.behaviours {

@@ -33,6 +33,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
+	fs.StringVar(&f.platform.RESTAddr, "rest-addr", platform.DefaultRESTAddr, "where the REST ingress (POST /r1/{provider}/{service}, /r1/openapi.json) listens: HTTPS with client certificates, plain HTTP with --insecure; empty: off")
 	fs.StringVar(&f.platform.DataDir, "data-dir", "", "where the embedded NATS keeps JetStream data, locked while it runs: one process per data dir (default: <user cache dir>/ndxp)")
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
 	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
@@ -65,7 +66,7 @@ finish and NATS drains.`,
 		Example: `  ndxp up
   ndxp up --topology 2021
   ndxp up --topology my.yaml --behave 000.00.01.G23=latency=50ms/800ms,errors=0.05
-  ndxp up --grpc-addr 127.0.0.1:9191 --http-addr 127.0.0.1:8181 --nats-listen 127.0.0.1:4333
+  ndxp up --grpc-addr 127.0.0.1:9191 --http-addr 127.0.0.1:8181 --rest-addr 127.0.0.1:8444 --nats-listen 127.0.0.1:4333
   ndxp up --nats-url nats://127.0.0.1:4222 --log-format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -154,7 +155,7 @@ func run(cmd *cobra.Command, f *upFlags, g *globalFlags, log *zap.Logger) error 
 // logAddrs is the banner as one log line, for --log-format json: the
 // log then stays JSON only.
 func logAddrs(log *zap.Logger, p *platform.Platform, agencies string, took time.Duration) {
-	fields := []zap.Field{zap.String("grpc", p.GRPCAddr()), zap.String("http", p.HTTPAddr()), zap.String("nats", p.NATSURL()),
+	fields := []zap.Field{zap.String("grpc", p.GRPCAddr()), zap.String("http", p.HTTPAddr()), zap.String("rest", p.RESTURL()), zap.String("nats", p.NATSURL()),
 		zap.Bool("nats_embedded", p.Embedded()), zap.String("agencies", agencies), zap.Duration("took", took)}
 	if p.Embedded() {
 		fields = append(fields, zap.String("data_dir", p.DataDir()))
@@ -186,10 +187,18 @@ func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Du
 	fmt.Fprintf(w, `
 ndxp is up (in %s)
   gRPC API   %s   (reflection and grpc.health.v1 on; try: %s)
-  HTTP       http://%s   (dashboard at /, /api/stats, /metrics, /healthz, /readyz)
+  HTTP       http://%s   (dashboard at /, /api/stats, /metrics, /healthz, /readyz)%s
   NATS       %s
   agencies   %s
 Press Ctrl-C to stop.
 
-`, took.Round(time.Millisecond), p.GRPCAddr(), try, p.HTTPAddr(), nats, agencies)
+`, took.Round(time.Millisecond), p.GRPCAddr(), try, p.HTTPAddr(), restLine(p), nats, agencies)
+}
+
+// restLine is the banner's line for the REST ingress, if it is on.
+func restLine(p *platform.Platform) string {
+	if p.RESTURL() == "" {
+		return ""
+	}
+	return "\n  REST       " + p.RESTURL() + "   (POST /r1/{provider}/{service} with JSON; catalogue at /r1/openapi.json)"
 }

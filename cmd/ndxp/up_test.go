@@ -18,7 +18,7 @@ func TestSecondProcessOnDataDir(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dataDir := t.TempDir()
-	ports := []string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir, "--log-level", "warn"}
+	ports := []string{"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--rest-addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:-1", "--data-dir", dataDir, "--log-level", "warn"}
 	root := newRoot()
 	var out syncBuffer
 	root.SetOut(&out)

@@ -6,6 +6,7 @@ package field
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error is an invalid value of one named field.
@@ -35,4 +36,19 @@ func Wrap(name string, err error) error {
 		return &Error{Field: name + "." + fe.Field, Reason: fe.Reason}
 	}
 	return &Error{Field: name, Reason: err.Error()}
+}
+
+// Parse reads back an error text of the form Error writes ("invalid
+// <field>: <reason>"), as providers return it in their messages; ok is
+// false for any other text.
+func Parse(msg string) (e *Error, ok bool) {
+	rest, found := strings.CutPrefix(msg, "invalid ")
+	if !found {
+		return nil, false
+	}
+	name, reason, found := strings.Cut(rest, ": ")
+	if !found || name == "" || strings.ContainsAny(name, " \t") {
+		return nil, false
+	}
+	return &Error{Field: name, Reason: reason}, true
 }

@@ -133,7 +133,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 	p, err := platform.Start(context.Background(), platform.Config{
 		NATSURL: o.natsURL, NATSAddr: "127.0.0.1:-1", DataDir: t.TempDir(),
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Hub: o.hub, Agencies: agencies,
+		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", RESTAddr: "127.0.0.1:0", Hub: o.hub, Agencies: agencies,
 		Insecure: !o.secure, Grants: o.grants, CertDir: o.certDir,
 	}, log)
 	if err != nil {

@@ -34,6 +34,9 @@ const (
 	DefaultGRPCAddr = "127.0.0.1:9090"
 	DefaultHTTPAddr = "127.0.0.1:8080"
 	DefaultNATSAddr = "127.0.0.1:4222"
+	// DefaultRESTAddr is where `ndxp up` and `ndxp hub` serve the REST
+	// ingress (hub/restapi).
+	DefaultRESTAddr = "127.0.0.1:8443"
 	// DefaultShutdownTimeout is how long in-flight calls get at shutdown.
 	DefaultShutdownTimeout = 10 * time.Second
 )
@@ -63,6 +66,10 @@ type Config struct {
 	// free one).
 	GRPCAddr string
 	HTTPAddr string
+	// RESTAddr is where the REST ingress listens: HTTPS with the same
+	// client certificates as gRPC, plain HTTP in insecure mode (port 0
+	// picks a free one; empty: no REST ingress).
+	RESTAddr string
 	// Hub configures the hub.
 	Hub hub.Config
 	// Agencies are the simulated agency nodes to start in this process
@@ -124,6 +131,8 @@ type Platform struct {
 	grpcLis  net.Listener
 	http     *http.Server
 	httpLis  net.Listener
+	rest     *http.Server
+	restLis  net.Listener
 	started  []Agency
 	sec      security
 	natsTLS  bool         // NATS is reached over TLS with certificates: agencies use theirs
@@ -224,7 +233,7 @@ func (p *Platform) startHub(ctx context.Context) error {
 	p.http = &http.Server{Handler: p.guardHTTP(h.HTTPHandler(p.Registry)), ReadHeaderTimeout: 10 * time.Second}
 	go p.serve("grpc", func() error { return p.grpc.Serve(p.grpcLis) })
 	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
-	return nil
+	return p.startREST()
 }
 
 // hubAttempts bounds how often newHub asks NATS to set up the streams
@@ -295,7 +304,7 @@ func (p *Platform) Embedded() bool { return p.nats != nil }
 
 // Shutdown stops the system in reverse order, letting in-flight calls
 // finish until ctx ends: the gRPC server (health goes NOT_SERVING first),
-// the HTTP server, the agencies, the hub, the NATS connection (drained),
+// the HTTP server, the REST ingress, the agencies, the hub, the NATS connection (drained),
 // the embedded NATS server, and the data dir's lock.
 func (p *Platform) Shutdown(ctx context.Context) error {
 	var errs []error
@@ -304,6 +313,9 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 	}
 	if p.http != nil {
 		errs = append(errs, p.http.Shutdown(ctx))
+	}
+	if p.rest != nil {
+		errs = append(errs, p.rest.Shutdown(ctx))
 	}
 	for i := len(p.started) - 1; i >= 0; i-- {
 		errs = append(errs, p.started[i].Stop())

@@ -46,6 +46,7 @@ type security struct {
 	natsServer natsembed.Config // TLS and Users for the embedded NATS
 	natsOpts   []nats.Option    // the hub's NATS identity
 	grpcOpts   []grpc.ServerOption
+	serverTLS  *tls.Config // the hub's, for the REST ingress
 }
 
 // setupSecurity issues missing development certificates (for every
@@ -91,6 +92,7 @@ func (p *Platform) setupSecurity() error {
 		natsServer: natsembed.Config{TLS: serverTLS, Users: users},
 		natsOpts:   []nats.Option{nats.Secure(hubTLS)},
 		grpcOpts:   []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
+		serverTLS:  serverTLS,
 	}
 	if p.cfg.NATSURL != "" {
 		// An external NATS: the hub's certificate (or the one given);

@@ -414,6 +414,164 @@ func (x *ListGrantsResponse) GetGrants() []*AccessGrant {
 	return nil
 }
 
+// ListAllowedRequest asks which services a consumer may call.
+type ListAllowedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// consumer is the agency code of the consumer: taken from the caller's
+	// certificate when empty; the operator (or an insecure hub) must set it.
+	Consumer      string `protobuf:"bytes,1,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAllowedRequest) Reset() {
+	*x = ListAllowedRequest{}
+	mi := &file_ndxp_hub_v1_access_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAllowedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAllowedRequest) ProtoMessage() {}
+
+func (x *ListAllowedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_access_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAllowedRequest.ProtoReflect.Descriptor instead.
+func (*ListAllowedRequest) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_access_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListAllowedRequest) GetConsumer() string {
+	if x != nil {
+		return x.Consumer
+	}
+	return ""
+}
+
+// AllowedService is one service a consumer may call.
+type AllowedService struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// provider is the agency code of the providing agency.
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	// provider_name is the providing agency's name.
+	ProviderName string `protobuf:"bytes,2,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
+	// service is the service's registration (code, types, personal data).
+	Service       *Service `protobuf:"bytes,3,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllowedService) Reset() {
+	*x = AllowedService{}
+	mi := &file_ndxp_hub_v1_access_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllowedService) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllowedService) ProtoMessage() {}
+
+func (x *AllowedService) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_access_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllowedService.ProtoReflect.Descriptor instead.
+func (*AllowedService) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_access_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AllowedService) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *AllowedService) GetProviderName() string {
+	if x != nil {
+		return x.ProviderName
+	}
+	return ""
+}
+
+func (x *AllowedService) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+// ListAllowedResponse lists the allowed services, sorted by provider and
+// service.
+type ListAllowedResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// services are the services the consumer may call.
+	Services      []*AllowedService `protobuf:"bytes,1,rep,name=services,proto3" json:"services,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAllowedResponse) Reset() {
+	*x = ListAllowedResponse{}
+	mi := &file_ndxp_hub_v1_access_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAllowedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAllowedResponse) ProtoMessage() {}
+
+func (x *ListAllowedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_access_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAllowedResponse.ProtoReflect.Descriptor instead.
+func (*ListAllowedResponse) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_access_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListAllowedResponse) GetServices() []*AllowedService {
+	if x != nil {
+		return x.Services
+	}
+	return nil
+}
+
 var File_ndxp_hub_v1_access_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_access_proto_rawDesc = "" +
@@ -439,12 +597,21 @@ const file_ndxp_hub_v1_access_proto_rawDesc = "" +
 	"\x11ListGrantsRequest\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\tR\bprovider\"F\n" +
 	"\x12ListGrantsResponse\x120\n" +
-	"\x06grants\x18\x01 \x03(\v2\x18.ndxp.hub.v1.AccessGrantR\x06grants2\xe1\x01\n" +
+	"\x06grants\x18\x01 \x03(\v2\x18.ndxp.hub.v1.AccessGrantR\x06grants\"0\n" +
+	"\x12ListAllowedRequest\x12\x1a\n" +
+	"\bconsumer\x18\x01 \x01(\tR\bconsumer\"\x81\x01\n" +
+	"\x0eAllowedService\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12#\n" +
+	"\rprovider_name\x18\x02 \x01(\tR\fproviderName\x12.\n" +
+	"\aservice\x18\x03 \x01(\v2\x14.ndxp.hub.v1.ServiceR\aservice\"N\n" +
+	"\x13ListAllowedResponse\x127\n" +
+	"\bservices\x18\x01 \x03(\v2\x1b.ndxp.hub.v1.AllowedServiceR\bservices2\xb3\x02\n" +
 	"\rAccessService\x12>\n" +
 	"\x05Grant\x12\x19.ndxp.hub.v1.GrantRequest\x1a\x1a.ndxp.hub.v1.GrantResponse\x12A\n" +
 	"\x06Revoke\x12\x1a.ndxp.hub.v1.RevokeRequest\x1a\x1b.ndxp.hub.v1.RevokeResponse\x12M\n" +
 	"\n" +
-	"ListGrants\x12\x1e.ndxp.hub.v1.ListGrantsRequest\x1a\x1f.ndxp.hub.v1.ListGrantsResponseB.Z,github.com/ndxp/ndxp/proto/ndxp/hub/v1;hubv1b\x06proto3"
+	"ListGrants\x12\x1e.ndxp.hub.v1.ListGrantsRequest\x1a\x1f.ndxp.hub.v1.ListGrantsResponse\x12P\n" +
+	"\vListAllowed\x12\x1f.ndxp.hub.v1.ListAllowedRequest\x1a .ndxp.hub.v1.ListAllowedResponseB.Z,github.com/ndxp/ndxp/proto/ndxp/hub/v1;hubv1b\x06proto3"
 
 var (
 	file_ndxp_hub_v1_access_proto_rawDescOnce sync.Once
@@ -458,7 +625,7 @@ func file_ndxp_hub_v1_access_proto_rawDescGZIP() []byte {
 	return file_ndxp_hub_v1_access_proto_rawDescData
 }
 
-var file_ndxp_hub_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_ndxp_hub_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_ndxp_hub_v1_access_proto_goTypes = []any{
 	(*AccessGrant)(nil),           // 0: ndxp.hub.v1.AccessGrant
 	(*GrantRequest)(nil),          // 1: ndxp.hub.v1.GrantRequest
@@ -467,27 +634,35 @@ var file_ndxp_hub_v1_access_proto_goTypes = []any{
 	(*RevokeResponse)(nil),        // 4: ndxp.hub.v1.RevokeResponse
 	(*ListGrantsRequest)(nil),     // 5: ndxp.hub.v1.ListGrantsRequest
 	(*ListGrantsResponse)(nil),    // 6: ndxp.hub.v1.ListGrantsResponse
-	(AgencyKind)(0),               // 7: ndxp.hub.v1.AgencyKind
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*ListAllowedRequest)(nil),    // 7: ndxp.hub.v1.ListAllowedRequest
+	(*AllowedService)(nil),        // 8: ndxp.hub.v1.AllowedService
+	(*ListAllowedResponse)(nil),   // 9: ndxp.hub.v1.ListAllowedResponse
+	(AgencyKind)(0),               // 10: ndxp.hub.v1.AgencyKind
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*Service)(nil),               // 12: ndxp.hub.v1.Service
 }
 var file_ndxp_hub_v1_access_proto_depIdxs = []int32{
-	7, // 0: ndxp.hub.v1.AccessGrant.group:type_name -> ndxp.hub.v1.AgencyKind
-	8, // 1: ndxp.hub.v1.AccessGrant.granted_at:type_name -> google.protobuf.Timestamp
-	0, // 2: ndxp.hub.v1.GrantRequest.grant:type_name -> ndxp.hub.v1.AccessGrant
-	0, // 3: ndxp.hub.v1.GrantResponse.grant:type_name -> ndxp.hub.v1.AccessGrant
-	0, // 4: ndxp.hub.v1.RevokeRequest.grant:type_name -> ndxp.hub.v1.AccessGrant
-	0, // 5: ndxp.hub.v1.ListGrantsResponse.grants:type_name -> ndxp.hub.v1.AccessGrant
-	1, // 6: ndxp.hub.v1.AccessService.Grant:input_type -> ndxp.hub.v1.GrantRequest
-	3, // 7: ndxp.hub.v1.AccessService.Revoke:input_type -> ndxp.hub.v1.RevokeRequest
-	5, // 8: ndxp.hub.v1.AccessService.ListGrants:input_type -> ndxp.hub.v1.ListGrantsRequest
-	2, // 9: ndxp.hub.v1.AccessService.Grant:output_type -> ndxp.hub.v1.GrantResponse
-	4, // 10: ndxp.hub.v1.AccessService.Revoke:output_type -> ndxp.hub.v1.RevokeResponse
-	6, // 11: ndxp.hub.v1.AccessService.ListGrants:output_type -> ndxp.hub.v1.ListGrantsResponse
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	10, // 0: ndxp.hub.v1.AccessGrant.group:type_name -> ndxp.hub.v1.AgencyKind
+	11, // 1: ndxp.hub.v1.AccessGrant.granted_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: ndxp.hub.v1.GrantRequest.grant:type_name -> ndxp.hub.v1.AccessGrant
+	0,  // 3: ndxp.hub.v1.GrantResponse.grant:type_name -> ndxp.hub.v1.AccessGrant
+	0,  // 4: ndxp.hub.v1.RevokeRequest.grant:type_name -> ndxp.hub.v1.AccessGrant
+	0,  // 5: ndxp.hub.v1.ListGrantsResponse.grants:type_name -> ndxp.hub.v1.AccessGrant
+	12, // 6: ndxp.hub.v1.AllowedService.service:type_name -> ndxp.hub.v1.Service
+	8,  // 7: ndxp.hub.v1.ListAllowedResponse.services:type_name -> ndxp.hub.v1.AllowedService
+	1,  // 8: ndxp.hub.v1.AccessService.Grant:input_type -> ndxp.hub.v1.GrantRequest
+	3,  // 9: ndxp.hub.v1.AccessService.Revoke:input_type -> ndxp.hub.v1.RevokeRequest
+	5,  // 10: ndxp.hub.v1.AccessService.ListGrants:input_type -> ndxp.hub.v1.ListGrantsRequest
+	7,  // 11: ndxp.hub.v1.AccessService.ListAllowed:input_type -> ndxp.hub.v1.ListAllowedRequest
+	2,  // 12: ndxp.hub.v1.AccessService.Grant:output_type -> ndxp.hub.v1.GrantResponse
+	4,  // 13: ndxp.hub.v1.AccessService.Revoke:output_type -> ndxp.hub.v1.RevokeResponse
+	6,  // 14: ndxp.hub.v1.AccessService.ListGrants:output_type -> ndxp.hub.v1.ListGrantsResponse
+	9,  // 15: ndxp.hub.v1.AccessService.ListAllowed:output_type -> ndxp.hub.v1.ListAllowedResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_hub_v1_access_proto_init() }
@@ -506,7 +681,7 @@ func file_ndxp_hub_v1_access_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ndxp_hub_v1_access_proto_rawDesc), len(file_ndxp_hub_v1_access_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

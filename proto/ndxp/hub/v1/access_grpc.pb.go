@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AccessService_Grant_FullMethodName      = "/ndxp.hub.v1.AccessService/Grant"
-	AccessService_Revoke_FullMethodName     = "/ndxp.hub.v1.AccessService/Revoke"
-	AccessService_ListGrants_FullMethodName = "/ndxp.hub.v1.AccessService/ListGrants"
+	AccessService_Grant_FullMethodName       = "/ndxp.hub.v1.AccessService/Grant"
+	AccessService_Revoke_FullMethodName      = "/ndxp.hub.v1.AccessService/Revoke"
+	AccessService_ListGrants_FullMethodName  = "/ndxp.hub.v1.AccessService/ListGrants"
+	AccessService_ListAllowed_FullMethodName = "/ndxp.hub.v1.AccessService/ListAllowed"
 )
 
 // AccessServiceClient is the client API for AccessService service.
@@ -44,6 +45,13 @@ type AccessServiceClient interface {
 	Revoke(ctx context.Context, in *RevokeRequest, opts ...grpc.CallOption) (*RevokeResponse, error)
 	// ListGrants lists grants, sorted, optionally of one provider.
 	ListGrants(ctx context.Context, in *ListGrantsRequest, opts ...grpc.CallOption) (*ListGrantsResponse, error)
+	// ListAllowed lists the services a consumer may call (like X-Road's
+	// allowedMethods): every registered service whose provider granted it
+	// to the consumer or to its kind. An agency lists its own; the operator
+	// (or anyone on an insecure hub) names the consumer. Errors:
+	// INVALID_ARGUMENT (no consumer named), PERMISSION_DENIED (an agency
+	// naming another).
+	ListAllowed(ctx context.Context, in *ListAllowedRequest, opts ...grpc.CallOption) (*ListAllowedResponse, error)
 }
 
 type accessServiceClient struct {
@@ -84,6 +92,16 @@ func (c *accessServiceClient) ListGrants(ctx context.Context, in *ListGrantsRequ
 	return out, nil
 }
 
+func (c *accessServiceClient) ListAllowed(ctx context.Context, in *ListAllowedRequest, opts ...grpc.CallOption) (*ListAllowedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAllowedResponse)
+	err := c.cc.Invoke(ctx, AccessService_ListAllowed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AccessServiceServer is the server API for AccessService service.
 // All implementations must embed UnimplementedAccessServiceServer
 // for forward compatibility.
@@ -104,6 +122,13 @@ type AccessServiceServer interface {
 	Revoke(context.Context, *RevokeRequest) (*RevokeResponse, error)
 	// ListGrants lists grants, sorted, optionally of one provider.
 	ListGrants(context.Context, *ListGrantsRequest) (*ListGrantsResponse, error)
+	// ListAllowed lists the services a consumer may call (like X-Road's
+	// allowedMethods): every registered service whose provider granted it
+	// to the consumer or to its kind. An agency lists its own; the operator
+	// (or anyone on an insecure hub) names the consumer. Errors:
+	// INVALID_ARGUMENT (no consumer named), PERMISSION_DENIED (an agency
+	// naming another).
+	ListAllowed(context.Context, *ListAllowedRequest) (*ListAllowedResponse, error)
 	mustEmbedUnimplementedAccessServiceServer()
 }
 
@@ -122,6 +147,9 @@ func (UnimplementedAccessServiceServer) Revoke(context.Context, *RevokeRequest) 
 }
 func (UnimplementedAccessServiceServer) ListGrants(context.Context, *ListGrantsRequest) (*ListGrantsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListGrants not implemented")
+}
+func (UnimplementedAccessServiceServer) ListAllowed(context.Context, *ListAllowedRequest) (*ListAllowedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAllowed not implemented")
 }
 func (UnimplementedAccessServiceServer) mustEmbedUnimplementedAccessServiceServer() {}
 func (UnimplementedAccessServiceServer) testEmbeddedByValue()                       {}
@@ -198,6 +226,24 @@ func _AccessService_ListGrants_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AccessService_ListAllowed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAllowedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AccessServiceServer).ListAllowed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AccessService_ListAllowed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AccessServiceServer).ListAllowed(ctx, req.(*ListAllowedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AccessService_ServiceDesc is the grpc.ServiceDesc for AccessService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -216,6 +262,10 @@ var AccessService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListGrants",
 			Handler:    _AccessService_ListGrants_Handler,
+		},
+		{
+			MethodName: "ListAllowed",
+			Handler:    _AccessService_ListAllowed_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
