@@ -157,7 +157,7 @@ func TestSecureClusterSurvivesKills(t *testing.T) {
 		h := &hubProc{grpc: fmt.Sprintf("127.0.0.1:%d", natsproc.FreePort(t)), http: fmt.Sprintf("127.0.0.1:%d", natsproc.FreePort(t))}
 		h.proc = &proc{name: fmt.Sprintf("hub-%d", i), log: filepath.Join(dir, fmt.Sprintf("hub-%d.log", i)), args: []string{
 			"hub", "--nats-url", strings.Join(natsURLs, ","), "--cert-dir", certs, "--replicas", "3",
-			"--hub-id", fmt.Sprintf("hub-%d", i), "--grpc-addr", h.grpc, "--http-addr", h.http, "--data-dir", filepath.Join(dir, fmt.Sprintf("hub-%d", i)),
+			"--hub-id", fmt.Sprintf("hub-%d", i), "--grpc-addr", h.grpc, "--http-addr", h.http, "--rest-addr", "", "--data-dir", filepath.Join(dir, fmt.Sprintf("hub-%d", i)),
 		}}
 		h.start(t)
 		t.Cleanup(h.stop)
