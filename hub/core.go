@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"errors"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -105,9 +104,3 @@ func Code(err error) codes.Code { return codeOf(err) }
 // Message is the text a caller sees for err.
 func Message(err error) string { return message(err) }
 
-// FieldOf returns the request field an error names, if it names one.
-func FieldOf(err error) (*field.Error, bool) {
-	var fe *field.Error
-	ok := errors.As(err, &fe)
-	return fe, ok
-}

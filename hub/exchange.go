@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nuid"
 	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -82,7 +83,7 @@ func (h *Hub) settle(ctx context.Context, tx *hubv1.TransactionRecord, err error
 
 // forward validates, resolves and routes the request, filling in tx.
 func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord, nest nested) (*hubv1.ExchangeResponse, error) {
-	if err := h.admitTx(ctx, req, tx, nest); err != nil {
+	if err := h.admitTx(ctx, req, req, tx, nest); err != nil {
 		return nil, err
 	}
 	ctx, cancel := h.deadline(ctx)
@@ -104,9 +105,10 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 // admitTx admits req (admit), then makes the checks that need its record
 // tx: room in the record store, and the message id not used for another
 // request. Only an admitted request claims its message id, so a refused
-// one may be corrected and sent again under the same id.
-func (h *Hub) admitTx(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord, nest nested) error {
-	consumer, err := h.admit(ctx, req, nest)
+// one may be corrected and sent again under the same id. in is the message
+// as it arrived, whose annotations state its field rules (see validate).
+func (h *Hub) admitTx(ctx context.Context, in proto.Message, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord, nest nested) error {
+	consumer, err := h.admit(ctx, in, req, nest)
 	tx.Consumer = consumer // the caller's identity, even when it is refused
 	if err != nil {
 		return err
@@ -125,7 +127,7 @@ func (h *Hub) admitTx(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 // limits, the registry and the provider's grant. nest is what the request's
 // context token allows (see nestedCall). It returns the effective
 // consumer, also when it refuses the request (for its record).
-func (h *Hub) admit(ctx context.Context, req *hubv1.ExchangeRequest, nest nested) (string, error) {
+func (h *Hub) admit(ctx context.Context, in proto.Message, req *hubv1.ExchangeRequest, nest nested) (string, error) {
 	consumer, err := h.consumer(ctx, req.GetConsumer())
 	if err != nil {
 		return consumer, err
@@ -133,7 +135,7 @@ func (h *Hub) admit(ctx context.Context, req *hubv1.ExchangeRequest, nest nested
 	if nest.err != nil {
 		return consumer, nest.err
 	}
-	if err := h.validate(req, consumer, nest.trusted); err != nil {
+	if err := h.validate(in, req, consumer, nest.trusted); err != nil {
 		return consumer, err
 	}
 	if err := h.limits.allow(consumer, time.Now()); err != nil {

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/internal/field"
-	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -53,20 +52,14 @@ func (h *Hub) send(ctx context.Context, in *hubv1.SendRequest) (*hubv1.SendRespo
 	// context token) may set, else on the day the hub received it.
 	tx.BusinessTime = businessTime(nest.businessTime, nest.trusted, tx.ReceivedAt)
 	tx.ParentMessageId = nest.parent
-	err := h.admitSend(ctx, req, tx, nest)
+	// The SendRequest is validated as it arrived: its annotations
+	// require message_id (a delivery is fetched and re-sent by its id).
+	err := h.admitTx(ctx, in, req, tx, nest)
 	if err != nil {
 		return nil, h.refuseSend(ctx, tx, err)
 	}
 	req.Consumer, req.BusinessTime = tx.Consumer, tx.BusinessTime
 	return h.deliver.Send(ctx, req, accepted)
-}
-
-func (h *Hub) admitSend(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord, nest nested) error {
-	if req.GetMessageId() == "" {
-		tx.Consumer, _ = h.consumer(ctx, req.GetConsumer())
-		return field.Errorf("message_id", "is required: a delivery is fetched, and re-sent without duplicates, by its id")
-	}
-	return h.admitTx(ctx, req, tx, nest)
 }
 
 // refuseSend records the refused Send tx and returns its error (or the
@@ -96,14 +89,11 @@ func (h *Hub) getDelivery(ctx context.Context, req *hubv1.GetDeliveryRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := wire.ValidateAgencyCode(consumer); err != nil {
-		return nil, field.Wrap("consumer", err)
+	if err := checkRules(req); err != nil {
+		return nil, err
 	}
-	if req.GetMessageId() == "" {
-		return nil, field.Errorf("message_id", "is required")
-	}
-	if err := checkMessageID(req.GetMessageId()); err != nil {
-		return nil, field.Wrap("message_id", err)
+	if consumer == "" {
+		return nil, field.Errorf("consumer", "is required: name the agency that sent it, or call with its certificate")
 	}
 	return h.deliver.Get(ctx, consumer, req.GetMessageId())
 }

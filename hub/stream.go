@@ -55,7 +55,7 @@ func (h *Hub) streamResult(stream grpc.ServerStream, req *hubv1.ExchangeRequest)
 	if err != nil {
 		return &hubv1.ExchangeStreamResponse{
 			MessageId: req.GetMessageId(),
-			Error:     &hubv1.Error{Code: int32(codeOf(err)), Message: message(err)},
+			Error:     streamError(err),
 		}
 	}
 	return &hubv1.ExchangeStreamResponse{MessageId: resp.GetMessageId(), Response: resp}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/internal/field"
@@ -34,23 +35,37 @@ var MinBusinessTime = time.Date(2019, 1, 1, 0, 0, 0, 0, vn.Zone)
 // (time zones, clock skew).
 const MaxBusinessAhead = 24 * time.Hour
 
-// validate checks every field of an exchange that crosses the edge and
-// returns a *field.Error naming the first bad one, or ErrPayloadTooLarge.
-// consumer is the effective consumer (the caller's identity, or the
-// request's field in insecure mode); trusted says whether the caller may
-// set the business time (see maySetBusinessTime).
-func (h *Hub) validate(req *hubv1.ExchangeRequest, consumer string, trusted bool) error {
-	if err := checkMessageID(req.GetMessageId()); err != nil {
-		return field.Wrap("message_id", err)
+// checkRules checks msg against the buf.validate (protovalidate)
+// annotations of the contracts in proto/ndxp/hub/v1, where the field rules
+// are stated for every client to read (field.Check). They are standard
+// rules (pattern, max_bytes: evaluated natively, without CEL) wherever one
+// fits, CEL only where it must (a business time relative to now): see
+// docs/validation.md for the cost.
+func checkRules(msg proto.Message) error { return field.Check(msg) }
+
+// validate checks an exchange once, at the edge, and returns field.Errors
+// naming the bad fields, or ErrPayloadTooLarge. in is the message as it
+// arrived (an ExchangeRequest, or the SendRequest req was made from): its
+// annotations state the field rules. What the annotations cannot state is
+// checked here: consumer is the effective consumer (the caller's identity,
+// or the request's field in insecure mode); trusted says whether the caller
+// may set the business time (see maySetBusinessTime); the payload limit is
+// the hub's configuration; protovalidate's rules for an Any only list
+// allowed types, so the type URL's form is checked here.
+func (h *Hub) validate(in proto.Message, req *hubv1.ExchangeRequest, consumer string, trusted bool) error {
+	if bt := req.GetBusinessTime(); bt != nil {
+		if err := bt.CheckValid(); err != nil {
+			return field.Wrap("business_time", err) // before CEL, which cannot read it
+		}
 	}
-	if err := wire.ValidateAgencyCode(consumer); err != nil {
-		return field.Wrap("consumer", err)
+	if err := checkRules(in); err != nil {
+		return err
 	}
-	if err := wire.ValidateAgencyCode(req.GetProvider()); err != nil {
-		return field.Wrap("provider", err)
+	if consumer == "" {
+		return field.Errorf("consumer", "is required: name the agency the request is made for, or call with its certificate")
 	}
-	if err := wire.ValidateServiceCode(req.GetService()); err != nil {
-		return field.Wrap("service", err)
+	if req.GetBusinessTime() != nil && !trusted {
+		return field.Errorf("business_time", "may be set only by the operator (load replays); leave it empty and the exchange is counted on the day the hub receives it")
 	}
 	if n := len(req.GetPayload().GetValue()); n > h.cfg.MaxPayload {
 		return fmt.Errorf("%w: payload is %d bytes, the limit is %d", ErrPayloadTooLarge, n, h.cfg.MaxPayload)
@@ -58,16 +73,7 @@ func (h *Hub) validate(req *hubv1.ExchangeRequest, consumer string, trusted bool
 	if t := req.GetPayload().GetTypeUrl(); t != "" && !strings.HasPrefix(t, wire.TypeURLPrefix) {
 		return field.Errorf("payload.@type", "%.64q must start with %q", t, wire.TypeURLPrefix)
 	}
-	if err := checkPrintable(req.GetPayload().GetTypeUrl()); err != nil {
-		return field.Wrap("payload.@type", err)
-	}
-	if err := checkBusinessTime(req.GetBusinessTime(), trusted, time.Now()); err != nil {
-		return field.Wrap("business_time", err)
-	}
-	if err := checkText(req.GetPurpose(), MaxPurpose); err != nil {
-		return field.Wrap("purpose", err)
-	}
-	return field.Wrap("user_id", checkText(req.GetUserId(), MaxUserID))
+	return field.Wrap("payload.@type", checkPrintable(req.GetPayload().GetTypeUrl()))
 }
 
 func checkMessageID(id string) error {

@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/anypb"
@@ -13,14 +14,18 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// FuzzValidate feeds the exchange validation arbitrary fields: it must
-// never panic, must answer a *field.Error or ErrPayloadTooLarge for bad
-// input, and what it accepts (and what sanitize keeps of what it refuses)
-// must be safe to build subjects and records from.
+// FuzzValidate feeds the exchange validation (the protovalidate rules of
+// exchange.proto, then the hub's own checks) arbitrary fields: it must
+// never panic, must answer field errors naming a field, or
+// ErrPayloadTooLarge, for bad input; what it accepts must be safe to build
+// subjects and records from (the hand-written checks of internal/wire and
+// sanitize agree with the annotations), and what sanitize keeps of what it
+// refuses must be storable.
 func FuzzValidate(f *testing.F) {
 	f.Add("m-1", "000.00.00.H29", "000.00.01.G01", "citizen-lookup", "type.googleapis.com/x.Y", []byte("abc"), "HS-1", "officer", int64(0))
 	f.Add("a b", "G01", "000.00.01.g01", "Citizen Lookup", "x/y", []byte{}, "\xff", "", int64(-1))
 	f.Add("", "", "", "", "", make([]byte, 2000), "", "", int64(1<<40))
+	f.Add("m-2", "000.00.00.H29", "000.00.01.G01", "s", "", []byte{}, "HS-\ufffd", "\u200b \u200b", int64(1700000000))
 	f.Fuzz(func(t *testing.T, msgID, consumer, provider, service, typeURL string, payload []byte, purpose, user string, secs int64) {
 		h := &Hub{cfg: Config{MaxPayload: 1024}}
 		req := &hubv1.ExchangeRequest{
@@ -28,7 +33,7 @@ func FuzzValidate(f *testing.F) {
 			Payload: &anypb.Any{TypeUrl: typeURL, Value: payload}, Purpose: purpose, UserId: user,
 			BusinessTime: &timestamppb.Timestamp{Seconds: secs},
 		}
-		err := h.validate(req, consumer, true)
+		err := h.validate(req, req, consumer, true)
 		var fe *field.Error
 		switch {
 		case err == nil:
@@ -38,9 +43,14 @@ func FuzzValidate(f *testing.F) {
 			if len(payload) > 1024 || !utf8.ValidString(purpose) || !utf8.ValidString(user) || checkText(purpose, MaxPurpose) != nil || checkText(user, MaxUserID) != nil {
 				t.Fatal("accepted an oversize payload or invalid text")
 			}
+			if checkMessageID(msgID) != nil || checkBusinessTime(req.BusinessTime, true, time.Now()) != nil {
+				t.Fatalf("accepted message id %q or business time %v that sanitize would replace", msgID, req.BusinessTime)
+			}
 		case errors.As(err, &fe):
-			if fe.Field == "" {
-				t.Fatalf("field error without a field: %v", err)
+			for _, fe := range field.All(err) {
+				if fe.Field == "" || fe.Reason == "" {
+					t.Fatalf("field error without a field or a reason: %v", err)
+				}
 			}
 		case !errors.Is(err, ErrPayloadTooLarge):
 			t.Fatalf("unexpected error kind: %v", err)

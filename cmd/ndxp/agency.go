@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
+
+	"github.com/ndxp/ndxp/internal/pki"
 )
 
 func newAgencyCmd(g *globalFlags) *cobra.Command {
@@ -62,7 +65,7 @@ backend instead of the simulator: each request is POSTed as JSON to
 				defer probes.Close()
 			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
-				return explainNATS(err, natsURL)
+				return explainStart(err, natsURL, cf)
 			}
 			if g.jsonLogs() {
 				log.Info("agency nodes serving", zap.Int("nodes", len(t.Agencies)), zap.String("topology", t.Name),
@@ -100,4 +103,16 @@ func probeHandler(ready func() error) http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	return mux
+}
+
+// explainStart turns the error of starting the nodes into one message
+// with a hint: the nodes fail alike (node.Group joins alike errors), so a
+// NATS that cannot be reached, or a folder without the agencies'
+// certificates, is said once, not once per node.
+func explainStart(err error, natsURL string, cf clientFlags) error {
+	if errors.Is(err, pki.ErrNoCerts) {
+		d := cf.certs()
+		return fmt.Errorf("no certificates for the agency nodes in %s\n  hint: create them with \"ndxp certs --dir %s\" (the hub's CA must sign them: use the folder of the hub's machine), or add --insecure for a hub started with --insecure\n  first error: %w", d, d, err)
+	}
+	return explainNATS(err, natsURL)
 }

@@ -78,12 +78,13 @@ func newAuditVerifyCmd() *cobra.Command {
 		f       auditFlags
 		file    string
 		records bool
+		asJSON  bool
 		maxLag  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:     "verify",
 		Short:   "Check the audit chain and name the first broken block or record",
-		Example: "  ndxp audit verify\n  ndxp audit verify --records\n  ndxp audit verify --file audit-2024-03.jsonl\n  ndxp audit verify --insecure   # a chain written by a hub started with --insecure (hashes only)",
+		Example: "  ndxp audit verify\n  ndxp audit verify --records\n  ndxp audit verify --json | jq .intact\n  ndxp audit verify --file audit-2024-03.jsonl\n  ndxp audit verify --insecure   # a chain written by a hub started with --insecure (hashes only)",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			trust, err := f.trust()
@@ -105,6 +106,15 @@ func newAuditVerifyCmd() *cobra.Command {
 				}
 				r, err = audit.Verify(cmd.Context(), js, f.stream, opt)
 			}
+			if asJSON {
+				if jerr := writeJSON(cmd.OutOrStdout(), newVerifyResult(r, err, trust != nil, records)); jerr != nil {
+					return jerr
+				}
+				if err != nil {
+					return failedError{fmt.Sprintf("audit chain broken after %d blocks: %v", r.Blocks, err)}
+				}
+				return nil
+			}
 			printReport(cmd.OutOrStdout(), r, trust != nil, records)
 			if err != nil {
 				return fmt.Errorf("%d blocks verified before the break: %w", r.Blocks, err)
@@ -115,9 +125,60 @@ func newAuditVerifyCmd() *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&file, "file", "", "verify an exported JSON-lines file instead of the stream")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as JSON on stdout (intact, the break, the figures below); the exit status is the same")
 	cmd.Flags().BoolVar(&records, "records", false, "also compare every transaction record still in NDXP_TX with its entry, and check every record kept is chained")
 	cmd.Flags().DurationVar(&maxLag, "max-lag", audit.DefaultMaxLag, "with --records: a record stored longer ago than this and not chained is a break")
 	return cmd
+}
+
+// verifyResult is the outcome of `audit verify --json`.
+type verifyResult struct {
+	// Intact is true when the chain (and with --records, every record)
+	// holds; Break names the first broken block or record otherwise.
+	Intact bool   `json:"intact"`
+	Break  string `json:"break"`
+	// Blocks and Entries passed before any break; Signed of the blocks
+	// carry a hub's signature, checked against the CA when
+	// SignaturesChecked (false with --insecure: hashes and links only).
+	Blocks            int  `json:"blocks"`
+	Entries           int  `json:"entries"`
+	Signed            int  `json:"signed"`
+	SignaturesChecked bool `json:"signatures_checked"`
+	// FirstBlock and LastBlock are the positions of the first and last
+	// block kept; TxFirst and TxLast the transactions they cover.
+	FirstBlock uint64 `json:"first_block"`
+	LastBlock  uint64 `json:"last_block"`
+	TxFirst    uint64 `json:"tx_first"`
+	TxLast     uint64 `json:"tx_last"`
+	// RemovedBlocks were removed by the stream's retention (RetentionSeconds
+	// its max age), before the first block kept: reported, not a break.
+	RemovedBlocks    uint64 `json:"removed_blocks"`
+	RetentionSeconds int64  `json:"retention_seconds"`
+	// Absent are the transaction ranges the chain writes down as absent.
+	Absent []audit.Range `json:"absent"`
+	// RecordsChecked is --records; then Compared records matched their
+	// entries, Expired left NDXP_TX by its retention, Pending were stored
+	// after the chain's last block (not chained yet).
+	RecordsChecked bool   `json:"records_checked"`
+	Compared       int    `json:"compared"`
+	Expired        int    `json:"expired"`
+	Pending        uint64 `json:"pending"`
+}
+
+func newVerifyResult(r audit.Report, err error, signed, records bool) verifyResult {
+	v := verifyResult{
+		Intact: err == nil, Blocks: r.Blocks, Entries: r.Entries, Signed: r.Signed, SignaturesChecked: signed,
+		FirstBlock: r.FirstBlock, LastBlock: r.LastBlock, TxFirst: r.TxFirst, TxLast: r.TxLast,
+		RemovedBlocks: r.Removed, RetentionSeconds: int64(r.Retention / time.Second), Absent: r.Absent,
+		RecordsChecked: records, Compared: r.Compared, Expired: r.Expired, Pending: r.Pending,
+	}
+	if err != nil {
+		v.Break = err.Error()
+	}
+	if v.Absent == nil {
+		v.Absent = []audit.Range{}
+	}
+	return v
 }
 
 // trust is how signatures are checked: against the CA of the caller's

@@ -54,6 +54,10 @@ func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 		}
 		return nil
 	})
+	intact := verifyJSON(t, ctx, append([]string{"audit", "verify", "--records", "--json"}, flags...), nil)
+	if !intact.Intact || intact.Break != "" || intact.Entries != 5 || intact.Compared != 5 || !intact.SignaturesChecked || !intact.RecordsChecked {
+		t.Fatalf("verify --json of an intact chain: %+v", intact)
+	}
 	export := filepath.Join(t.TempDir(), "audit.jsonl")
 	if out, err := runCLICtx(ctx, append([]string{"audit", "export", "--from", "2020-01-01", "--out", export}, flags...)...); err != nil {
 		t.Fatalf("export: %q, %v", out, err)
@@ -81,6 +85,33 @@ func TestAuditVerifyNamesTheEditedRecord(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "chain broken at block 1 ") {
 		t.Fatalf("verify after editing block 1: %q, %v", out, err)
 	}
+	broken := verifyJSON(t, ctx, append([]string{"audit", "verify", "--json"}, flags...), func(err error) bool { return exitCode(err) == exitFailure })
+	if broken.Intact || !strings.Contains(broken.Break, "chain broken at block 1 ") {
+		t.Fatalf("verify --json after editing block 1: %+v", broken)
+	}
+}
+
+// verifyJSON runs `audit verify --json` (args) and decodes its stdout,
+// which must be one JSON document whatever the outcome; wantErr says which
+// error the command may return (nil: none).
+func verifyJSON(t *testing.T, ctx context.Context, args []string, wantErr func(error) bool) verifyResult {
+	t.Helper()
+	root := newRoot()
+	var stdout, stderr bytes.Buffer
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if (err != nil) != (wantErr != nil) || (err != nil && !wantErr(err)) {
+		t.Fatalf("%v: %v (stderr %q)", args, err, stderr.String())
+	}
+	var r verifyResult
+	dec := json.NewDecoder(&stdout)
+	dec.DisallowUnknownFields()
+	if derr := dec.Decode(&r); derr != nil || dec.More() {
+		t.Fatalf("%v: stdout is not one JSON document (%v): %q", args, derr, stdout.String())
+	}
+	return r
 }
 
 // tamper rewrites the audit stream with the first entry of block seq

@@ -313,30 +313,14 @@ func Key(g *hubv1.AccessGrant) string {
 	return k + ".k." + strconv.Itoa(int(g.GetGroup()))
 }
 
-// Validate checks a grant's fields and returns a *field.Error naming the
-// first bad one.
+// Validate checks a grant against the rules annotated in access.proto
+// (buf.validate) and returns field.Errors naming every bad field
+// ("grant.provider").
 func Validate(g *hubv1.AccessGrant) error {
 	if g == nil {
 		return field.Errorf("grant", "is required")
 	}
-	if err := wire.ValidateAgencyCode(g.GetProvider()); err != nil {
-		return field.Wrap("grant.provider", err)
-	}
-	if g.GetService() != AllServices {
-		if err := wire.ValidateServiceCode(g.GetService()); err != nil {
-			return field.Wrap("grant.service", fmt.Errorf("%w (or %q for all services)", err, AllServices))
-		}
-	}
-	switch to := g.GetTo().(type) {
-	case *hubv1.AccessGrant_Consumer:
-		return field.Wrap("grant.consumer", wire.ValidateAgencyCode(to.Consumer))
-	case *hubv1.AccessGrant_Group:
-		if _, ok := hubv1.AgencyKind_name[int32(to.Group)]; !ok || to.Group == hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED {
-			return field.Errorf("grant.group", "%d is not an agency kind", to.Group)
-		}
-		return nil
-	}
-	return field.Errorf("grant.consumer", "a grant needs a consumer or a group")
+	return field.Wrap("grant", field.Check(g))
 }
 
 // Describe is a grant for people: "000.00.01.G01/citizen-lookup -> 000.00.00.H29".

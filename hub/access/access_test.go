@@ -22,15 +22,15 @@ func TestKeyAndValidate(t *testing.T) {
 		{"nil", nil, "", "grant"},
 		{"bad provider", &hubv1.AccessGrant{Provider: "G01", Service: "*", To: &hubv1.AccessGrant_Consumer{Consumer: "000.00.00.H29"}}, "", "grant.provider"},
 		{"bad service", &hubv1.AccessGrant{Provider: "000.00.01.G01", Service: "a.b", To: &hubv1.AccessGrant_Consumer{Consumer: "000.00.00.H29"}}, "", "grant.service"},
-		{"nobody", &hubv1.AccessGrant{Provider: "000.00.01.G01", Service: "*"}, "", "grant.consumer"},
+		{"nobody", &hubv1.AccessGrant{Provider: "000.00.01.G01", Service: "*"}, "", "grant.to"},
 		{"unknown group", &hubv1.AccessGrant{Provider: "000.00.01.G01", Service: "*", To: &hubv1.AccessGrant_Group{Group: 0}}, "", "grant.group"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Validate(tt.g)
 			if tt.field != "" {
-				fe, ok := err.(*field.Error)
-				if !ok || fe.Field != tt.field {
+				fields := field.All(err)
+				if len(fields) == 0 || fields[0].Field != tt.field {
 					t.Fatalf("Validate = %v, want a field error on %s", err, tt.field)
 				}
 				return

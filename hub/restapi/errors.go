@@ -43,12 +43,14 @@ func fromHub(err error) *Error {
 	if errors.Is(err, hub.ErrPayloadTooLarge) {
 		e.Status = http.StatusRequestEntityTooLarge
 	}
-	fe, ok := hub.FieldOf(err)
-	if !ok && c == codes.InvalidArgument {
-		fe, ok = field.Parse(e.Message) // a provider's, in the same form
+	fields := field.All(err) // every field at fault, as the gRPC BadRequest detail lists them
+	if len(fields) == 0 && c == codes.InvalidArgument {
+		if fe, ok := field.Parse(e.Message); ok { // a provider's, in the same form
+			fields = []*field.Error{fe}
+		}
 	}
-	if ok {
-		e.Details = []FieldViolation{{Field: fe.Field, Description: fe.Reason}}
+	for _, fe := range fields {
+		e.Details = append(e.Details, FieldViolation{Field: fe.Field, Description: fe.Reason})
 	}
 	return e
 }

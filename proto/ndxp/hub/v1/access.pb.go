@@ -7,6 +7,7 @@
 package hubv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -576,17 +577,18 @@ var File_ndxp_hub_v1_access_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"\x18ndxp/hub/v1/access.proto\x12\vndxp.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/registry.proto\"\xf2\x01\n" +
-	"\vAccessGrant\x12\x1a\n" +
-	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x18\n" +
-	"\aservice\x18\x02 \x01(\tR\aservice\x12\x1c\n" +
-	"\bconsumer\x18\x03 \x01(\tH\x00R\bconsumer\x12/\n" +
-	"\x05group\x18\x04 \x01(\x0e2\x17.ndxp.hub.v1.AgencyKindH\x00R\x05group\x129\n" +
+	"\x18ndxp/hub/v1/access.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/registry.proto\"\x9c\x03\n" +
+	"\vAccessGrant\x12S\n" +
+	"\bprovider\x18\x01 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bprovider\x12=\n" +
+	"\aservice\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z][a-z0-9-]{0,63}|[*])$R\aservice\x12U\n" +
+	"\bconsumer\x18\x03 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$H\x00R\bconsumer\x12;\n" +
+	"\x05group\x18\x04 \x01(\x0e2\x17.ndxp.hub.v1.AgencyKindB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00H\x00R\x05group\x129\n" +
 	"\n" +
 	"granted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tgrantedAt\x12\x1d\n" +
 	"\n" +
-	"granted_by\x18\x06 \x01(\tR\tgrantedByB\x04\n" +
-	"\x02to\">\n" +
+	"granted_by\x18\x06 \x01(\tR\tgrantedByB\v\n" +
+	"\x02to\x12\x05\xbaH\x02\b\x01\">\n" +
 	"\fGrantRequest\x12.\n" +
 	"\x05grant\x18\x01 \x01(\v2\x18.ndxp.hub.v1.AccessGrantR\x05grant\"?\n" +
 	"\rGrantResponse\x12.\n" +

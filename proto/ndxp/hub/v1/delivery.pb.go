@@ -7,6 +7,7 @@
 package hubv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	anypb "google.golang.org/protobuf/types/known/anypb"
@@ -83,7 +84,8 @@ func (DeliveryState) EnumDescriptor() ([]byte, []int) {
 
 // SendRequest is one consumer's request to one provider's service, to be
 // delivered asynchronously. Its fields mean what they mean in an
-// ExchangeRequest.
+// ExchangeRequest, under the same rules (buf.validate annotations), and
+// message_id is required.
 type SendRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// message_id identifies the delivery and its transaction: required here,
@@ -507,28 +509,29 @@ var File_ndxp_hub_v1_delivery_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_delivery_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/delivery.proto\x12\vndxp.hub.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/exchange.proto\"\xa2\x02\n" +
-	"\vSendRequest\x12\x1d\n" +
+	"\x1andxp/hub/v1/delivery.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1andxp/hub/v1/exchange.proto\"\xaa\x06\n" +
+	"\vSendRequest\x124\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
-	"\bconsumer\x18\x02 \x01(\tR\bconsumer\x12\x1a\n" +
-	"\bprovider\x18\x03 \x01(\tR\bprovider\x12\x18\n" +
-	"\aservice\x18\x04 \x01(\tR\aservice\x12.\n" +
-	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12?\n" +
-	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fbusinessTime\x12\x18\n" +
-	"\apurpose\x18\a \x01(\tR\apurpose\x12\x17\n" +
-	"\auser_id\x18\b \x01(\tR\x06userId\"\xba\x01\n" +
+	"message_id\x18\x01 \x01(\tB\x15\xbaH\x12\xc8\x01\x01r\r(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\x12S\n" +
+	"\bprovider\x18\x03 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bprovider\x127\n" +
+	"\aservice\x18\x04 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,63}$R\aservice\x12.\n" +
+	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12\xb3\x01\n" +
+	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampBr\xbaHo\xba\x01a\n" +
+	"\x13business_time.ahead\x12+is more than 24 hours after the hub's clock\x1a\x1dthis <= now + duration('24h')\xb2\x01\b2\x06\b\x90\x96\xa9\xe1\x05R\fbusinessTime\x12\x8b\x01\n" +
+	"\apurpose\x18\a \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x022d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\apurpose\x12\x8a\x01\n" +
+	"\auser_id\x18\b \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x012d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\x06userId\"\xba\x01\n" +
 	"\fSendResponse\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x120\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1a.ndxp.hub.v1.DeliveryStateR\x05state\x12;\n" +
 	"\vaccepted_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"acceptedAt\x12\x1c\n" +
-	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"O\n" +
-	"\x12GetDeliveryRequest\x12\x1d\n" +
+	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"\xa2\x01\n" +
+	"\x12GetDeliveryRequest\x124\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
-	"\bconsumer\x18\x02 \x01(\tR\bconsumer\"H\n" +
+	"message_id\x18\x01 \x01(\tB\x15\xbaH\x12\xc8\x01\x01r\r(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\"H\n" +
 	"\x13GetDeliveryResponse\x121\n" +
 	"\bdelivery\x18\x01 \x01(\v2\x15.ndxp.hub.v1.DeliveryR\bdelivery\"\x9d\x03\n" +
 	"\bDelivery\x12\x1d\n" +

@@ -7,6 +7,7 @@
 package hubv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	anypb "google.golang.org/protobuf/types/known/anypb"
@@ -25,19 +26,28 @@ const (
 )
 
 // ExchangeRequest is one consumer's request to one provider's service.
+//
+// The field rules are the buf.validate (protovalidate) annotations below:
+// the hub checks them once per exchange and refuses a request that breaks
+// any with INVALID_ARGUMENT and a google.rpc.BadRequest detail naming every
+// field at fault (docs/validation.md). Clients may check them first with
+// any protovalidate runtime.
 type ExchangeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// message_id identifies the transaction; unique per consumer, at most 128
 	// printable ASCII characters. A retry must reuse it: the hub counts a
 	// message id once. Empty means the hub assigns one.
 	MessageId string `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
-	// consumer is the agency code of the calling agency. With TLS client
-	// certificates it may be left empty and is taken from the certificate;
-	// if set, it must match the certificate.
+	// consumer is the agency code of the calling agency: the electronic
+	// agency code of Decision 20/2020/QD-TTg, 3, 2 and 2 digits then a
+	// capital letter and 2 digits, dot-separated ("000.00.00.H29"). With
+	// TLS client certificates it may be left empty and is taken from the
+	// certificate; if set, it must match the certificate.
 	Consumer string `protobuf:"bytes,2,opt,name=consumer,proto3" json:"consumer,omitempty"`
 	// provider is the agency code of the agency that serves the request.
 	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
-	// service is the provider's service code, e.g. "citizen-lookup".
+	// service is the provider's service code: lower-case letters, digits and
+	// '-', starting with a letter, at most 64 characters ("citizen-lookup").
 	Service string `protobuf:"bytes,4,opt,name=service,proto3" json:"service,omitempty"`
 	// payload is the request body, forwarded to the provider unchanged. In
 	// JSON (grpcurl) write it as {"@type": "type.googleapis.com/<message>",
@@ -45,13 +55,17 @@ type ExchangeRequest struct {
 	Payload *anypb.Any `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
 	// business_time is the time the transaction belongs to: the hub counts it
 	// on that business day (Vietnam time, UTC+7). Unset means now. Load runs
-	// set it to replay a given day.
+	// set it to replay a given day. Only the operator may set it, from
+	// 2019-01-01T00:00:00+07:00 to 24 hours after the hub's clock.
 	BusinessTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=business_time,json=businessTime,proto3" json:"business_time,omitempty"`
 	// purpose states why the consumer needs the data (like X-Road's "issue"),
 	// e.g. a case file number. Required by services that return personal data.
+	// At most 256 bytes of text on one line (no control characters or
+	// U+FFFD) with at least one letter, digit, punctuation mark or symbol.
 	Purpose string `protobuf:"bytes,7,opt,name=purpose,proto3" json:"purpose,omitempty"`
 	// user_id identifies the end user (official) on whose behalf the consumer
-	// calls. Required by services that return personal data.
+	// calls. Required by services that return personal data. Text as for
+	// purpose, at most 128 bytes.
 	UserId string `protobuf:"bytes,8,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// context_token is set by a provider making a nested exchange while it
 	// serves another one: the token the hub sent it with that exchange (NATS
@@ -354,9 +368,13 @@ type Error struct {
 	// code is the gRPC status code number (google.rpc.Code).
 	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
 	// message explains the failure and names the offending field if any.
-	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// field_violations name every invalid field of a refused request
+	// (INVALID_ARGUMENT), as the google.rpc.BadRequest detail of the unary
+	// path does.
+	FieldViolations []*FieldViolation `protobuf:"bytes,3,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Error) Reset() {
@@ -403,21 +421,85 @@ func (x *Error) GetMessage() string {
 	return ""
 }
 
+func (x *Error) GetFieldViolations() []*FieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+// FieldViolation is one invalid field of a request, as in
+// google.rpc.BadRequest.
+type FieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// field is the field's path, e.g. "provider" or "purpose".
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// description says what is wrong.
+	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldViolation) Reset() {
+	*x = FieldViolation{}
+	mi := &file_ndxp_hub_v1_exchange_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldViolation) ProtoMessage() {}
+
+func (x *FieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_hub_v1_exchange_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
+func (*FieldViolation) Descriptor() ([]byte, []int) {
+	return file_ndxp_hub_v1_exchange_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *FieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *FieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 var File_ndxp_hub_v1_exchange_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x02\n" +
-	"\x0fExchangeRequest\x12\x1d\n" +
+	"\x1andxp/hub/v1/exchange.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x06\n" +
+	"\x0fExchangeRequest\x121\n" +
 	"\n" +
-	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1a\n" +
-	"\bconsumer\x18\x02 \x01(\tR\bconsumer\x12\x1a\n" +
-	"\bprovider\x18\x03 \x01(\tR\bprovider\x12\x18\n" +
-	"\aservice\x18\x04 \x01(\tR\aservice\x12.\n" +
-	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12?\n" +
-	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fbusinessTime\x12\x18\n" +
-	"\apurpose\x18\a \x01(\tR\apurpose\x12\x17\n" +
-	"\auser_id\x18\b \x01(\tR\x06userId\x12#\n" +
+	"message_id\x18\x01 \x01(\tB\x12\xbaH\x0fr\r(\x80\x012\b^[!-~]*$R\tmessageId\x12V\n" +
+	"\bconsumer\x18\x02 \x01(\tB:\xbaH7\xd8\x01\x01r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bconsumer\x12S\n" +
+	"\bprovider\x18\x03 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\bprovider\x127\n" +
+	"\aservice\x18\x04 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,63}$R\aservice\x12.\n" +
+	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12\xb3\x01\n" +
+	"\rbusiness_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampBr\xbaHo\xba\x01a\n" +
+	"\x13business_time.ahead\x12+is more than 24 hours after the hub's clock\x1a\x1dthis <= now + duration('24h')\xb2\x01\b2\x06\b\x90\x96\xa9\xe1\x05R\fbusinessTime\x12\x8b\x01\n" +
+	"\apurpose\x18\a \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x022d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\apurpose\x12\x8a\x01\n" +
+	"\auser_id\x18\b \x01(\tBq\xbaHn\xd8\x01\x01ri(\x80\x012d^[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*(?:[\\pL\\pN\\pP]|[^\\PS\\x{FFFD}])[^\\p{Cc}\\x{2028}\\x{2029}\\x{FFFD}]*$R\x06userId\x12#\n" +
 	"\rcontext_token\x18\t \x01(\tR\fcontextToken\"\xbb\x01\n" +
 	"\x10ExchangeResponse\x12\x1d\n" +
 	"\n" +
@@ -431,10 +513,14 @@ const file_ndxp_hub_v1_exchange_proto_rawDesc = "" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x129\n" +
 	"\bresponse\x18\x02 \x01(\v2\x1d.ndxp.hub.v1.ExchangeResponseR\bresponse\x12(\n" +
-	"\x05error\x18\x03 \x01(\v2\x12.ndxp.hub.v1.ErrorR\x05error\"5\n" +
+	"\x05error\x18\x03 \x01(\v2\x12.ndxp.hub.v1.ErrorR\x05error\"}\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage2\xb9\x01\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12F\n" +
+	"\x10field_violations\x18\x03 \x03(\v2\x1b.ndxp.hub.v1.FieldViolationR\x0ffieldViolations\"H\n" +
+	"\x0eFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription2\xb9\x01\n" +
 	"\x0fExchangeService\x12G\n" +
 	"\bExchange\x12\x1c.ndxp.hub.v1.ExchangeRequest\x1a\x1d.ndxp.hub.v1.ExchangeResponse\x12]\n" +
 	"\x0eExchangeStream\x12\".ndxp.hub.v1.ExchangeStreamRequest\x1a#.ndxp.hub.v1.ExchangeStreamResponse(\x010\x01B.Z,github.com/ndxp/ndxp/proto/ndxp/hub/v1;hubv1b\x06proto3"
@@ -451,34 +537,36 @@ func file_ndxp_hub_v1_exchange_proto_rawDescGZIP() []byte {
 	return file_ndxp_hub_v1_exchange_proto_rawDescData
 }
 
-var file_ndxp_hub_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_ndxp_hub_v1_exchange_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_ndxp_hub_v1_exchange_proto_goTypes = []any{
 	(*ExchangeRequest)(nil),        // 0: ndxp.hub.v1.ExchangeRequest
 	(*ExchangeResponse)(nil),       // 1: ndxp.hub.v1.ExchangeResponse
 	(*ExchangeStreamRequest)(nil),  // 2: ndxp.hub.v1.ExchangeStreamRequest
 	(*ExchangeStreamResponse)(nil), // 3: ndxp.hub.v1.ExchangeStreamResponse
 	(*Error)(nil),                  // 4: ndxp.hub.v1.Error
-	(*anypb.Any)(nil),              // 5: google.protobuf.Any
-	(*timestamppb.Timestamp)(nil),  // 6: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),    // 7: google.protobuf.Duration
+	(*FieldViolation)(nil),         // 5: ndxp.hub.v1.FieldViolation
+	(*anypb.Any)(nil),              // 6: google.protobuf.Any
+	(*timestamppb.Timestamp)(nil),  // 7: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),    // 8: google.protobuf.Duration
 }
 var file_ndxp_hub_v1_exchange_proto_depIdxs = []int32{
-	5, // 0: ndxp.hub.v1.ExchangeRequest.payload:type_name -> google.protobuf.Any
-	6, // 1: ndxp.hub.v1.ExchangeRequest.business_time:type_name -> google.protobuf.Timestamp
-	5, // 2: ndxp.hub.v1.ExchangeResponse.payload:type_name -> google.protobuf.Any
-	7, // 3: ndxp.hub.v1.ExchangeResponse.duration:type_name -> google.protobuf.Duration
-	0, // 4: ndxp.hub.v1.ExchangeStreamRequest.request:type_name -> ndxp.hub.v1.ExchangeRequest
-	1, // 5: ndxp.hub.v1.ExchangeStreamResponse.response:type_name -> ndxp.hub.v1.ExchangeResponse
-	4, // 6: ndxp.hub.v1.ExchangeStreamResponse.error:type_name -> ndxp.hub.v1.Error
-	0, // 7: ndxp.hub.v1.ExchangeService.Exchange:input_type -> ndxp.hub.v1.ExchangeRequest
-	2, // 8: ndxp.hub.v1.ExchangeService.ExchangeStream:input_type -> ndxp.hub.v1.ExchangeStreamRequest
-	1, // 9: ndxp.hub.v1.ExchangeService.Exchange:output_type -> ndxp.hub.v1.ExchangeResponse
-	3, // 10: ndxp.hub.v1.ExchangeService.ExchangeStream:output_type -> ndxp.hub.v1.ExchangeStreamResponse
-	9, // [9:11] is the sub-list for method output_type
-	7, // [7:9] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	6,  // 0: ndxp.hub.v1.ExchangeRequest.payload:type_name -> google.protobuf.Any
+	7,  // 1: ndxp.hub.v1.ExchangeRequest.business_time:type_name -> google.protobuf.Timestamp
+	6,  // 2: ndxp.hub.v1.ExchangeResponse.payload:type_name -> google.protobuf.Any
+	8,  // 3: ndxp.hub.v1.ExchangeResponse.duration:type_name -> google.protobuf.Duration
+	0,  // 4: ndxp.hub.v1.ExchangeStreamRequest.request:type_name -> ndxp.hub.v1.ExchangeRequest
+	1,  // 5: ndxp.hub.v1.ExchangeStreamResponse.response:type_name -> ndxp.hub.v1.ExchangeResponse
+	4,  // 6: ndxp.hub.v1.ExchangeStreamResponse.error:type_name -> ndxp.hub.v1.Error
+	5,  // 7: ndxp.hub.v1.Error.field_violations:type_name -> ndxp.hub.v1.FieldViolation
+	0,  // 8: ndxp.hub.v1.ExchangeService.Exchange:input_type -> ndxp.hub.v1.ExchangeRequest
+	2,  // 9: ndxp.hub.v1.ExchangeService.ExchangeStream:input_type -> ndxp.hub.v1.ExchangeStreamRequest
+	1,  // 10: ndxp.hub.v1.ExchangeService.Exchange:output_type -> ndxp.hub.v1.ExchangeResponse
+	3,  // 11: ndxp.hub.v1.ExchangeService.ExchangeStream:output_type -> ndxp.hub.v1.ExchangeStreamResponse
+	10, // [10:12] is the sub-list for method output_type
+	8,  // [8:10] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_hub_v1_exchange_proto_init() }
@@ -492,7 +580,7 @@ func file_ndxp_hub_v1_exchange_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ndxp_hub_v1_exchange_proto_rawDesc), len(file_ndxp_hub_v1_exchange_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

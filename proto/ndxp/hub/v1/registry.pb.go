@@ -7,6 +7,7 @@
 package hubv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -97,11 +98,14 @@ type Agency struct {
 	// dot-separated groups such as "000.00.00.H29" (the last group a letter
 	// and two digits). It is the agency's identity everywhere in the hub.
 	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	// name is the agency's human-readable name.
+	// name is the agency's human-readable name: required, at most 256 bytes
+	// of valid UTF-8 (no U+FFFD, which the hub's codec puts for invalid
+	// UTF-8).
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	// kind is what the agency is in the national topology.
+	// kind is what the agency is in the national topology (required).
 	Kind AgencyKind `protobuf:"varint,3,opt,name=kind,proto3,enum=ndxp.hub.v1.AgencyKind" json:"kind,omitempty"`
-	// services are the services this agency provides to others.
+	// services are the services this agency provides to others, at most 256,
+	// each code once.
 	Services []*Service `protobuf:"bytes,4,rep,name=services,proto3" json:"services,omitempty"`
 	// registered_at is when the hub last stored this registration; it is set
 	// by the hub and ignored on input.
@@ -180,15 +184,18 @@ type Service struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// code names the service within its provider: lower-case letters,
 	// digits and '-', starting with a letter, at most 64 characters
-	// (e.g. "citizen-lookup").
+	// (e.g. "citizen-lookup"); "unknown" is reserved (records and metrics
+	// name unregistered services so).
 	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	// description says what the service does.
+	// description says what the service does: at most 1024 bytes of valid
+	// UTF-8.
 	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
 	// request_type is the fully-qualified protobuf message the service takes
 	// (e.g. "ndxp.population.v1.LookupCitizenRequest"); empty when the
 	// payload is not protobuf.
 	RequestType string `protobuf:"bytes,3,opt,name=request_type,json=requestType,proto3" json:"request_type,omitempty"`
-	// response_type is the fully-qualified protobuf message it returns.
+	// response_type is the fully-qualified protobuf message it returns
+	// (empty, or a name as request_type).
 	ResponseType string `protobuf:"bytes,4,opt,name=response_type,json=responseType,proto3" json:"response_type,omitempty"`
 	// personal_data marks services that return personal data about citizens;
 	// consumers must state a purpose and the end user when calling them.
@@ -542,18 +549,19 @@ var File_ndxp_hub_v1_registry_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/registry.proto\x12\vndxp.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd0\x01\n" +
-	"\x06Agency\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12+\n" +
-	"\x04kind\x18\x03 \x01(\x0e2\x17.ndxp.hub.v1.AgencyKindR\x04kind\x120\n" +
-	"\bservices\x18\x04 \x03(\v2\x14.ndxp.hub.v1.ServiceR\bservices\x12?\n" +
-	"\rregistered_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\"\xac\x01\n" +
-	"\aService\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\x12 \n" +
-	"\vdescription\x18\x02 \x01(\tR\vdescription\x12!\n" +
-	"\frequest_type\x18\x03 \x01(\tR\vrequestType\x12#\n" +
-	"\rresponse_type\x18\x04 \x01(\tR\fresponseType\x12#\n" +
+	"\x1andxp/hub/v1/registry.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x02\n" +
+	"\x06Agency\x12K\n" +
+	"\x04code\x18\x01 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\x04code\x12H\n" +
+	"\x04name\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,(\x80\x022'^[^\\x{FFFD}]*[^\\s\\x{FFFD}][^\\x{FFFD}]*$R\x04name\x127\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x17.ndxp.hub.v1.AgencyKindB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12;\n" +
+	"\bservices\x18\x04 \x03(\v2\x14.ndxp.hub.v1.ServiceB\t\xbaH\x06\x92\x01\x03\x10\x80\x02R\bservices\x12?\n" +
+	"\rregistered_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\"\xea\x02\n" +
+	"\aService\x12:\n" +
+	"\x04code\x18\x01 \x01(\tB&\xbaH#r!2\x16^[a-z][a-z0-9-]{0,63}$Z\aunknownR\x04code\x120\n" +
+	"\vdescription\x18\x02 \x01(\tB\x0e\xbaH\vr\t(\x80\b\xba\x01\x03�R\vdescription\x12d\n" +
+	"\frequest_type\x18\x03 \x01(\tBA\xbaH>r<(\x80\x0227^([A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*)*)?$R\vrequestType\x12f\n" +
+	"\rresponse_type\x18\x04 \x01(\tBA\xbaH>r<(\x80\x0227^([A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*)*)?$R\fresponseType\x12#\n" +
 	"\rpersonal_data\x18\x05 \x01(\bR\fpersonalData\"D\n" +
 	"\x15RegisterAgencyRequest\x12+\n" +
 	"\x06agency\x18\x01 \x01(\v2\x13.ndxp.hub.v1.AgencyR\x06agency\"E\n" +
