@@ -74,8 +74,8 @@ type Config struct {
 	Replicas int
 	// Security configures identities, grants and limits (see Security).
 	Security Security
-	// MessageIDs is how many message ids the hub remembers, for the
-	// de-duplication window (TxLog.Duplicates), to refuse a second,
+	// MessageIDs is how many message ids the hub remembers, for 10
+	// minutes (or TxLog.Duplicates if longer), to refuse a second,
 	// different request under one id (default DefaultMessageIDs, 524,288:
 	// under 50 MB; enough for the 10-minute window at 870 ids a second).
 	// Past it the oldest are forgotten: their reuse is recorded, not refused.
@@ -196,21 +196,18 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
-	window := cfg.TxLog.Duplicates
-	if window == 0 {
-		window = txlog.DefaultDuplicates
-	}
-	ids := newMessageIDs(cfg.MessageIDs, window)
-	cnt := counter.New(cfg.Counter, log.Named("counter"))
-	cnt.Observe(ids.learn) // a use of an id through another hub
-	if err := cnt.Start(ctx, js, tl.Stream()); err != nil {
+	ids := newMessageIDs(cfg.MessageIDs, max(cfg.TxLog.Duplicates, messageIDWindow))
+	chain, err := audit.Follow(ctx, js, cfg.Audit, tl.Stream(), cfg.ID, log.Named("audit"))
+	if err != nil {
 		acc.Close()
 		reg.Close()
 		return nil, err
 	}
-	chain, err := audit.Follow(ctx, js, cfg.Audit, tl.Stream(), cfg.ID, log.Named("audit"))
-	if err != nil {
-		cnt.Stop()
+	cnt := counter.New(cfg.Counter, log.Named("counter"))
+	cnt.Observe(ids.learn) // a use of an id through another hub
+	cnt.Feed(chain.Offer)  // the stream is read once, by the counter
+	if err := cnt.Start(ctx, js, tl.Stream()); err != nil {
+		chain.Stop()
 		acc.Close()
 		reg.Close()
 		return nil, err

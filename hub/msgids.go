@@ -18,13 +18,17 @@ var ErrMessageIDReused = errors.New("hub: message_id already used")
 // DefaultMessageIDs is the default of Config.MessageIDs.
 const DefaultMessageIDs = 1 << 19
 
+// messageIDWindow is how long an id is remembered (at most
+// Config.MessageIDs of them).
+const messageIDWindow = 10 * time.Minute
+
 // messageIDs remembers which request each message id of a consumer was
 // first used for, so that a second, different request under the same id
 // is refused instead of being served and then hidden behind the first one
 // in the records. It is fed by this hub's admitted requests and by every
 // record read from the stream (so a use through another hub is known once
-// its record is read). Entries are 64-bit hashes, kept for the stream's
-// de-duplication window and at most max at once, oldest first out: under
+// its record is read). Entries are 64-bit hashes, kept for
+// messageIDWindow and at most max at once, oldest first out: under
 // 100 bytes each with the map's and the queue's slack (measured: 524,288
 // entries, after 1.5 million more evicted, held 48 MB of heap). A forgotten id is only not refused: a reuse is still
 // recorded, since the record's de-duplication key includes the request's

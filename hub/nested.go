@@ -27,6 +27,10 @@ func newNesting(cfg Config) *nesting {
 		issuer:   callctx.Issuer{Key: cfg.Audit.Signer.Key, Cert: cfg.Audit.Signer.Cert, Hub: cfg.ID},
 		verifier: &callctx.Verifier{},
 	}
+	if cfg.Audit.Signer.Key != nil {
+		n.issuer.MAC = callctx.MACKey(cfg.Audit.Signer.Key)
+		n.verifier.MAC = n.issuer.MAC
+	}
 	if cfg.Audit.Trust != nil {
 		n.verifier.Roots = cfg.Audit.Trust.Roots
 	}

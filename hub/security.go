@@ -108,7 +108,8 @@ func (h *Hub) authorize(ctx context.Context, consumer string, req *hubv1.Exchang
 	id, _ := auth.FromContext(ctx)
 	kind := id.Kind
 	if id.IsOperator() {
-		if a, err := h.reg.Get(consumer); err == nil {
+		if h.reg.KnownAgency(consumer) { // no error built for an unregistered one
+			a, _ := h.reg.Get(consumer)
 			kind = a.GetKind()
 		}
 	}

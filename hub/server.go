@@ -47,14 +47,16 @@ type Server struct {
 }
 
 // NewServer assembles the gRPC server: the interceptors in a fixed order
-// (metrics -> logging -> auth -> recovery), the hub's services, the health
+// (metrics -> logging (when log is at debug) -> auth -> recovery), the hub's services, the health
 // service and reflection. Auth is there when Security.RequireIdentity is
 // set: it puts the caller's certificate identity in the context and
 // refuses calls without one, except health and reflection; opts must then
 // carry TLS credentials (pki.Dir.ServerTLS). Rate limits are applied per
 // consumer inside the exchange, where refusals are recorded and counted.
 func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
-	m := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	// No handling-time histogram: an exchange's latency is measured once,
+	// by ndxp_exchange_duration_seconds (metrics.go).
+	m := grpcprom.NewServerMetrics()
 	lg := logging.LoggerFunc(func(_ context.Context, lvl logging.Level, msg string, fields ...any) {
 		log.Sugar().Logw(zapLevel(lvl), msg, fields...)
 	})
@@ -66,8 +68,14 @@ func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 		log.Error("panic in gRPC handler", zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
 		return status.Error(codes.Internal, "hub: internal error")
 	})
-	unary := []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor(), logging.UnaryServerInterceptor(lg, logOpts...)}
-	stream := []grpc.StreamServerInterceptor{m.StreamServerInterceptor(), logging.StreamServerInterceptor(lg, logOpts...)}
+	unary := []grpc.UnaryServerInterceptor{m.UnaryServerInterceptor()}
+	stream := []grpc.StreamServerInterceptor{m.StreamServerInterceptor()}
+	// Every finished call is logged at debug (codeToLevel): without debug
+	// the interceptor would build its fields on every call for nothing.
+	if log.Core().Enabled(zap.DebugLevel) {
+		unary = append(unary, logging.UnaryServerInterceptor(lg, logOpts...))
+		stream = append(stream, logging.StreamServerInterceptor(lg, logOpts...))
+	}
 	if h.cfg.Security.RequireIdentity {
 		unary = append(unary, auth.UnaryServerInterceptor())
 		stream = append(stream, auth.StreamServerInterceptor())

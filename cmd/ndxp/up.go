@@ -43,7 +43,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.Int64Var(&f.platform.Hub.Security.DailyQuota, "daily-quota", 0, "exchanges each consumer may make per business day on the platform, all hubs together (shared JetStream counters; 0: unlimited)")
 	fs.DurationVar(&f.platform.Hub.Audit.Retention, "audit-retention", 0, "drop audit records older than this (e.g. 8760h); 0 keeps them until the stream's size limit")
 	fs.IntVar(&f.platform.Hub.Replicas, "replicas", 1, "JetStream replicas of every stream and bucket the hub creates (3 on a 3-server NATS cluster)")
-	fs.DurationVar(&f.platform.Hub.TxLog.Duplicates, "dedup-window", txlog.DefaultDuplicates, "how long a message id is remembered: a retry within it is counted once (memory grows with the ids seen in the window)")
+	fs.DurationVar(&f.platform.Hub.TxLog.Duplicates, "dedup-window", txlog.DefaultDuplicates, "how long NATS remembers a record's message id: a retry within it is stored once (memory grows with the ids seen in the window; a later retry is stored again but counted once, see docs/performance.md)")
 	fs.Int64Var(&f.platform.Hub.TxLog.MaxBytes, "records-max-bytes", txlog.DefaultMaxBytes, "size limit of the transaction-record stream; when it is full the hub refuses exchanges (UNAVAILABLE) rather than drop records")
 	fs.DurationVar(&f.platform.Hub.TxLog.MaxAge, "records-max-age", 0, "retention of the transaction records (at least 1h, e.g. 8760h); older records expire (counts are kept in checkpoints); 0 keeps them until the size limit refuses new ones")
 	fs.IntVar(&f.platform.Hub.Access.MaxGrantsPerProvider, "max-grants-per-provider", access.DefaultMaxGrantsPerProvider, "grants one provider may hold; the operator may add more")

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ndxp/ndxp/hub/txlog"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Defaults for Config.
@@ -134,7 +135,24 @@ type Chain struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	stop   sync.Once
+
+	// feed carries the records the hub's counter reads (Offer) to the
+	// writer, so that each hub reads the stream once; writing says
+	// whether a writer takes them.
+	feed    chan fed
+	writing atomic.Bool
 }
+
+// fed is a record as the counter read it.
+type fed struct {
+	seq uint64
+	raw []byte
+	rec *hubv1.TransactionRecord // nil: not decoded
+}
+
+// feedBuffer is how many offered records wait for the writer; past it
+// they are dropped and the writer reads them from the stream instead.
+const feedBuffer = 1 << 13
 
 // Follow opens the audit stream and the lease bucket and starts the
 // chain's loop: whichever hub holds the lease appends, in order, a block
@@ -161,7 +179,7 @@ func Follow(ctx context.Context, js jetstream.JetStream, cfg Config, txStream, h
 	if err != nil {
 		return nil, fmt.Errorf("audit: open lease bucket %s: %w", cfg.LeaseBucket, err)
 	}
-	c := &Chain{cfg: cfg, js: js, stream: s, tx: tx, lease: kv, hubID: hubID, log: log, m: newChainMetrics(), done: make(chan struct{})}
+	c := &Chain{cfg: cfg, js: js, stream: s, tx: tx, lease: kv, hubID: hubID, log: log, m: newChainMetrics(), done: make(chan struct{}), feed: make(chan fed, feedBuffer)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.run()
 	return c, nil
@@ -174,6 +192,21 @@ func (c *Chain) Stop() {
 		c.cancel()
 		<-c.done
 	})
+}
+
+// Offer hands the record stored as raw at seq (rec: raw decoded, or nil
+// if it was not) to the writer, if this hub writes the chain. It never
+// blocks: a record the writer has no room for it reads from the stream.
+// It is called by the record stream's one reader (the counter's follower),
+// in stream order; rec must not be modified afterwards.
+func (c *Chain) Offer(seq uint64, raw []byte, rec *hubv1.TransactionRecord) {
+	if !c.writing.Load() {
+		return
+	}
+	select {
+	case c.feed <- fed{seq: seq, raw: raw, rec: rec}:
+	default:
+	}
 }
 
 // Chained is the last transaction sequence the chain covers, as this hub
@@ -303,7 +336,11 @@ func (c *Chain) loadTail(ctx context.Context) (tail, error) {
 // errLostRace: another writer appended to the stream first.
 var errLostRace = errors.New("audit: another writer appended first")
 
-// write appends blocks while the lease holds.
+// write appends blocks while the lease holds. Records come from Offer;
+// those it did not get (before this hub took the lease, or dropped) it
+// reads from the stream (fill). Every Linger it writes the open block, so
+// the chain stays that close to the records, and, if nothing was offered
+// since the last time, looks for records it was not offered.
 func (c *Chain) write(rev uint64) error {
 	ctx, lost := context.WithCancel(c.ctx)
 	defer lost()
@@ -314,34 +351,39 @@ func (c *Chain) write(rev uint64) error {
 	}
 	c.m.chained.Store(t.block.TxLast)
 	next := t.block.TxLast + 1
-	cons, err := c.js.OrderedConsumer(ctx, c.tx.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: next,
-	})
-	if err != nil {
-		return fmt.Errorf("audit: follow the records: %w", err)
-	}
-	it, err := cons.Messages()
-	if err != nil {
-		return fmt.Errorf("audit: follow the records: %w", err)
-	}
-	defer it.Stop()
 	w := &writer{c: c, t: t, b: c.open(t, next)}
+	defer w.stopReader()
+	c.writing.Store(true)
+	defer c.writing.Store(false)
+	tick := time.NewTicker(c.cfg.Linger)
+	defer tick.Stop()
+	offered := false
 	for {
-		msg, err := it.Next(jetstream.NextMaxWait(c.cfg.Linger))
-		switch {
-		case ctx.Err() != nil:
+		select {
+		case <-ctx.Done():
 			c.flushOnStop(w)
 			return nil
-		case errors.Is(err, nats.ErrTimeout):
+		case f := <-c.feed:
+			if f.seq < w.next() {
+				continue // already chained
+			}
+			if err := w.fill(ctx, f.seq-1); err != nil {
+				return err
+			}
+			if err := w.add(ctx, f); err != nil {
+				return err
+			}
+			offered = true
+		case <-tick.C:
 			if err := w.flush(ctx); err != nil {
 				return err
 			}
-			continue
-		case err != nil:
-			return fmt.Errorf("audit: read the records: %w", err)
-		}
-		if err := w.add(ctx, msg); err != nil {
-			return err
+			if !offered {
+				if err := w.catchUp(ctx); err != nil {
+					return err
+				}
+			}
+			offered = false
 		}
 	}
 }
@@ -364,6 +406,39 @@ type writer struct {
 	c *Chain
 	t tail
 	b *Block
+	// it reads the records the writer was not offered (fill); it is kept
+	// between fills, so a writer that falls behind reads on instead of
+	// creating a consumer per gap. itNext is the sequence it delivers
+	// next, at least.
+	it     jetstream.MessagesContext
+	itNext uint64
+}
+
+// reader makes it ready to deliver w.next(), reusing it when it is at
+// most a feed's length behind.
+func (w *writer) reader(ctx context.Context) error {
+	if w.it != nil && w.itNext <= w.next() && w.next()-w.itNext <= feedBuffer {
+		return nil
+	}
+	w.stopReader()
+	cons, err := w.c.js.OrderedConsumer(ctx, w.c.tx.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: w.next(),
+	})
+	if err != nil {
+		return fmt.Errorf("audit: read the records: %w", err)
+	}
+	if w.it, err = cons.Messages(); err != nil {
+		return fmt.Errorf("audit: read the records: %w", err)
+	}
+	w.itNext = w.next()
+	return nil
+}
+
+func (w *writer) stopReader() {
+	if w.it != nil {
+		w.it.Stop()
+		w.it = nil
+	}
 }
 
 // next is the transaction sequence the open block expects.
@@ -374,15 +449,66 @@ func (w *writer) next() uint64 {
 	return w.b.TxLast + 1
 }
 
-// add chains the record msg, writing down as absent the sequences before
-// it that the stream no longer holds (an ordered consumer never skips a
-// stored record).
-func (w *writer) add(ctx context.Context, msg jetstream.Msg) error {
-	meta, err := msg.Metadata()
+// catchUp chains the records the stream holds that were not offered.
+func (w *writer) catchUp(ctx context.Context) error {
+	info, err := w.c.tx.Info(ctx)
 	if err != nil {
+		return fmt.Errorf("audit: record stream info: %w", err)
+	}
+	if info.State.Msgs == 0 {
+		return nil
+	}
+	if err := w.fill(ctx, info.State.LastSeq); err != nil {
 		return err
 	}
-	seq := meta.Sequence.Stream
+	return w.flush(ctx)
+}
+
+// fillWait is how long fill waits for a record the stream said it holds.
+const fillWait = 2 * time.Second
+
+// fill chains the records from the next one up to and including seq,
+// reading them from the stream.
+func (w *writer) fill(ctx context.Context, seq uint64) error {
+	if seq < w.next() {
+		return nil
+	}
+	if err := w.reader(ctx); err != nil {
+		return err
+	}
+	for w.next() <= seq {
+		msg, err := w.it.Next(jetstream.NextMaxWait(fillWait))
+		if errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+			return nil // up to seq are gone (a purge): later records say so
+		}
+		if err != nil {
+			return fmt.Errorf("audit: read the records: %w", err)
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return err
+		}
+		w.itNext = meta.Sequence.Stream + 1
+		if meta.Sequence.Stream < w.next() {
+			continue // chained from the feed meanwhile
+		}
+		if meta.Sequence.Stream > seq {
+			// Records up to seq are gone from the stream: add writes
+			// them down as absent when the next record comes.
+			return w.add(ctx, fed{seq: meta.Sequence.Stream, raw: msg.Data()})
+		}
+		if err := w.add(ctx, fed{seq: meta.Sequence.Stream, raw: msg.Data()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add chains the record f, writing down as absent the sequences before
+// it that the stream no longer holds (an ordered consumer never skips a
+// stored record).
+func (w *writer) add(ctx context.Context, f fed) error {
+	seq := f.seq
 	next := w.next()
 	if seq < next {
 		return nil // already chained
@@ -393,11 +519,13 @@ func (w *writer) add(ctx context.Context, msg jetstream.Msg) error {
 		w.c.log.Warn("audit: transaction records were gone before they were chained; written down as absent",
 			zap.Uint64("first", next), zap.Uint64("last", seq-1))
 	}
-	rec, derr := txlog.Decode(msg.Data())
-	if derr != nil {
-		rec = nil
+	rec := f.rec
+	if rec == nil {
+		if r, err := txlog.Decode(f.raw); err == nil {
+			rec = r
+		}
 	}
-	w.b.Entries = append(w.b.Entries, NewEntry(seq, msg.Data(), rec))
+	w.b.Entries = append(w.b.Entries, NewEntry(seq, f.raw, rec))
 	w.b.TxLast = seq
 	if len(w.b.Entries) >= w.c.cfg.BlockEntries {
 		return w.flush(ctx)

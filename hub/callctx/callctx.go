@@ -19,11 +19,24 @@
 // On an insecure platform (no keys) the last two parts are empty: the
 // token is a plain value, which an insecure hub accepts as it trusts every
 // caller anyway.
+//
+// A hub that holds the platform's hub key issues the cheaper form
+//
+//	<claims JSON>.hmac1.<HMAC-SHA-256 of the claims JSON>
+//
+// keyed by MACKey(hub key): signing an ECDSA token on every exchange cost
+// as much CPU as the rest of the hub's work (issue 10). Every hub that
+// holds the same hub key (hubs share the certificate folder, see
+// deploy/README.md) checks it; agencies never hold that key, so they can
+// no more forge it than the signed form. The signed form is still
+// accepted, from a hub with another certificate of the same CA.
 package callctx
 
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -82,6 +95,37 @@ type Issuer struct {
 	Hub string
 	// TTL is how long tokens stay valid (default DefaultTTL).
 	TTL time.Duration
+	// MAC, if set (MACKey of Key), issues the hmac1 form instead of
+	// signing each token.
+	MAC []byte
+}
+
+// macPart marks the hmac1 form in place of the certificate.
+const macPart = "hmac1"
+
+// MACKey derives the key of hmac1 tokens from a hub's private key: every
+// hub holding that key derives the same one. It returns nil for a key it
+// cannot read (the signed form is used then).
+func MACKey(key crypto.Signer) []byte {
+	k, ok := key.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil
+	}
+	secret, err := k.Bytes()
+	if err != nil {
+		return nil
+	}
+	mac, err := hkdf.Key(sha256.New, secret, nil, "ndxp context token hmac1", sha256.Size)
+	if err != nil {
+		return nil
+	}
+	return mac
+}
+
+func macOf(key, raw []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	_, _ = m.Write(raw)
+	return m.Sum(nil)
 }
 
 var b64 = base64.RawURLEncoding
@@ -96,6 +140,9 @@ func (i Issuer) Issue(parent, provider string, bt, now time.Time) (string, error
 	raw, err := json.Marshal(Claims{Parent: parent, Provider: provider, BusinessTime: bt.UTC(), Expires: now.Add(ttl).UTC(), Hub: i.Hub})
 	if err != nil {
 		return "", fmt.Errorf("callctx: encode claims: %w", err)
+	}
+	if len(i.MAC) > 0 {
+		return b64.EncodeToString(raw) + "." + macPart + "." + b64.EncodeToString(macOf(i.MAC, raw)), nil
 	}
 	if i.Key == nil {
 		return b64.EncodeToString(raw) + "..", nil
@@ -114,6 +161,9 @@ func (i Issuer) Issue(parent, provider string, bt, now time.Time) (string, error
 // for concurrent use; the zero value is the insecure verifier.
 type Verifier struct {
 	Roots *x509.CertPool
+	// MAC is the key of the hmac1 form (MACKey of this hub's key); without
+	// it such tokens are refused on a secure hub.
+	MAC []byte
 
 	// hubs caches the keys of certificates already verified, by DER, so
 	// that a chain is checked once, not per exchange.
@@ -163,6 +213,9 @@ func (v *Verifier) checkSignature(raw []byte, cert, sig string) error {
 	if cert == "" || sig == "" {
 		return fmt.Errorf("%w: it is not signed", ErrSignature)
 	}
+	if cert == macPart {
+		return v.checkMAC(raw, sig)
+	}
 	pub, err := v.hubKey(cert)
 	if err != nil {
 		return err
@@ -174,6 +227,17 @@ func (v *Verifier) checkSignature(raw []byte, cert, sig string) error {
 	h := sha256.Sum256(raw)
 	if !ecdsa.VerifyASN1(pub, h[:], s) {
 		return fmt.Errorf("%w: the signature does not match the claims", ErrSignature)
+	}
+	return nil
+}
+
+func (v *Verifier) checkMAC(raw []byte, sig string) error {
+	s, err := b64.DecodeString(sig)
+	if err != nil {
+		return fmt.Errorf("%w: mac: %v", ErrMalformed, err)
+	}
+	if len(v.MAC) == 0 || !hmac.Equal(s, macOf(v.MAC, raw)) {
+		return fmt.Errorf("%w: its code does not match the claims under this platform's hub key", ErrSignature)
 	}
 	return nil
 }

@@ -43,6 +43,10 @@ type Config struct {
 	// changed. A negative value never saves (a read-only hub); the
 	// checkpoint is still restored at start.
 	CheckpointInterval time.Duration
+	// DedupRecords is how many stream sequences back a record's message
+	// id (txlog.RecordID) is looked for: a record whose id was read within
+	// them is a duplicate and not counted (see dedup). Negative: none.
+	DedupRecords int
 }
 
 func (c *Config) setDefaults() {
@@ -54,6 +58,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.CheckpointInterval == 0 {
 		c.CheckpointInterval = DefaultCheckpointInterval
+	}
+	if c.DedupRecords == 0 {
+		c.DedupRecords = DefaultDedupRecords
 	}
 }
 
@@ -95,8 +102,12 @@ type Counter struct {
 	lost     uint64          // records the stream discarded before they were counted
 	restored uint64          // sequence of the checkpoint restored at start, 0 if none
 
+	dedup      *dedup        // used by the follower only
+	duplicates atomic.Uint64 // records skipped as duplicates
+
 	saved    atomic.Uint64 // sequence of the last checkpoint this counter wrote or read
 	observe  func(*hubv1.TransactionRecord)
+	feed     func(seq uint64, raw []byte, rec *hubv1.TransactionRecord)
 	store    jetstream.ObjectStore
 	stream   jetstream.Stream
 	cc       jetstream.ConsumeContext
@@ -108,7 +119,7 @@ type Counter struct {
 // New returns an empty Counter; feed it with Apply, or Start it.
 func New(cfg Config, log *zap.Logger) *Counter {
 	cfg.setDefaults()
-	return &Counter{cfg: cfg, log: log, days: map[string]*day{}, all: map[Key]int64{}}
+	return &Counter{cfg: cfg, log: log, days: map[string]*day{}, all: map[Key]int64{}, dedup: newDedup(max(cfg.DedupRecords, 0))}
 }
 
 // Observe makes f see every record the counter reads from the stream
@@ -116,6 +127,15 @@ func New(cfg Config, log *zap.Logger) *Counter {
 // order, on the follower's goroutine: f must be quick and must not keep
 // rec. Call it before Start.
 func (c *Counter) Observe(f func(rec *hubv1.TransactionRecord)) { c.observe = f }
+
+// Feed makes f see every record stored after the restored checkpoint, in
+// stream order, duplicates and unreadable ones included, on the follower's
+// goroutine: seq, the stored bytes and the decoded record (nil if it was
+// not decoded: a duplicate, or unreadable). So the audit chain reads the
+// stream through the counter, and each hub reads it once. f must be quick
+// (the audit chain's Offer never blocks) and must not modify rec. Call it
+// before Start.
+func (c *Counter) Feed(f func(seq uint64, raw []byte, rec *hubv1.TransactionRecord)) { c.feed = f }
 
 // Start restores the newest checkpoint of stream (if any), then follows the
 // stream from the next sequence, applying every record now and as they
@@ -139,9 +159,13 @@ func (c *Counter) Start(ctx context.Context, js jetstream.JetStream, stream stri
 	if err := c.restore(ctx); err != nil {
 		return err
 	}
+	// The records up to the checkpoint are read back only to rebuild the
+	// de-duplication window (handle), as a hub that never stopped has it.
+	start := c.Applied() + 1
+	start -= min(start-1, c.dedup.max)
 	cons, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   c.Applied() + 1,
+		OptStartSeq:   start,
 	})
 	if err != nil {
 		return fmt.Errorf("counter: follow %s: %w", stream, err)
@@ -163,8 +187,20 @@ func (c *Counter) handle(msg jetstream.Msg) {
 		return
 	}
 	seq := meta.Sequence.Stream
+	k, hasKey := keyOf(msg)
 	if seq <= c.Applied() {
-		return // already in the restored checkpoint
+		if hasKey {
+			c.dedup.seen(seq, k) // already in the restored checkpoint
+		}
+		return
+	}
+	if hasKey && c.dedup.seen(seq, k) {
+		c.duplicates.Add(1)
+		c.apply(seq, nil)
+		if c.feed != nil {
+			c.feed(seq, msg.Data(), nil)
+		}
+		return
 	}
 	rec, err := txlog.Decode(msg.Data())
 	if err != nil {
@@ -174,6 +210,9 @@ func (c *Counter) handle(msg jetstream.Msg) {
 	c.apply(seq, rec)
 	if rec != nil && c.observe != nil {
 		c.observe(rec)
+	}
+	if c.feed != nil {
+		c.feed(seq, msg.Data(), rec)
 	}
 }
 
@@ -265,6 +304,11 @@ func Weight(rec *hubv1.TransactionRecord) int64 {
 
 // Applied is the stream sequence of the last applied record.
 func (c *Counter) Applied() uint64 { return c.applied.Load() }
+
+// Duplicates is the number of records this counter read and did not
+// count because a record with the same message id (txlog.RecordID) was
+// read within Config.DedupRecords sequences before.
+func (c *Counter) Duplicates() uint64 { return c.duplicates.Load() }
 
 // Restored is the stream sequence of the checkpoint restored at start, 0
 // if the counter started from the beginning of the stream.

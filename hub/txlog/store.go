@@ -23,9 +23,9 @@ const (
 func (l *Log) Store(ctx context.Context, rec *hubv1.TransactionRecord) (duplicate bool, err error) {
 	backoff := storeBackoffMin
 	for {
-		actx, cancel := context.WithTimeout(ctx, storeAttempt)
-		duplicate, err = l.Append(actx, rec)
-		cancel()
+		// Each attempt ends after storeAttempt without an ack: the
+		// publisher's own timeout (see Open), no timer of ours.
+		duplicate, err = l.Append(ctx, rec)
 		if err == nil {
 			return duplicate, nil
 		}

@@ -4,7 +4,8 @@
 // records carry the consumer, the message id, a fingerprint of the request
 // and the outcome as Nats-Msg-Id (RecordID), so a retry of the same request
 // within the duplicate window is stored once while two different requests
-// never collide. The stream never discards records by volume: when it is
+// never collide; a copy stored after the broker's window is not counted
+// twice either (package counter). The stream never discards records by volume: when it is
 // full, Append fails with ErrFull (only MaxAge removes old records).
 package txlog
 
@@ -29,9 +30,14 @@ import (
 
 // Defaults for Config.
 const (
-	DefaultStream     = "NDXP_TX"
-	DefaultMaxBytes   = 4 << 30 // 4 GiB, about 15 million records
-	DefaultDuplicates = 10 * time.Minute
+	DefaultStream   = "NDXP_TX"
+	DefaultMaxBytes = 4 << 30 // 4 GiB, about 15 million records
+	// DefaultDuplicates is the broker's window: it keeps a quick retry
+	// (a lost ack, the hub's own store retries) from being stored twice.
+	// Its memory grows with the ids seen in it (about 175 bytes each,
+	// 130 MB for 30 s at 25,000 a second), so it is short: a later copy is
+	// stored but not counted (counter.DefaultDedupRecords).
+	DefaultDuplicates = 30 * time.Second
 )
 
 // Config configures the record stream. Zero values mean defaults.
@@ -46,7 +52,9 @@ type Config struct {
 	// MaxAge drops records older than this (the retention period); 0
 	// keeps them for ever, and the stream then fills up.
 	MaxAge time.Duration
-	// Duplicates is how long a message id is remembered for de-duplication.
+	// Duplicates is how long the broker remembers a message id, so that a
+	// record stored again within it is not stored twice (the counter
+	// de-duplicates further back: counter.Config.DedupRecords).
 	Duplicates time.Duration
 }
 
@@ -68,9 +76,14 @@ func (c *Config) setDefaults() {
 // Log is safe for concurrent use.
 type Log struct {
 	js     jetstream.JetStream
+	pub    jetstream.JetStream // publishes records asynchronously (see Append)
 	stream jetstream.Stream
 	name   string
 }
+
+// maxPending bounds the records published and not yet acknowledged: far
+// more than the exchanges a hub has under way (each waits for its record).
+const maxPending = 1 << 16
 
 // Open creates or updates the stream.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
@@ -94,7 +107,11 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error)
 	if err != nil {
 		return nil, fmt.Errorf("txlog: open stream %s: %w", cfg.Stream, err)
 	}
-	return &Log{js: js, stream: s, name: cfg.Stream}, nil
+	pub, err := jetstream.New(js.Conn(), jetstream.WithPublishAsyncMaxPending(maxPending), jetstream.WithPublishAsyncTimeout(storeAttempt))
+	if err != nil {
+		return nil, fmt.Errorf("txlog: publisher: %w", err)
+	}
+	return &Log{js: js, pub: pub, stream: s, name: cfg.Stream}, nil
 }
 
 // ErrFull: the stream holds MaxBytes of records and takes no more until
@@ -112,6 +129,13 @@ func (l *Log) Stream() string { return l.name }
 // true when a record with the same consumer, message id and outcome was
 // already stored within the duplicate window (see RecordID); it is then
 // not stored again.
+//
+// Records are published asynchronously and each caller waits for its own
+// acknowledgement: the exchanges under way share the connection's writes
+// and the server's ack stream instead of each making a request-reply
+// round trip (measured in docs/performance.md). A caller whose ctx ends
+// first leaves its publish to be acknowledged or to time out (after
+// storeAttempt); its retry carries the same Nats-Msg-Id.
 func (l *Log) Append(ctx context.Context, rec *hubv1.TransactionRecord) (duplicate bool, err error) {
 	b, err := proto.Marshal(rec)
 	if err != nil {
@@ -119,14 +143,24 @@ func (l *Log) Append(ctx context.Context, rec *hubv1.TransactionRecord) (duplica
 	}
 	msg := nats.NewMsg(wire.RecordSubject(rec.GetConsumer(), rec.GetProvider(), rec.GetService()))
 	msg.Data = b
-	ack, err := l.js.PublishMsg(ctx, msg, jetstream.WithMsgID(RecordID(rec)))
-	if err != nil {
+	fail := func(err error) (bool, error) {
 		if full(err) {
 			err = errors.Join(ErrFull, err)
 		}
 		return false, fmt.Errorf("txlog: store record %s: %w", rec.GetMessageId(), err)
 	}
-	return ack.Duplicate, nil
+	fut, err := l.pub.PublishMsgAsync(msg, jetstream.WithMsgID(RecordID(rec)))
+	if err != nil {
+		return fail(err)
+	}
+	select {
+	case ack := <-fut.Ok():
+		return ack.Duplicate, nil
+	case err := <-fut.Err():
+		return fail(err)
+	case <-ctx.Done():
+		return fail(ctx.Err())
+	}
 }
 
 func full(err error) bool {
@@ -155,7 +189,10 @@ func (l *Log) Usage(ctx context.Context) (Usage, error) {
 // StoredSize estimates the bytes rec takes in the stream: its encoding,
 // subject and de-duplication header, and the store's per-message overhead.
 func StoredSize(rec *hubv1.TransactionRecord) int {
-	return proto.Size(rec) + len(wire.RecordSubject(rec.GetConsumer(), rec.GetProvider(), rec.GetService())) + len(RecordID(rec)) + 64
+	// RecordID's length without hashing: consumer|message id|32 hex
+	// digits, and |code (at most 3 digits here).
+	id := len(rec.GetConsumer()) + len(rec.GetMessageId()) + 2 + 32 + 4
+	return proto.Size(rec) + len(wire.RecordSubject(rec.GetConsumer(), rec.GetProvider(), rec.GetService())) + id + 64
 }
 
 // LastSequence is the sequence of the newest stored record (0 if none).
