@@ -103,4 +103,3 @@ func Code(err error) codes.Code { return codeOf(err) }
 
 // Message is the text a caller sees for err.
 func Message(err error) string { return message(err) }
-

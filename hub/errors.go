@@ -61,6 +61,7 @@ var codeTable = []struct {
 	{ErrPayloadTooLarge, codes.ResourceExhausted},
 	{ErrRateLimited, codes.ResourceExhausted},
 	{ErrQuotaExceeded, codes.ResourceExhausted},
+	{ErrQuotaUnavailable, codes.Unavailable},
 	{ErrNotRecorded, codes.Unavailable},
 	{ErrRecordPending, codes.Unavailable},
 	{txlog.ErrIncomplete, codes.Unavailable},

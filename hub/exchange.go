@@ -141,6 +141,9 @@ func (h *Hub) admit(ctx context.Context, in proto.Message, req *hubv1.ExchangeRe
 	if err := h.limits.allow(consumer, time.Now()); err != nil {
 		return consumer, err
 	}
+	if err := h.quota.take(ctx, consumer, time.Now()); err != nil {
+		return consumer, err
+	}
 	svc, err := h.reg.Service(req.GetProvider(), req.GetService())
 	if err != nil {
 		return consumer, err

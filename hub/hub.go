@@ -150,6 +150,7 @@ type Hub struct {
 	audit   *audit.Chain
 	deliver *delivery.Service
 	limits  *limiter
+	quota   *sharedQuota
 	metrics *metrics
 	watches watches
 	// msgIDs refuses a message id reused for another request; refused
@@ -175,6 +176,10 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(30*time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("hub: jetstream: %w", err)
+	}
+	quota, err := openQuota(ctx, js, cfg.Security.DailyQuota, cfg.Replicas)
+	if err != nil {
+		return nil, err
 	}
 	reg, err := registry.Open(ctx, js, cfg.Registry, log.Named("registry"))
 	if err != nil {
@@ -210,7 +215,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	link := connwatch.Watch(nc, log.Named("nats"))
 	h := &Hub{
 		cfg: cfg, log: log, nc: nc, link: link, reg: reg, access: acc, router: route.New(nc, link),
-		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(cfg.Security), metrics: newMetrics(),
+		txlog: tl, counter: cnt, audit: chain, limits: newLimiter(rateOnly(cfg.Security)), quota: quota, metrics: newMetrics(),
 		msgIDs: ids, store: newRecordStore(log, tl.Stream(), tl.Usage),
 		pending: newPending(), nest: newNesting(cfg),
 	}

@@ -24,8 +24,9 @@ var (
 // insecure mode allows).
 const maxTracked = 100_000
 
-// limiter applies Security's per-consumer rate limit and daily quota on
-// this hub. It is safe for concurrent use.
+// limiter applies Security's per-consumer rate limit (and, given one, a
+// daily quota) on this hub. It is safe for concurrent use. The hub gives
+// it the rate limit only: the daily quota is shared (sharedQuota).
 type limiter struct {
 	limit rate.Limit
 	burst int
@@ -47,6 +48,12 @@ func newLimiter(s Security) *limiter {
 		burst = max(1, int(s.RateLimit))
 	}
 	return &limiter{limit: rate.Limit(s.RateLimit), burst: burst, quota: s.DailyQuota, consumers: map[string]*consumerLimit{}}
+}
+
+// rateOnly is s without the daily quota, which sharedQuota applies.
+func rateOnly(s Security) Security {
+	s.DailyQuota = 0
+	return s
 }
 
 // allow takes one exchange of consumer at now, or says which limit it

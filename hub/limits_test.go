@@ -108,3 +108,48 @@ func TestDailyQuota(t *testing.T) {
 		t.Fatalf("past the quota: %v", err)
 	}
 }
+
+// TestLimitsAcrossHubs: the daily quota holds for the platform, whichever
+// hub a consumer calls (the hubs share JetStream counters); the rate
+// limit is per hub, so two hubs each let a consumer's burst through.
+func TestLimitsAcrossHubs(t *testing.T) {
+	ns := hubtest.StartNATS(t)
+	cfg := hub.Config{Security: hub.Security{DailyQuota: 3}}
+	a := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithHubConfig(cfg))
+	b := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithHubConfig(cfg), hubtest.WithoutPopulation())
+	ctx := ctxT(t)
+	for i, env := range []*hubtest.Env{a, b, a} {
+		req := lookup(t, knownID)
+		req.MessageId = fmt.Sprint("quota-", i)
+		if _, err := env.Exchange.Exchange(ctx, req); err != nil {
+			t.Fatalf("exchange %d within the platform's quota: %v", i, err)
+		}
+	}
+	for i, env := range []*hubtest.Env{b, a} {
+		req := lookup(t, knownID)
+		req.MessageId = fmt.Sprint("over-", i)
+		_, err := env.Exchange.Exchange(ctx, req)
+		st := status.Convert(err)
+		if st.Code() != codes.ResourceExhausted || !strings.Contains(st.Message(), "3 exchanges per business day on the platform") {
+			t.Fatalf("exchange %d past the quota, through the other hub: %v; want RESOURCE_EXHAUSTED naming the platform's quota", i, err)
+		}
+	}
+
+	// The rate limit: one exchange per 1000 s, so no timing in the test.
+	rcfg := hub.Config{Security: hub.Security{RateLimit: 0.001, RateBurst: 1}}
+	ns2 := hubtest.StartNATS(t)
+	c := hubtest.Start(t, hubtest.WithNATSURL(ns2.ClientURL()), hubtest.WithHubConfig(rcfg))
+	d := hubtest.Start(t, hubtest.WithNATSURL(ns2.ClientURL()), hubtest.WithHubConfig(rcfg), hubtest.WithoutPopulation())
+	for i, env := range []*hubtest.Env{c, d} {
+		req := lookup(t, knownID)
+		req.MessageId = fmt.Sprint("rate-", i)
+		if _, err := env.Exchange.Exchange(ctx, req); err != nil {
+			t.Fatalf("hub %d lets its own burst through: %v", i, err)
+		}
+	}
+	req := lookup(t, knownID)
+	req.MessageId = "rate-again"
+	if _, err := c.Exchange.Exchange(ctx, req); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("a second exchange on the same hub: %v, want RESOURCE_EXHAUSTED", err)
+	}
+}

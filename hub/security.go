@@ -23,12 +23,15 @@ type Security struct {
 	// without a purpose and a user id.
 	EnforceGrants bool
 	// RateLimit is how many exchanges per second each consumer may make
-	// (0: unlimited); RateBurst how many at once (default: RateLimit,
-	// at least 1).
+	// through this hub (0: unlimited); RateBurst how many at once
+	// (default: RateLimit, at least 1). It is per hub: with N hubs sharing
+	// the load a consumer may make up to N times as many; give each hub
+	// the platform's rate divided by N.
 	RateLimit float64
 	RateBurst int
 	// DailyQuota is how many exchanges each consumer may make per business
-	// day on this hub (0: unlimited).
+	// day on the platform, all hubs together (0: unlimited): the hubs add
+	// to shared JetStream counters (QuotaStream).
 	DailyQuota int64
 }
 

@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -12,9 +15,10 @@ import (
 
 func newAgencyCmd(g *globalFlags) *cobra.Command {
 	var (
-		natsURL string
-		cf      clientFlags
-		tf      topologyFlags
+		natsURL  string
+		httpAddr string
+		cf       clientFlags
+		tf       topologyFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "agency",
@@ -31,7 +35,8 @@ backend instead of the simulator: each request is POSTed as JSON to
 		Example: `  ndxp agency --nats-url nats://127.0.0.1:4222 --hub 127.0.0.1:9090
   ndxp agency --only national-database,000.00.00.H29
   ndxp agency --only province-lgsp --behave province-lgsp=latency=30ms/400ms
-  ndxp agency --only 000.00.01.G01 --backend http://127.0.0.1:8000   # your own HTTP system serves it`,
+  ndxp agency --only 000.00.01.G01 --backend http://127.0.0.1:8000   # your own HTTP system serves it
+  ndxp agency --nats-url tls://nats-1:4222,tls://nats-2:4222 --hub hub:9090 --certs /pki --http-addr 0.0.0.0:8090`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
@@ -46,6 +51,18 @@ backend instead of the simulator: each request is POSTed as JSON to
 			grp.Log = log.Named("agency")
 			if !cf.insecure {
 				grp.UseCerts(cf.certs(), true)
+			}
+			var probes *http.Server
+			if httpAddr != "" {
+				// Listen first, so that a taken port fails at once; /readyz
+				// answers 503 until the nodes are up.
+				lis, err := net.Listen("tcp", httpAddr)
+				if err != nil {
+					return fmt.Errorf("--http-addr %s: %w", httpAddr, err)
+				}
+				probes = &http.Server{Handler: probeHandler(grp.Ready), ReadHeaderTimeout: 5 * time.Second}
+				go func() { _ = probes.Serve(lis) }()
+				defer probes.Close()
 			}
 			if err := grp.Start(cmd.Context(), natsURL, cf.hub); err != nil {
 				return explainStart(err, natsURL, cf)
@@ -64,10 +81,28 @@ backend instead of the simulator: each request is POSTed as JSON to
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&natsURL, "nats-url", fromEnv(envNATSURL, "nats://127.0.0.1:4222"), "the NATS server the hub uses, or $"+envNATSURL)
+	cmd.Flags().StringVar(&natsURL, "nats-url", fromEnv(envNATSURL, "nats://127.0.0.1:4222"), "the NATS server the hub uses (a cluster: comma-separated URLs; tls:// URLs for a secure one), or $"+envNATSURL)
+	cmd.Flags().StringVar(&httpAddr, "http-addr", "", "serve /healthz (the process runs) and /readyz (every node started and connected to NATS) on this address (host:port), for probes")
 	cf.register(cmd)
 	tf.register(cmd, true)
 	return cmd
+}
+
+// probeHandler serves /healthz (200 while the process serves HTTP) and
+// /readyz (200 when ready() is nil, else 503 with its error).
+func probeHandler(ready func() error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := ready(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
 }
 
 // explainStart turns the error of starting the nodes into one message

@@ -25,7 +25,11 @@ type upFlags struct {
 
 func (f *upFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server (e.g. nats://127.0.0.1:4222) instead of starting an embedded one")
+	fs.StringVar(&f.platform.NATSURL, "nats-url", "", "use this NATS server or cluster instead of starting an embedded one (e.g. tls://127.0.0.1:4222, or comma-separated URLs of every server); secure, the hub connects with its certificate")
+	fs.StringVar(&f.platform.NATSTLS.CAFile, "nats-ca", "", "with --nats-url: the CA (PEM) that issued the NATS servers' certificate (default: the development CA of --cert-dir)")
+	fs.StringVar(&f.platform.NATSTLS.CertFile, "nats-cert", "", "with --nats-url: the hub's client certificate (PEM) towards NATS (default: the hub's of --cert-dir)")
+	fs.StringVar(&f.platform.NATSTLS.KeyFile, "nats-key", "", "with --nats-url: the key of --nats-cert (PEM)")
+	fs.StringVar(&f.platform.NATSMonitor, "nats-monitor", "", "serve the embedded NATS's monitoring endpoints (/varz, /jsz, /healthz; for prometheus-nats-exporter) on this address (host:port); off by default")
 	fs.StringVar(&f.platform.NATSAddr, "nats-listen", platform.DefaultNATSAddr, "where the embedded NATS server listens (host:port)")
 	fs.StringVar(&f.platform.GRPCAddr, "grpc-addr", platform.DefaultGRPCAddr, "where the hub's gRPC API listens (host:port)")
 	fs.StringVar(&f.platform.HTTPAddr, "http-addr", platform.DefaultHTTPAddr, "where the HTTP server (dashboard, /api/stats, /metrics, /healthz, /readyz) listens (host:port)")
@@ -34,9 +38,9 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.platform.Hub.ID, "hub-id", "", "name of this hub instance in records and logs (default: host name and a random suffix)")
 	fs.BoolVar(&f.platform.Insecure, "insecure", false, "run without TLS and identities (plaintext gRPC and NATS, grants not enforced); logged as a warning")
 	fs.StringVar(&f.platform.CertDir, "cert-dir", "", "development certificates, created on first start (default: <data dir>/certs)")
-	fs.Float64Var(&f.platform.Hub.Security.RateLimit, "rate-limit", 0, "exchanges per second each consumer may make on this hub (0: unlimited)")
+	fs.Float64Var(&f.platform.Hub.Security.RateLimit, "rate-limit", 0, "exchanges per second each consumer may make through this hub (0: unlimited); per hub: with N hubs, give each the platform's rate / N")
 	fs.IntVar(&f.platform.Hub.Security.RateBurst, "rate-burst", 0, "exchanges each consumer may make at once (default: the rate limit)")
-	fs.Int64Var(&f.platform.Hub.Security.DailyQuota, "daily-quota", 0, "exchanges each consumer may make per business day on this hub (0: unlimited)")
+	fs.Int64Var(&f.platform.Hub.Security.DailyQuota, "daily-quota", 0, "exchanges each consumer may make per business day on the platform, all hubs together (shared JetStream counters; 0: unlimited)")
 	fs.DurationVar(&f.platform.Hub.Audit.Retention, "audit-retention", 0, "drop audit records older than this (e.g. 8760h); 0 keeps them until the stream's size limit")
 	fs.IntVar(&f.platform.Hub.Replicas, "replicas", 1, "JetStream replicas of every stream and bucket the hub creates (3 on a 3-server NATS cluster)")
 	fs.DurationVar(&f.platform.Hub.TxLog.Duplicates, "dedup-window", txlog.DefaultDuplicates, "how long NATS remembers a record's message id: a retry within it is stored once (memory grows with the ids seen in the window; a later retry is stored again but counted once, see docs/performance.md)")
@@ -94,9 +98,15 @@ func newHubCmd(g *globalFlags) *cobra.Command {
 		Short: "Run the hub alone (with embedded NATS unless --nats-url is given)",
 		Long: `Run only the hub: its gRPC API and HTTP server, with an embedded NATS server
 unless --nats-url names one. Start agencies separately with "ndxp agency".
-Several hubs may share one NATS: they share the registry and the counters.`,
-		Example: `  ndxp hub --nats-url nats://127.0.0.1:4222 --grpc-addr 127.0.0.1:9091 --http-addr 127.0.0.1:8081`,
-		Args:    cobra.NoArgs,
+Several hubs may share one NATS: they share the registry and the counters.
+With --nats-url and without --insecure the hub connects to NATS with its
+certificate from --cert-dir (or --nats-cert/--nats-key), verifying the
+servers against the CA (or --nats-ca): run the servers with the
+configuration "ndxp nats-config" writes from the same certificates.`,
+		Example: `  ndxp hub --nats-url tls://127.0.0.1:4222 --cert-dir ./certs --replicas 3 --grpc-addr 127.0.0.1:9091 --http-addr 127.0.0.1:8081
+  ndxp hub --nats-url tls://nats-1:4222,tls://nats-2:4222 --cert-dir /certs --nats-ca /pki/nats-ca.crt
+  ndxp hub --nats-url nats://127.0.0.1:4222 --insecure`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
 			if err != nil {
@@ -162,6 +172,9 @@ func printAddrs(w io.Writer, p *platform.Platform, agencies string, took time.Du
 	nats := p.NATSURL() + " (external)"
 	if p.Embedded() {
 		nats = p.NATSURL() + " (embedded, JetStream data in " + p.DataDir() + ")"
+	}
+	if m := p.NATSMonitorAddr(); m != "" {
+		nats += "\n  monitoring http://" + m + "   (NATS /varz, /jsz, /healthz; scrape with prometheus-nats-exporter)"
 	}
 	if agencies == "" {
 		agencies = "none (start them with \"ndxp agency\")"

@@ -54,6 +54,7 @@ type options struct {
 	hub        hub.Config
 	logLevel   zap.AtomicLevel
 	secure     bool
+	certDir    string
 	grants     []*hubv1.AccessGrant
 	topology   *topology.Topology
 	simulators simulators.Config
@@ -80,6 +81,10 @@ func WithAgencies(a ...platform.Agency) Option {
 // Without it the system is insecure and permissive, as tests expect by
 // default.
 func WithSecurity() Option { return func(o *options) { o.secure = true } }
+
+// WithCertDir uses (and completes) the certificates in dir, e.g. those an
+// external NATS was configured with; with WithSecurity.
+func WithCertDir(dir string) Option { return func(o *options) { o.certDir = dir } }
 
 // WithGrants stores grants at start (they matter WithSecurity, where
 // grants are enforced).
@@ -129,7 +134,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	p, err := platform.Start(context.Background(), platform.Config{
 		NATSURL: o.natsURL, NATSAddr: "127.0.0.1:-1", DataDir: t.TempDir(),
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", RESTAddr: "127.0.0.1:0", Hub: o.hub, Agencies: agencies,
-		Insecure: !o.secure, Grants: o.grants,
+		Insecure: !o.secure, Grants: o.grants, CertDir: o.certDir,
 	}, log)
 	if err != nil {
 		t.Fatalf("hubtest: start: %v", err)

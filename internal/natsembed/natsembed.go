@@ -53,6 +53,10 @@ type Config struct {
 	// Cluster, when its Name is set, joins this server to a NATS cluster
 	// (JetStream clustered: streams and buckets may then have replicas).
 	Cluster Cluster
+	// Monitor, when set, serves the HTTP monitoring endpoints (/varz,
+	// /jsz, /healthz, …, for prometheus-nats-exporter) on this
+	// "host:port" (port -1: a free one; see Server.MonitorAddr).
+	Monitor string
 }
 
 // Cluster configures clustering with other NATS servers.
@@ -115,13 +119,23 @@ func Start(cfg Config, log *zap.Logger) (*server.Server, error) {
 		JetStreamMaxMemory: cfg.MaxMemory,
 		JetStreamMaxStore:  cfg.MaxStore,
 		NoSigs:             true,
-		MaxPayload:         8 << 20,
+		MaxPayload:         maxPayload,
 	}
 	if cfg.TLS != nil {
 		secure(opts, cfg)
 	}
 	if err := cfg.Cluster.apply(opts); err != nil {
 		return nil, err
+	}
+	if cfg.Monitor != "" {
+		host, port, err := net.SplitHostPort(cfg.Monitor)
+		if err != nil {
+			return nil, fmt.Errorf("natsembed: monitoring address %q: %w", cfg.Monitor, err)
+		}
+		if opts.HTTPPort, err = strconv.Atoi(port); err != nil {
+			return nil, fmt.Errorf("natsembed: monitoring address %q: port %q is not a number", cfg.Monitor, port)
+		}
+		opts.HTTPHost = host
 	}
 	if err := portFree(cfg.Host, cfg.Port); err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ func secure(opts *server.Options, cfg Config) {
 	opts.TLS = true
 	opts.TLSVerify = true
 	opts.TLSMap = true
-	opts.TLSTimeout = 5
+	opts.TLSTimeout = tlsTimeout
 	opts.Users = cfg.Users
 }
 

@@ -11,6 +11,7 @@ package natsproc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -41,6 +42,7 @@ type Server struct {
 	name string
 	port int
 	conf string
+	tls  *tls.Config
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd has exited
@@ -57,6 +59,13 @@ type Options struct {
 	// member's route URL.
 	ClusterPort int
 	Routes      []string
+	// Conf, when set, writes the server's configuration instead of the
+	// default one, given the client port and a private folder for the
+	// JetStream store (e.g. natsembed.File.Render: a secure server).
+	Conf func(port int, dir string) ([]byte, error)
+	// TLS is what the readiness checks connect with to a secure server: a
+	// certificate whose user may ask JetStream (the hub's).
+	TLS *tls.Config
 }
 
 var (
@@ -136,7 +145,19 @@ func Launch(t testing.TB, o Options) *Server {
 		o.Name = "n1"
 	}
 	dir := t.TempDir()
-	s := &Server{name: o.Name, port: FreePort(t), conf: filepath.Join(dir, "nats.conf")}
+	s := &Server{name: o.Name, port: FreePort(t), conf: filepath.Join(dir, "nats.conf"), tls: o.TLS}
+	if o.Conf != nil {
+		b, err := o.Conf(s.port, dir)
+		if err != nil {
+			t.Fatalf("natsproc: configuration of %s: %v", o.Name, err)
+		}
+		if err := os.WriteFile(s.conf, b, 0o600); err != nil {
+			t.Fatalf("natsproc: %v", err)
+		}
+		s.start(t)
+		t.Cleanup(func() { s.stop() })
+		return s
+	}
 	conf := fmt.Sprintf("server_name: %q\nlisten: \"127.0.0.1:%d\"\njetstream { store_dir: %q, max_memory_store: 256MB, max_file_store: 8GB }\n",
 		o.Name, s.port, filepath.Join(dir, "js"))
 	if o.Cluster != "" {
@@ -199,8 +220,19 @@ func (s *Server) WaitReady(t testing.TB) {
 	t.Fatalf("natsproc: %s not ready: %v", s.name, err)
 }
 
+// ConfFile is the configuration file the server runs with.
+func (s *Server) ConfFile() string { return s.conf }
+
+func (s *Server) connect() (*nats.Conn, error) {
+	opts := []nats.Option{nats.Timeout(time.Second), nats.NoReconnect()}
+	if s.tls != nil {
+		opts = append(opts, nats.Secure(s.tls))
+	}
+	return nats.Connect(s.URL(), opts...)
+}
+
 func (s *Server) jetStreamReady() error {
-	nc, err := nats.Connect(s.URL(), nats.Timeout(time.Second), nats.NoReconnect())
+	nc, err := s.connect()
 	if err != nil {
 		return err
 	}
@@ -267,6 +299,18 @@ func (s *Server) stop() {
 // until it has a meta leader that knows every peer.
 func StartCluster(t testing.TB, n int) []*Server {
 	t.Helper()
+	return StartClusterWith(t, n, nil, nil)
+}
+
+// ClusterConf writes the configuration of member name of a cluster: its
+// client port, route port, every member's route URL and a private folder.
+type ClusterConf func(name string, port, clusterPort int, routes []string, dir string) ([]byte, error)
+
+// StartClusterWith is StartCluster with each member's configuration
+// written by conf (nil: the default one) and the readiness checks made
+// with tlsCfg (nil: plaintext).
+func StartClusterWith(t testing.TB, n int, conf ClusterConf, tlsCfg *tls.Config) []*Server {
+	t.Helper()
 	ports := make([]int, n)
 	routes := make([]string, n)
 	for i := range n {
@@ -275,7 +319,12 @@ func StartCluster(t testing.TB, n int) []*Server {
 	}
 	servers := make([]*Server, n)
 	for i := range n {
-		servers[i] = Launch(t, Options{Name: fmt.Sprintf("n%d", i+1), Cluster: "ndxp-test", ClusterPort: ports[i], Routes: routes})
+		o := Options{Name: fmt.Sprintf("n%d", i+1), Cluster: "ndxp-test", ClusterPort: ports[i], Routes: routes, TLS: tlsCfg}
+		if conf != nil {
+			name, cport := o.Name, ports[i]
+			o.Conf = func(port int, dir string) ([]byte, error) { return conf(name, port, cport, routes, dir) }
+		}
+		servers[i] = Launch(t, o)
 	}
 	for _, s := range servers {
 		s.WaitReady(t)
@@ -291,7 +340,7 @@ func waitPeers(t testing.TB, s *Server, n int) {
 	deadline := time.Now().Add(90 * time.Second)
 	var err error
 	for time.Now().Before(deadline) {
-		if err = probeStream(s.URL(), n); err == nil {
+		if err = s.probeStream(n); err == nil {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -299,8 +348,8 @@ func waitPeers(t testing.TB, s *Server, n int) {
 	t.Fatalf("natsproc: cluster of %d not formed: %v", n, err)
 }
 
-func probeStream(url string, replicas int) error {
-	nc, err := nats.Connect(url, nats.Timeout(time.Second), nats.NoReconnect())
+func (s *Server) probeStream(replicas int) error {
+	nc, err := s.connect()
 	if err != nil {
 		return err
 	}
@@ -315,4 +364,51 @@ func probeStream(url string, replicas int) error {
 		return err
 	}
 	return js.DeleteStream(ctx, "NATSPROC_PROBE")
+}
+
+// WaitStreamsCurrent waits until every stream of the account s's
+// connection sees has a leader and every replica is current: after a
+// member restarts, until then a stream may refuse changes (a hub that
+// starts then cannot open its buckets).
+func (s *Server) WaitStreamsCurrent(t testing.TB, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = s.streamsCurrent(); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("natsproc: streams not current after %s: %v", within, err)
+}
+
+func (s *Server) streamsCurrent() error {
+	nc, err := s.connect()
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	names := js.ListStreams(ctx)
+	for info := range names.Info() {
+		c := info.Cluster
+		if c == nil {
+			continue
+		}
+		if c.Leader == "" {
+			return fmt.Errorf("stream %s has no leader", info.Config.Name)
+		}
+		for _, r := range c.Replicas {
+			if !r.Current || r.Offline {
+				return fmt.Errorf("stream %s: replica %s is not current", info.Config.Name, r.Name)
+			}
+		}
+	}
+	return names.Err()
 }

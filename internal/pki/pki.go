@@ -45,6 +45,11 @@ import (
 const (
 	Operator = "operator"
 	Hub      = "hub"
+	// NATS is the certificate of the NATS servers of a cluster: a server
+	// certificate for their host names (Hosts) that also authenticates
+	// the routes between them. It carries no URI SAN, so it maps to no
+	// NATS user: it cannot act as a client.
+	NATS = "nats"
 )
 
 // Validity of the certificates Ensure makes.
@@ -84,6 +89,15 @@ func Codes(codes ...string) []Agency {
 // operator's certificates and one certificate per agency. Existing files
 // are kept, so it is safe to call at every start.
 func Ensure(d Dir, agencies []Agency) error {
+	return EnsureHosts(d, agencies, nil)
+}
+
+// EnsureHosts is Ensure, and also a NATS server certificate (NATS); the
+// hub's and the NATS servers' certificates, when they are created, are
+// valid for hosts (DNS names or IP addresses) besides the loopback ones.
+// Existing certificates are kept: delete hub.crt or nats.crt to re-issue
+// them for other hosts.
+func EnsureHosts(d Dir, agencies []Agency, hosts []string) error {
 	for _, a := range agencies {
 		if err := wire.ValidateAgencyCode(a.Code); err != nil {
 			return fmt.Errorf("pki: %w", err)
@@ -96,8 +110,10 @@ func Ensure(d Dir, agencies []Agency) error {
 	if err != nil {
 		return err
 	}
-	if err := d.ensureLeaf(Agency{Code: Hub}, ca, caKey); err != nil {
-		return err
+	for _, name := range []string{Hub, NATS} {
+		if err := d.ensureLeafHosts(Agency{Code: name}, ca, caKey, hosts); err != nil {
+			return err
+		}
 	}
 	if err := d.ensureLeaf(Agency{Code: Operator}, ca, caKey); err != nil {
 		return err
@@ -115,28 +131,40 @@ func (d Dir) CAFile() string { return filepath.Join(string(d), "ca.crt") }
 
 // Files are the certificate and key paths of an identity: an agency code,
 // Operator or Hub.
+//
+// An agency's files are in agencies/, or beside the CA in a flat folder
+// (as a Kubernetes Secret mounts one: its keys have no folders).
 func (d Dir) Files(name string) (cert, key string) {
 	base := filepath.Join(string(d), name)
-	if name != Operator && name != Hub {
-		base = filepath.Join(string(d), "agencies", name)
+	if name != Operator && name != Hub && name != NATS {
+		if _, err := os.Stat(base + ".crt"); err != nil {
+			base = filepath.Join(string(d), "agencies", name)
+		}
 	}
 	return base + ".crt", base + ".key"
 }
 
 // Agencies lists the agency codes the folder has certificates for, sorted.
 func (d Dir) Agencies() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(string(d), "agencies"))
-	if err != nil {
+	nested, err := os.ReadDir(filepath.Join(string(d), "agencies"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+	flat, ferr := os.ReadDir(string(d))
+	if ferr != nil {
+		return nil, fmt.Errorf("pki: %w", ferr)
+	}
+	if err != nil && len(flat) == 0 {
 		return nil, fmt.Errorf("pki: %w", err)
 	}
 	var out []string
-	for _, e := range entries {
+	for _, e := range append(nested, flat...) {
 		if code, ok := strings.CutSuffix(e.Name(), ".crt"); ok && wire.ValidateAgencyCode(code) == nil {
 			out = append(out, code)
 		}
 	}
 	slices.Sort(out)
-	return out, nil
+	return slices.Compact(out), nil
 }
 
 // Exists reports whether d holds a CA certificate.
@@ -183,6 +211,10 @@ func (d Dir) ensureCA() (*x509.Certificate, *ecdsa.PrivateKey, error) {
 }
 
 func (d Dir) ensureLeaf(a Agency, ca *x509.Certificate, caKey *ecdsa.PrivateKey) error {
+	return d.ensureLeafHosts(a, ca, caKey, nil)
+}
+
+func (d Dir) ensureLeafHosts(a Agency, ca *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []string) error {
 	certFile, keyFile := d.Files(a.Code)
 	if _, err := os.Stat(certFile); err == nil {
 		return nil
@@ -191,7 +223,7 @@ func (d Dir) ensureLeaf(a Agency, ca *x509.Certificate, caKey *ecdsa.PrivateKey)
 	if err != nil {
 		return fmt.Errorf("pki: %w", err)
 	}
-	der, err := sign(leafTemplate(a), ca, &key.PublicKey, caKey)
+	der, err := sign(leafTemplate(a, hosts), ca, &key.PublicKey, caKey)
 	if err != nil {
 		return err
 	}
@@ -199,9 +231,9 @@ func (d Dir) ensureLeaf(a Agency, ca *x509.Certificate, caKey *ecdsa.PrivateKey)
 }
 
 // leafTemplate is the certificate of an identity. Every leaf may act as a
-// TLS client; the hub's is also a server certificate for the loopback
-// addresses.
-func leafTemplate(a Agency) *x509.Certificate {
+// TLS client; the hub's and the NATS servers' are also server
+// certificates for the loopback addresses and hosts.
+func leafTemplate(a Agency, hosts []string) *x509.Certificate {
 	name := a.Code
 	uri := auth.AgencyURI(name)
 	switch name {
@@ -222,10 +254,20 @@ func leafTemplate(a Agency) *x509.Certificate {
 	if a.Kind != hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED {
 		t.Subject.OrganizationalUnit = []string{a.Kind.String()}
 	}
-	if name == Hub {
+	if name == NATS {
+		t.URIs = nil
+	}
+	if name == Hub || name == NATS {
 		t.ExtKeyUsage = append(t.ExtKeyUsage, x509.ExtKeyUsageServerAuth)
 		t.DNSNames = []string{"localhost"}
 		t.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+		for _, h := range hosts {
+			if ip := net.ParseIP(h); ip != nil {
+				t.IPAddresses = append(t.IPAddresses, ip)
+			} else if h != "localhost" {
+				t.DNSNames = append(t.DNSNames, h)
+			}
+		}
 	}
 	return t
 }

@@ -3,6 +3,8 @@ package pki
 import (
 	"crypto/x509"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -63,5 +65,57 @@ func TestEnsure(t *testing.T) {
 	}
 	if err := Ensure(d, Codes("bad")); err == nil {
 		t.Error("Ensure accepted an invalid agency code")
+	}
+}
+
+// TestNATSServerCertificate: the NATS servers' certificate serves the
+// hosts asked for and the loopback ones, authenticates routes, and maps
+// to no NATS user (no URI SAN).
+func TestNATSServerCertificate(t *testing.T) {
+	d := Dir(t.TempDir())
+	if err := EnsureHosts(d, nil, []string{"nats-1", "10.0.0.7"}); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := d.CAPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := d.ClientTLS(NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := cfg.Certificates[0].Leaf
+	for _, host := range []string{"nats-1", "10.0.0.7", "127.0.0.1", "localhost"} {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: host, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}); err != nil {
+			t.Errorf("verify for %s: %v", host, err)
+		}
+	}
+	if len(leaf.URIs) != 0 {
+		t.Errorf("the NATS certificate names %v: it would map to a NATS user", leaf.URIs)
+	}
+}
+
+// TestFlatFolder: a folder with the agencies' files beside the CA (as a
+// Kubernetes Secret mounts one) serves like the nested layout.
+func TestFlatFolder(t *testing.T) {
+	d := Dir(t.TempDir())
+	if err := Ensure(d, Codes("000.00.00.H29")); err != nil {
+		t.Fatal(err)
+	}
+	flat := Dir(t.TempDir())
+	for _, f := range []string{"ca.crt", "hub.crt", "hub.key", "agencies/000.00.00.H29.crt", "agencies/000.00.00.H29.key"} {
+		b, err := os.ReadFile(filepath.Join(string(d), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(string(flat), filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := flat.Agencies(); err != nil || !slices.Equal(got, []string{"000.00.00.H29"}) {
+		t.Fatalf("Agencies() = %v, %v", got, err)
+	}
+	if _, err := flat.ClientTLS("000.00.00.H29"); err != nil {
+		t.Fatalf("ClientTLS of a flat folder: %v", err)
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/natsembed"
+	"github.com/ndxp/ndxp/internal/pki"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -40,11 +43,20 @@ const (
 
 // Config configures a Platform. Zero values mean defaults.
 type Config struct {
-	// NATSURL is an external NATS server; empty runs an embedded one.
+	// NATSURL is an external NATS server (or cluster: comma-separated
+	// URLs); empty runs an embedded one. In secure mode the hub offers its
+	// certificate (or NATSTLS's) when the server asks for TLS.
 	NATSURL string
+	// NATSTLS overrides the files the hub connects to an external NATS
+	// with (default: the CA and the hub's certificate of CertDir).
+	NATSTLS NATSTLS
 	// NATSAddr is where the embedded NATS listens ("host:port"; port -1
 	// picks a free one).
 	NATSAddr string
+	// NATSMonitor, when set, serves the embedded NATS's monitoring
+	// endpoints (/varz, /jsz, /healthz, … for prometheus-nats-exporter)
+	// on this "host:port".
+	NATSMonitor string
 	// DataDir holds the embedded NATS's JetStream data (default: the user
 	// cache folder's ndxp directory). With an embedded NATS the platform
 	// holds its lock (LockFile) until Shutdown: Start fails at once with
@@ -85,6 +97,9 @@ type Agency interface {
 }
 
 func (c *Config) setDefaults() error {
+	if c.NATSMonitor != "" && c.NATSURL != "" {
+		return errors.New("platform: --nats-monitor is for the embedded NATS; an external server has its own monitoring port (ndxp nats-config --monitor)")
+	}
 	if c.NATSAddr == "" {
 		c.NATSAddr = DefaultNATSAddr
 	}
@@ -120,6 +135,7 @@ type Platform struct {
 	restLis  net.Listener
 	started  []Agency
 	sec      security
+	natsTLS  bool         // NATS is reached over TLS with certificates: agencies use theirs
 	lock     *flock.Flock // the data dir's, with an embedded NATS
 	Registry *prometheus.Registry
 }
@@ -175,6 +191,7 @@ func (p *Platform) startNATS() error {
 		}
 		ncfg := p.sec.natsServer
 		ncfg.Host, ncfg.Port, ncfg.StoreDir = host, port, filepath.Join(p.cfg.DataDir, "jetstream")
+		ncfg.Monitor = p.cfg.NATSMonitor
 		s, err := natsembed.Start(ncfg, p.log)
 		if err != nil {
 			return err
@@ -182,20 +199,24 @@ func (p *Platform) startNATS() error {
 		p.nats = s
 		p.natsURL = s.ClientURL()
 	}
-	opts := []nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}
-	if p.nats != nil {
-		opts = append(opts, p.sec.natsOpts...)
+	base := []nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}
+	nc, err := nats.Connect(p.natsURL, append(base, p.sec.natsOpts...)...)
+	if errors.Is(err, nats.ErrSecureConnWanted) && p.nats == nil && !strings.Contains(p.natsURL, "tls://") {
+		// A plaintext external NATS (development): connect, but say so.
+		p.log.Warn("the external NATS does not offer TLS: NATS traffic is unencrypted and agencies are not held to their subjects; run it with the configuration of \"ndxp nats-config\"", zap.String("nats", p.natsURL))
+		nc, err = nats.Connect(p.natsURL, base...)
 	}
-	nc, err := nats.Connect(p.natsURL, opts...)
 	if err != nil {
-		return fmt.Errorf("platform: connect to NATS at %s: %w (is it running? without --nats-url ndxp starts its own)", p.natsURL, err)
+		return fmt.Errorf("platform: connect to NATS at %s: %w (%s)", p.natsURL, err, natsHint(err, p.sec.certs))
 	}
 	p.nc = nc
+	_, tlsErr := nc.TLSConnectionState()
+	p.natsTLS = p.sec.certs != "" && tlsErr == nil
 	return nil
 }
 
 func (p *Platform) startHub(ctx context.Context) error {
-	h, err := hub.New(ctx, p.nc, p.cfg.Hub, p.log.Named("hub"))
+	h, err := p.newHub(ctx)
 	if err != nil {
 		return err
 	}
@@ -215,6 +236,36 @@ func (p *Platform) startHub(ctx context.Context) error {
 	return p.startREST()
 }
 
+// hubAttempts bounds how often newHub asks NATS to set up the streams
+// and buckets.
+const hubAttempts = 3
+
+// newHub opens the hub's streams and buckets. Two hubs creating the same
+// replicated stream at the same moment on a NATS cluster can both go
+// unanswered until their deadline, although the stream is created; they
+// would then fail together again at the next one. So the next attempt
+// starts after a random pause of up to hubRetryJitter: the hub ahead
+// creates what is left, the other finds it.
+func (p *Platform) newHub(ctx context.Context) (*hub.Hub, error) {
+	for attempt := 1; ; attempt++ {
+		h, err := hub.New(ctx, p.nc, p.cfg.Hub, p.log.Named("hub"))
+		if err == nil || attempt == hubAttempts || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return h, err
+		}
+		pause := rand.N(hubRetryJitter)
+		p.log.Warn("NATS did not answer while the hub set up its streams and buckets (another hub creating them at the same moment?); trying again",
+			zap.Int("attempt", attempt), zap.Duration("after", pause), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+// hubRetryJitter bounds newHub's pause between attempts.
+const hubRetryJitter = 5 * time.Second
+
 func (p *Platform) serve(name string, run func() error) {
 	if err := run(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		p.log.Error("server stopped", zap.String("server", name), zap.Error(err))
@@ -226,6 +277,18 @@ func (p *Platform) Hub() *hub.Hub { return p.hub }
 
 // NATSURL is the NATS server everything connects to.
 func (p *Platform) NATSURL() string { return p.natsURL }
+
+// NATSMonitorAddr is where the embedded NATS serves its monitoring
+// endpoints, "" without Config.NATSMonitor or with an external NATS.
+func (p *Platform) NATSMonitorAddr() string {
+	if p.nats == nil {
+		return ""
+	}
+	if a := p.nats.MonitorAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}
 
 // GRPCAddr is where the hub's gRPC server listens.
 func (p *Platform) GRPCAddr() string { return p.grpcLis.Addr().String() }
@@ -270,6 +333,20 @@ func (p *Platform) Shutdown(ctx context.Context) error {
 	errs = append(errs, unlockDataDir(p.lock))
 	p.lock = nil
 	return errors.Join(errs...)
+}
+
+// natsHint says what to do when the hub cannot connect to NATS.
+func natsHint(err error, certs pki.Dir) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "certificate signed by unknown authority") || strings.Contains(msg, "failed to verify certificate"):
+		return "the NATS server's certificate is not from the hub's CA: give the CA that issued it with --nats-ca, or issue the servers' certificate with \"ndxp certs --host\""
+	case errors.Is(err, nats.ErrAuthorization) || strings.Contains(msg, "tls: "):
+		return "NATS refused the hub's certificate: run the servers with the configuration \"ndxp nats-config\" writes from the same certificates (" + string(certs) + "), or give --nats-cert/--nats-key"
+	case errors.Is(err, nats.ErrSecureConnRequired):
+		return "NATS requires TLS and the hub runs --insecure: drop --insecure"
+	}
+	return "is it running? without --nats-url ndxp starts its own"
 }
 
 func splitHostPort(addr string) (string, int, error) {

@@ -61,12 +61,17 @@ func (p *Platform) setupSecurity() error {
 	if d == "" {
 		d = pki.DefaultDir(p.cfg.DataDir)
 	}
-	agencies, err := p.certAgencies()
-	if err != nil {
-		return err
-	}
-	if err := pki.Ensure(d, agencies); err != nil {
-		return err
+	// With an external NATS and certificates already there (e.g. a
+	// Kubernetes Secret: read-only, without the CA's key), the hub issues
+	// nothing: it only needs the CA and its own certificate.
+	if p.cfg.NATSURL == "" || !d.Exists() {
+		agencies, err := p.certAgencies()
+		if err != nil {
+			return err
+		}
+		if err := pki.Ensure(d, agencies); err != nil {
+			return err
+		}
 	}
 	serverTLS, err := d.ServerTLS()
 	if err != nil {
@@ -76,9 +81,11 @@ func (p *Platform) setupSecurity() error {
 	if err != nil {
 		return err
 	}
-	users, err := natsUsers(d)
-	if err != nil {
-		return err
+	var users []*server.User
+	if p.cfg.NATSURL == "" {
+		if users, err = NATSUsers(d); err != nil {
+			return err
+		}
 	}
 	p.sec = security{
 		certs:      d,
@@ -86,6 +93,16 @@ func (p *Platform) setupSecurity() error {
 		natsOpts:   []nats.Option{nats.Secure(hubTLS)},
 		grpcOpts:   []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
 		serverTLS:  serverTLS,
+	}
+	if p.cfg.NATSURL != "" {
+		// An external NATS: the hub's certificate (or the one given);
+		// startNATS falls back to plaintext, with a warning, when the
+		// server does not offer TLS.
+		natsTLS, err := p.cfg.NATSTLS.config(hubTLS)
+		if err != nil {
+			return err
+		}
+		p.sec.natsOpts = []nats.Option{nats.Secure(natsTLS)}
 	}
 	p.cfg.Hub.Security.RequireIdentity = true
 	p.cfg.Hub.Security.EnforceGrants = true
@@ -142,9 +159,11 @@ func (p *Platform) certAgencies() ([]pki.Agency, error) {
 	return out, nil
 }
 
-// natsUsers maps every certificate of the folder to a NATS user: the hub
-// and the operator may do anything, an agency only serve its own subjects.
-func natsUsers(d pki.Dir) ([]*server.User, error) {
+// NATSUsers maps every certificate of the folder to a NATS user: the hub
+// may do anything, the operator anything but change the evidence, an
+// agency only serve its own subjects. The embedded server and the files
+// "ndxp nats-config" writes for an external cluster both get these.
+func NATSUsers(d pki.Dir) ([]*server.User, error) {
 	codes, err := d.Agencies()
 	if err != nil {
 		return nil, err
@@ -171,10 +190,40 @@ func evidence() natsembed.Evidence {
 	}
 }
 
+// NATSTLS names the PEM files the hub connects to an external NATS with,
+// when they are not the development ones of the certificate folder.
+type NATSTLS struct {
+	CAFile, CertFile, KeyFile string
+}
+
+// config is the hub's TLS towards an external NATS: the files given, or
+// else def (the hub's development certificate), with the CA given.
+func (n NATSTLS) config(def *tls.Config) (*tls.Config, error) {
+	if (n.CertFile == "") != (n.KeyFile == "") {
+		return nil, errors.New("platform: --nats-cert and --nats-key go together")
+	}
+	cfg := def.Clone()
+	if n.CertFile != "" {
+		c, err := pki.ClientTLS("", n.CertFile, n.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("platform: NATS client certificate: %w", err)
+		}
+		cfg.Certificates = c.Certificates
+	}
+	if n.CAFile != "" {
+		pool, err := pki.LoadCAPool(n.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("platform: NATS CA: %w", err)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
 // secureAgency hands the certificates to an agency before it starts.
 func (p *Platform) secureAgency(a Agency) {
 	if s, ok := a.(SecureAgency); ok && p.sec.certs != "" {
-		s.UseCerts(p.sec.certs, p.nats != nil)
+		s.UseCerts(p.sec.certs, p.natsTLS)
 	}
 }
 
