@@ -97,7 +97,7 @@ func (s *Simulator) Install(n *node.Node) {
 	s.handle(n, ServiceProcedureStatus, "Status and result of an administrative-procedure dossier.", &lgspv1.ProcedureStatusRequest{}, &lgspv1.ProcedureStatusResponse{}, s.status)
 	if s.Province() {
 		s.handle(n, ServiceProcedureBirth, "Interlinked procedure: birth registration, ID number, permanent residence, child's health insurance card.", &lgspv1.BirthProcedureRequest{}, &lgspv1.BirthProcedureResponse{}, s.birth)
-		s.handle(n, ServiceProcedureDeath, "Interlinked procedure: death registration, removal of permanent residence, funeral allowance.", &lgspv1.DeathProcedureRequest{}, &lgspv1.DeathProcedureResponse{}, s.death)
+		s.handle(n, ServiceProcedureDeath, "Interlinked procedure: death registration, removal of permanent residence, funeral allowance, personal ID number cancelled.", &lgspv1.DeathProcedureRequest{}, &lgspv1.DeathProcedureResponse{}, s.death)
 	}
 }
 
@@ -149,6 +149,9 @@ func (s *Simulator) birth(ctx context.Context, req *node.Request) (proto.Message
 	if err != nil {
 		return nil, invalid(err)
 	}
+	if err := failed(res); err != nil {
+		return nil, err
+	}
 	return &lgspv1.BirthProcedureResponse{Result: res}, nil
 }
 
@@ -161,7 +164,27 @@ func (s *Simulator) death(ctx context.Context, req *node.Request) (proto.Message
 	if err != nil {
 		return nil, invalid(err)
 	}
+	if err := failed(res); err != nil {
+		return nil, err
+	}
 	return &lgspv1.DeathProcedureResponse{Result: res}, nil
+}
+
+// failed is the answer to a dossier that did not complete: ABORTED (the
+// procedure was not done, and what was done was undone), so the hub counts
+// it as failed, not OK; its result is kept for procedure-status.
+func failed(res *lgspv1.ProcedureResult) error {
+	if res.GetCompleted() {
+		return nil
+	}
+	undone := "the steps done before were undone"
+	for _, st := range res.GetSteps() {
+		if st.GetError() != "" && st.GetStatus() == lgspv1.StepStatus_STEP_STATUS_DONE {
+			undone = "step " + st.GetName() + " could not be undone"
+		}
+	}
+	return node.Errorf(codes.Aborted, "dossier %s failed at step %s; %s; procedure-status {\"dossierId\": %q} has the result",
+		res.GetDossierId(), res.GetFailedStep(), undone, res.GetDossierId())
 }
 
 func invalid(err error) error {
