@@ -9,6 +9,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/delivery"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
@@ -67,6 +68,10 @@ var codeTable = []struct {
 	{ErrMessageIDReused, codes.AlreadyExists},
 	{delivery.ErrUnknown, codes.NotFound},
 	{delivery.ErrNotStored, codes.Unavailable},
+	{events.ErrUnknownType, codes.NotFound},
+	{events.ErrNotPublisher, codes.PermissionDenied},
+	{events.ErrNotStored, codes.Unavailable},
+	{events.ErrNotPending, codes.FailedPrecondition},
 	{wire.ErrAgencyCode, codes.InvalidArgument},
 	{wire.ErrServiceCode, codes.InvalidArgument},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

@@ -22,6 +22,7 @@ import (
 	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/hub/delivery"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
@@ -68,6 +69,8 @@ type Config struct {
 	Access access.Config
 	// Delivery configures the asynchronous delivery path.
 	Delivery delivery.Config
+	// Events configures the publish/subscribe path.
+	Events events.Config
 	// Replicas, when set, is the replica count of every JetStream stream
 	// and bucket the hub creates whose own configuration sets none: 3 on a
 	// three-server NATS cluster.
@@ -87,7 +90,7 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	for _, r := range []*int{&c.Registry.Replicas, &c.TxLog.Replicas, &c.Counter.Replicas, &c.Audit.Replicas, &c.Access.Replicas, &c.Delivery.Replicas} {
+	for _, r := range []*int{&c.Registry.Replicas, &c.TxLog.Replicas, &c.Counter.Replicas, &c.Audit.Replicas, &c.Access.Replicas, &c.Delivery.Replicas, &c.Events.Replicas} {
 		if *r == 0 {
 			*r = c.Replicas
 		}
@@ -149,6 +152,7 @@ type Hub struct {
 	counter *counter.Counter
 	audit   *audit.Chain
 	deliver *delivery.Service
+	events  *eventPath
 	limits  *limiter
 	metrics *metrics
 	watches watches
@@ -247,6 +251,15 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		reg.Close()
 		return nil, err
 	}
+	if h.events, err = openEvents(ctx, js, h); err != nil {
+		h.deliver.Stop()
+		h.declared.Close()
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
 	h.rates = startRates(cnt.Total)
 	return h, nil
 }
@@ -267,6 +280,7 @@ func (h *Hub) Ready() error {
 // not recorded), stops the audit chain, counting and watching the grants and the registry. In-flight
 // exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
+	h.events.stop()
 	h.rates.close()
 	h.declared.Close()
 	h.deliver.Stop()
