@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/ndxp/ndxp/hub/events"
+	"github.com/ndxp/ndxp/internal/hubtest"
+)
+
+// TestEventsCommand lists the types, publishes two births as the civil
+// registry and receives them as the population database.
+func TestEventsCommand(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation())
+	run := func(args ...string) (string, error) {
+		root := newRoot()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetArgs(append(args, "--insecure", "--hub", env.GRPCAddr()))
+		err := root.Execute()
+		return out.String(), err
+	}
+	out, err := run("events", "list")
+	if err != nil || !strings.Contains(out, "birth-registered   "+events.CivilRegistry) || !strings.Contains(out, "ndxp.events.v1.BirthRegistered") {
+		t.Fatalf("events list: %v\n%s", err, out)
+	}
+	for _, id := range []string{"KS-1", "KS-2"} {
+		out, err := run("events", "publish", "--publisher", events.CivilRegistry, "--event-id", id, "birth-registered",
+			`{"registrationRef": "KS-079-2026-000001", "childName": "Nguyễn Minh An", "dateOfBirth": "2026-12-01", "provinceCode": "079"}`)
+		if err != nil || !strings.Contains(out, `"event_id": "`+id+`"`) {
+			t.Fatalf("events publish: %v\n%s", err, out)
+		}
+	}
+	out, err = run("events", "subscribe", "--subscriber", events.Population, "--count", "2", "birth-registered")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 2 || !strings.Contains(lines[0], "\tbirth-registered\tKS-1\t") || !strings.Contains(lines[1], "KS-2") || !strings.Contains(lines[1], "Nguyễn Minh An") {
+		t.Fatalf("events subscribe: %v\n%s", err, out)
+	}
+	// Acknowledged: the next subscription starts after them.
+	if _, err := run("events", "publish", "--publisher", events.CivilRegistry, "--event-id", "KS-3", "birth-registered", `{"childName": "B"}`); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("events", "subscribe", "--subscriber", events.Population, "--count", "1", "birth-registered")
+	if err != nil || !strings.Contains(out, "\tKS-3\t") {
+		t.Fatalf("events subscribe again: %v\n%s", err, out)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"events", "publish", "--publisher", events.CivilRegistry, "wedding"}, "unknown event type"},
+		{[]string{"events", "publish", "--publisher", events.CivilRegistry, "birth-registered", `{"nope": 1}`}, "BirthRegistered"},
+		{[]string{"events", "publish", "--publisher", events.Population, "birth-registered"}, events.CivilRegistry},
+		{[]string{"events", "subscribe", "--subscriber", events.Population, "--count", "-1", "birth-registered"}, "--count"},
+	} {
+		if _, err := run(tt.args...); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: got %v, want an error naming %q", tt.args, err, tt.want)
+		}
+	}
+}
