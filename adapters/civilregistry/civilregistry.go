@@ -19,6 +19,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/population/synth"
 	"github.com/ndxp/ndxp/internal/vn"
 	civilv1 "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
+	eventsv1 "github.com/ndxp/ndxp/proto/ndxp/events/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
@@ -39,6 +40,8 @@ const (
 // concurrent use.
 type Simulator struct {
 	agency *hubv1.Agency
+	// events publishes birth-registered through the hub (set by Install).
+	events *node.Client
 
 	mu      sync.Mutex
 	records map[string]*civilv1.Record
@@ -61,6 +64,7 @@ func (s *Simulator) Agency() *hubv1.Agency { return proto.CloneOf(s.agency) }
 
 // Install adds the services to n.
 func (s *Simulator) Install(n *node.Node) {
+	s.events = n.Client()
 	for _, e := range []struct {
 		code, desc string
 		req, resp  proto.Message
@@ -89,7 +93,7 @@ func (s *Simulator) add(kind civilv1.RecordKind, prefix string, r *civilv1.Recor
 	return proto.CloneOf(r)
 }
 
-func (s *Simulator) birth(_ context.Context, req *node.Request) (proto.Message, error) {
+func (s *Simulator) birth(ctx context.Context, req *node.Request) (proto.Message, error) {
 	in := &civilv1.RegisterBirthRequest{}
 	if err := req.Decode(in); err != nil {
 		return nil, err
@@ -103,7 +107,30 @@ func (s *Simulator) birth(_ context.Context, req *node.Request) (proto.Message, 
 			r.PersonalIds = append(r.PersonalIds, id)
 		}
 	}
-	return &civilv1.RegisterBirthResponse{Record: s.add(civilv1.RecordKind_RECORD_KIND_BIRTH, "KS", r)}, nil
+	rec := s.add(civilv1.RecordKind_RECORD_KIND_BIRTH, "KS", r)
+	if in.GetPublishEvent() {
+		if err := s.publishBirth(ctx, req, in, rec); err != nil {
+			return nil, err
+		}
+	}
+	return &civilv1.RegisterBirthResponse{Record: rec}, nil
+}
+
+// publishBirth publishes birth-registered for rec (event id: the record's
+// reference), for the agencies that react to births.
+func (s *Simulator) publishBirth(ctx context.Context, req *node.Request, in *civilv1.RegisterBirthRequest, rec *civilv1.Record) error {
+	if s.events == nil {
+		return node.Errorf(codes.FailedPrecondition, "publish_event: this registry runs without a hub")
+	}
+	ev := &eventsv1.BirthRegistered{
+		RegistrationRef: rec.GetRef(), ChildName: in.GetChildName(), DateOfBirth: in.GetDateOfBirth(), Sex: in.GetSex(),
+		ProvinceCode: in.GetProvinceCode(), FatherPersonalId: in.GetFatherPersonalId(), MotherPersonalId: in.GetMotherPersonalId(),
+		FatherName: in.GetFatherName(), MotherName: in.GetMotherName(), DossierId: req.Purpose,
+	}
+	if err := s.events.Publish(ctx, "birth-registered", rec.GetRef(), ev, time.Time{}); err != nil {
+		return node.Errorf(codes.Unavailable, "birth %s registered, but its event not published: %v", rec.GetRef(), err)
+	}
+	return nil
 }
 
 func checkBirth(in *civilv1.RegisterBirthRequest) error {

@@ -84,6 +84,7 @@ func (s *Simulator) Install(n *node.Node) {
 	} {
 		n.Handle(&hubv1.Service{Code: e.code, Description: e.desc, RequestType: node.TypeName(e.req), ResponseType: node.TypeName(e.resp), PersonalData: e.personal}, e.h)
 	}
+	s.react(n, c)
 }
 
 func (s *Simulator) verify(ctx context.Context, c *node.Client, req *node.Request) (proto.Message, error) {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -36,7 +37,8 @@ const (
 // publisher must have granted it. From Start until Stop, each event is
 // handed to h, one at a time, in order; the subscription is reopened,
 // with backoff, whenever it ends (the hub restarting, a grant not given
-// yet). Like Handle, it must be called before Start; it needs a hub.
+// yet). Like Handle, it must be called before Start; a node started
+// without a hub opens no subscription (and logs it).
 func (n *Node) OnEvent(eventType string, h EventHandler) {
 	n.events = append(n.events, eventSub{typ: eventType, h: h})
 }
@@ -116,4 +118,18 @@ func (c *Client) Publish(ctx context.Context, eventType, eventID string, payload
 func asError(err error, publisher, eventType string) error {
 	s := status.Convert(err)
 	return &Error{Code: s.Code(), Message: fmt.Sprintf("%s publishing %s: %s", publisher, eventType, s.Message())}
+}
+
+// LocalRequest is a request to one of the agency's own services, made by
+// the agency itself (e.g. a reaction to an event that does what the
+// service does); msgID identifies it for the handler.
+func LocalRequest(agency, service, msgID string, m proto.Message) (*Request, error) {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return &Request{
+		MessageID: msgID, Consumer: agency, Provider: agency, Service: service, BusinessTime: time.Now(),
+		PayloadType: wire.TypeURLPrefix + string(m.ProtoReflect().Descriptor().FullName()), Payload: b,
+	}, nil
 }

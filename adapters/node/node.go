@@ -206,8 +206,8 @@ func (n *Node) Start(ctx context.Context) error {
 		}
 	}
 	if len(n.events) > 0 && n.hubConn == nil {
-		_ = n.Stop()
-		return fmt.Errorf("node %s: OnEvent needs a hub: %w", a.GetCode(), ErrNoHub)
+		n.log.Warn("no hub: the node's event subscriptions are not opened", zap.Int("subscriptions", len(n.events)))
+		n.events = nil
 	}
 	for _, s := range n.events {
 		n.evWG.Add(1)

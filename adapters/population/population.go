@@ -51,6 +51,10 @@ type Config struct {
 	// Agency overrides the registration (code, name, kind), e.g. from a
 	// topology file; nil is the built-in population database.
 	Agency *hubv1.Agency
+	// Events makes the node react to life events through the hub: on
+	// birth-registered it issues the child's number and publishes
+	// pid-issued (see events.go).
+	Events bool
 }
 
 // Simulator answers the population database's services. It is safe for
@@ -59,11 +63,12 @@ type Simulator struct {
 	pop    synth.Population
 	st     *state
 	agency *hubv1.Agency
+	events bool
 }
 
 // New returns a simulator.
 func New(cfg Config) *Simulator {
-	return &Simulator{pop: synth.Population{Seed: cfg.Seed}, st: newState(cfg.Seed), agency: cfg.Agency}
+	return &Simulator{pop: synth.Population{Seed: cfg.Seed}, st: newState(cfg.Seed), agency: cfg.Agency, events: cfg.Events}
 }
 
 // Population is the synthetic population served, for clients that need
@@ -94,6 +99,9 @@ func (s *Simulator) Install(n *node.Node) {
 		{ServiceHouseholdMembers, "List the members of a citizen's household.", &populationv1.HouseholdMembersRequest{}, &populationv1.HouseholdMembersResponse{}, s.household, true},
 	} {
 		n.Handle(&hubv1.Service{Code: e.code, Description: e.desc, RequestType: name(e.req), ResponseType: name(e.resp), PersonalData: e.personal}, e.h)
+	}
+	if s.events {
+		s.react(n)
 	}
 }
 

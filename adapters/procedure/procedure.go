@@ -77,6 +77,9 @@ type Config struct {
 	StepAttempts int
 	// StepTimeout bounds one step.
 	StepTimeout time.Duration
+	// ReactionWait is how long BirthByEvents waits for the reactions
+	// before answering with steps still pending.
+	ReactionWait time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -92,6 +95,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.StepTimeout <= 0 {
 		c.StepTimeout = DefaultStepTimeout
+	}
+	if c.ReactionWait <= 0 {
+		c.ReactionWait = DefaultReactionWait
 	}
 }
 
@@ -116,9 +122,10 @@ type Runner struct {
 	cfg Config
 	ex  Exchanger
 
-	mu      sync.Mutex
-	results map[string]*lgspv1.ProcedureResult
-	running map[string]chan struct{}
+	mu       sync.Mutex
+	results  map[string]*lgspv1.ProcedureResult
+	running  map[string]chan struct{}
+	byEvents map[string]*eventDossier // dossiers run on events, by id
 }
 
 // New returns a Runner calling through ex.
@@ -127,7 +134,7 @@ func New(cfg Config, ex Exchanger) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Runner{cfg: cfg, ex: ex, results: map[string]*lgspv1.ProcedureResult{}, running: map[string]chan struct{}{}}, nil
+	return &Runner{cfg: cfg, ex: ex, results: map[string]*lgspv1.ProcedureResult{}, running: map[string]chan struct{}{}, byEvents: map[string]*eventDossier{}}, nil
 }
 
 // Result returns the result of a dossier run before.

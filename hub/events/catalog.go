@@ -15,6 +15,7 @@ import (
 const (
 	CivilRegistry = "000.00.01.G02"
 	Population    = "000.00.01.G01"
+	Insurance     = "000.00.01.G23"
 )
 
 // Built-in event type codes.
@@ -24,6 +25,7 @@ const (
 	TypePIDIssued        = "pid-issued"
 	TypePIDCancelled     = "pid-cancelled"
 	TypeResidenceChanged = "residence-changed"
+	TypeChildCardIssued  = "child-card-issued"
 )
 
 // Type is a declared event type: its code, its one publisher and the
@@ -46,8 +48,8 @@ func (t Type) Proto() *hubv1.EventType {
 }
 
 // DefaultTypes are the life events of the interlinked procedures (Decree
-// 63/2024/NĐ-CP): the civil registry's registrations and the population
-// database's numbers and residences.
+// 63/2024/NĐ-CP): the civil registry's registrations, the population
+// database's numbers and residences, social insurance's child cards.
 func DefaultTypes() []Type {
 	return []Type{
 		{TypeBirthRegistered, CivilRegistry, "The civil registry registered a birth.", &eventsv1.BirthRegistered{}},
@@ -55,6 +57,7 @@ func DefaultTypes() []Type {
 		{TypePIDIssued, Population, "The population database issued a personal ID number.", &eventsv1.PersonalIdIssued{}},
 		{TypePIDCancelled, Population, "The population database cancelled a personal ID number.", &eventsv1.PersonalIdCancelled{}},
 		{TypeResidenceChanged, Population, "A permanent residence was registered or removed.", &eventsv1.ResidenceChanged{}},
+		{TypeChildCardIssued, Insurance, "Social insurance issued a child's health insurance card.", &eventsv1.ChildCardIssued{}},
 	}
 }
 

@@ -208,8 +208,13 @@ type RegisterBirthRequest struct {
 	FatherPersonalId string `protobuf:"bytes,5,opt,name=father_personal_id,json=fatherPersonalId,proto3" json:"father_personal_id,omitempty"`
 	MotherPersonalId string `protobuf:"bytes,6,opt,name=mother_personal_id,json=motherPersonalId,proto3" json:"mother_personal_id,omitempty"`
 	// father_name and mother_name are the parents' names.
-	FatherName    string `protobuf:"bytes,7,opt,name=father_name,json=fatherName,proto3" json:"father_name,omitempty"`
-	MotherName    string `protobuf:"bytes,8,opt,name=mother_name,json=motherName,proto3" json:"mother_name,omitempty"`
+	FatherName string `protobuf:"bytes,7,opt,name=father_name,json=fatherName,proto3" json:"father_name,omitempty"`
+	MotherName string `protobuf:"bytes,8,opt,name=mother_name,json=motherName,proto3" json:"mother_name,omitempty"`
+	// publish_event asks the registry to publish "birth-registered" once the
+	// birth is registered, for the agencies that react to it (the
+	// event-driven interlinked procedure); the exchange's purpose is the
+	// event's dossier_id.
+	PublishEvent  bool `protobuf:"varint,9,opt,name=publish_event,json=publishEvent,proto3" json:"publish_event,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -298,6 +303,13 @@ func (x *RegisterBirthRequest) GetMotherName() string {
 		return x.MotherName
 	}
 	return ""
+}
+
+func (x *RegisterBirthRequest) GetPublishEvent() bool {
+	if x != nil {
+		return x.PublishEvent
+	}
+	return false
 }
 
 // RegisterBirthResponse carries the new record.
@@ -825,7 +837,7 @@ const file_ndxp_civilregistry_v1_civilregistry_proto_rawDesc = "" +
 	"\fpersonal_ids\x18\x06 \x03(\tR\vpersonalIds\x12\x1d\n" +
 	"\n" +
 	"event_date\x18\a \x01(\tR\teventDate\x12\x1c\n" +
-	"\tcancelled\x18\b \x01(\bR\tcancelled\"\xc7\x02\n" +
+	"\tcancelled\x18\b \x01(\bR\tcancelled\"\xec\x02\n" +
 	"\x14RegisterBirthRequest\x12\x1d\n" +
 	"\n" +
 	"child_name\x18\x01 \x01(\tR\tchildName\x12\"\n" +
@@ -837,7 +849,8 @@ const file_ndxp_civilregistry_v1_civilregistry_proto_rawDesc = "" +
 	"\vfather_name\x18\a \x01(\tR\n" +
 	"fatherName\x12\x1f\n" +
 	"\vmother_name\x18\b \x01(\tR\n" +
-	"motherName\"N\n" +
+	"motherName\x12#\n" +
+	"\rpublish_event\x18\t \x01(\bR\fpublishEvent\"N\n" +
 	"\x15RegisterBirthResponse\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.ndxp.civilregistry.v1.RecordR\x06record\"\xe4\x01\n" +
 	"\x17RegisterMarriageRequest\x12.\n" +

@@ -7,6 +7,7 @@
 package eventsv1
 
 import (
+	v1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -32,8 +33,8 @@ type BirthRegistered struct {
 	ChildName string `protobuf:"bytes,2,opt,name=child_name,json=childName,proto3" json:"child_name,omitempty"`
 	// date_of_birth is YYYY-MM-DD.
 	DateOfBirth string `protobuf:"bytes,3,opt,name=date_of_birth,json=dateOfBirth,proto3" json:"date_of_birth,omitempty"`
-	// sex is "male" or "female".
-	Sex string `protobuf:"bytes,4,opt,name=sex,proto3" json:"sex,omitempty"`
+	// sex is the child's sex.
+	Sex v1.Sex `protobuf:"varint,4,opt,name=sex,proto3,enum=ndxp.population.v1.Sex" json:"sex,omitempty"`
 	// province_code is the 3-digit code of the registering province.
 	ProvinceCode string `protobuf:"bytes,5,opt,name=province_code,json=provinceCode,proto3" json:"province_code,omitempty"`
 	// father_personal_id and mother_personal_id are the parents' numbers
@@ -46,11 +47,7 @@ type BirthRegistered struct {
 	// mother_name: see father_name.
 	MotherName string `protobuf:"bytes,9,opt,name=mother_name,json=motherName,proto3" json:"mother_name,omitempty"`
 	// dossier_id is the procedure dossier the registration belongs to.
-	DossierId string `protobuf:"bytes,10,opt,name=dossier_id,json=dossierId,proto3" json:"dossier_id,omitempty"`
-	// ward and street are the permanent residence to register the child at.
-	Ward string `protobuf:"bytes,11,opt,name=ward,proto3" json:"ward,omitempty"`
-	// street: see ward.
-	Street        string `protobuf:"bytes,12,opt,name=street,proto3" json:"street,omitempty"`
+	DossierId     string `protobuf:"bytes,10,opt,name=dossier_id,json=dossierId,proto3" json:"dossier_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -106,11 +103,11 @@ func (x *BirthRegistered) GetDateOfBirth() string {
 	return ""
 }
 
-func (x *BirthRegistered) GetSex() string {
+func (x *BirthRegistered) GetSex() v1.Sex {
 	if x != nil {
 		return x.Sex
 	}
-	return ""
+	return v1.Sex(0)
 }
 
 func (x *BirthRegistered) GetProvinceCode() string {
@@ -151,20 +148,6 @@ func (x *BirthRegistered) GetMotherName() string {
 func (x *BirthRegistered) GetDossierId() string {
 	if x != nil {
 		return x.DossierId
-	}
-	return ""
-}
-
-func (x *BirthRegistered) GetWard() string {
-	if x != nil {
-		return x.Ward
-	}
-	return ""
-}
-
-func (x *BirthRegistered) GetStreet() string {
-	if x != nil {
-		return x.Street
 	}
 	return ""
 }
@@ -275,14 +258,10 @@ type PersonalIdIssued struct {
 	BirthRegistrationRef string `protobuf:"bytes,4,opt,name=birth_registration_ref,json=birthRegistrationRef,proto3" json:"birth_registration_ref,omitempty"`
 	// dossier_id is the procedure dossier, if any.
 	DossierId string `protobuf:"bytes,5,opt,name=dossier_id,json=dossierId,proto3" json:"dossier_id,omitempty"`
-	// province_code, ward and street are the residence to register.
+	// province_code is the 3-digit code of the province of birth.
 	ProvinceCode string `protobuf:"bytes,6,opt,name=province_code,json=provinceCode,proto3" json:"province_code,omitempty"`
-	// ward: see province_code.
-	Ward string `protobuf:"bytes,7,opt,name=ward,proto3" json:"ward,omitempty"`
-	// street: see province_code.
-	Street string `protobuf:"bytes,8,opt,name=street,proto3" json:"street,omitempty"`
-	// head_personal_id is the head of the household to join.
-	HeadPersonalId string `protobuf:"bytes,9,opt,name=head_personal_id,json=headPersonalId,proto3" json:"head_personal_id,omitempty"`
+	// head_personal_id is a parent's number: the household the child joins.
+	HeadPersonalId string `protobuf:"bytes,7,opt,name=head_personal_id,json=headPersonalId,proto3" json:"head_personal_id,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -355,20 +334,6 @@ func (x *PersonalIdIssued) GetDossierId() string {
 func (x *PersonalIdIssued) GetProvinceCode() string {
 	if x != nil {
 		return x.ProvinceCode
-	}
-	return ""
-}
-
-func (x *PersonalIdIssued) GetWard() string {
-	if x != nil {
-		return x.Ward
-	}
-	return ""
-}
-
-func (x *PersonalIdIssued) GetStreet() string {
-	if x != nil {
-		return x.Street
 	}
 	return ""
 }
@@ -519,17 +484,92 @@ func (x *ResidenceChanged) GetDossierId() string {
 	return ""
 }
 
+// ChildCardIssued is published by social insurance when it issues a
+// child's health insurance card (type "child-card-issued").
+type ChildCardIssued struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// personal_id is the child's number.
+	PersonalId string `protobuf:"bytes,1,opt,name=personal_id,json=personalId,proto3" json:"personal_id,omitempty"`
+	// card_number is the card's number.
+	CardNumber string `protobuf:"bytes,2,opt,name=card_number,json=cardNumber,proto3" json:"card_number,omitempty"`
+	// birth_registration_ref is the birth record, if the card was issued on
+	// a birth.
+	BirthRegistrationRef string `protobuf:"bytes,3,opt,name=birth_registration_ref,json=birthRegistrationRef,proto3" json:"birth_registration_ref,omitempty"`
+	// dossier_id is the procedure dossier, if any.
+	DossierId     string `protobuf:"bytes,4,opt,name=dossier_id,json=dossierId,proto3" json:"dossier_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChildCardIssued) Reset() {
+	*x = ChildCardIssued{}
+	mi := &file_ndxp_events_v1_life_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChildCardIssued) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChildCardIssued) ProtoMessage() {}
+
+func (x *ChildCardIssued) ProtoReflect() protoreflect.Message {
+	mi := &file_ndxp_events_v1_life_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChildCardIssued.ProtoReflect.Descriptor instead.
+func (*ChildCardIssued) Descriptor() ([]byte, []int) {
+	return file_ndxp_events_v1_life_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ChildCardIssued) GetPersonalId() string {
+	if x != nil {
+		return x.PersonalId
+	}
+	return ""
+}
+
+func (x *ChildCardIssued) GetCardNumber() string {
+	if x != nil {
+		return x.CardNumber
+	}
+	return ""
+}
+
+func (x *ChildCardIssued) GetBirthRegistrationRef() string {
+	if x != nil {
+		return x.BirthRegistrationRef
+	}
+	return ""
+}
+
+func (x *ChildCardIssued) GetDossierId() string {
+	if x != nil {
+		return x.DossierId
+	}
+	return ""
+}
+
 var File_ndxp_events_v1_life_proto protoreflect.FileDescriptor
 
 const file_ndxp_events_v1_life_proto_rawDesc = "" +
 	"\n" +
-	"\x19ndxp/events/v1/life.proto\x12\x0endxp.events.v1\"\x9f\x03\n" +
+	"\x19ndxp/events/v1/life.proto\x12\x0endxp.events.v1\x1a#ndxp/population/v1/population.proto\"\x8c\x03\n" +
 	"\x0fBirthRegistered\x12)\n" +
 	"\x10registration_ref\x18\x01 \x01(\tR\x0fregistrationRef\x12\x1d\n" +
 	"\n" +
 	"child_name\x18\x02 \x01(\tR\tchildName\x12\"\n" +
-	"\rdate_of_birth\x18\x03 \x01(\tR\vdateOfBirth\x12\x10\n" +
-	"\x03sex\x18\x04 \x01(\tR\x03sex\x12#\n" +
+	"\rdate_of_birth\x18\x03 \x01(\tR\vdateOfBirth\x12)\n" +
+	"\x03sex\x18\x04 \x01(\x0e2\x17.ndxp.population.v1.SexR\x03sex\x12#\n" +
 	"\rprovince_code\x18\x05 \x01(\tR\fprovinceCode\x12,\n" +
 	"\x12father_personal_id\x18\x06 \x01(\tR\x10fatherPersonalId\x12,\n" +
 	"\x12mother_personal_id\x18\a \x01(\tR\x10motherPersonalId\x12\x1f\n" +
@@ -539,9 +579,7 @@ const file_ndxp_events_v1_life_proto_rawDesc = "" +
 	"motherName\x12\x1d\n" +
 	"\n" +
 	"dossier_id\x18\n" +
-	" \x01(\tR\tdossierId\x12\x12\n" +
-	"\x04ward\x18\v \x01(\tR\x04ward\x12\x16\n" +
-	"\x06street\x18\f \x01(\tR\x06street\"\xe2\x01\n" +
+	" \x01(\tR\tdossierId\"\xe2\x01\n" +
 	"\x0fDeathRegistered\x12)\n" +
 	"\x10registration_ref\x18\x01 \x01(\tR\x0fregistrationRef\x12\x1f\n" +
 	"\vpersonal_id\x18\x02 \x01(\tR\n" +
@@ -550,7 +588,7 @@ const file_ndxp_events_v1_life_proto_rawDesc = "" +
 	"\rdate_of_death\x18\x04 \x01(\tR\vdateOfDeath\x12#\n" +
 	"\rprovince_code\x18\x05 \x01(\tR\fprovinceCode\x12\x1d\n" +
 	"\n" +
-	"dossier_id\x18\x06 \x01(\tR\tdossierId\"\xc4\x02\n" +
+	"dossier_id\x18\x06 \x01(\tR\tdossierId\"\x98\x02\n" +
 	"\x10PersonalIdIssued\x12\x1f\n" +
 	"\vpersonal_id\x18\x01 \x01(\tR\n" +
 	"personalId\x12\x1b\n" +
@@ -559,10 +597,8 @@ const file_ndxp_events_v1_life_proto_rawDesc = "" +
 	"\x16birth_registration_ref\x18\x04 \x01(\tR\x14birthRegistrationRef\x12\x1d\n" +
 	"\n" +
 	"dossier_id\x18\x05 \x01(\tR\tdossierId\x12#\n" +
-	"\rprovince_code\x18\x06 \x01(\tR\fprovinceCode\x12\x12\n" +
-	"\x04ward\x18\a \x01(\tR\x04ward\x12\x16\n" +
-	"\x06street\x18\b \x01(\tR\x06street\x12(\n" +
-	"\x10head_personal_id\x18\t \x01(\tR\x0eheadPersonalId\"m\n" +
+	"\rprovince_code\x18\x06 \x01(\tR\fprovinceCode\x12(\n" +
+	"\x10head_personal_id\x18\a \x01(\tR\x0eheadPersonalId\"m\n" +
 	"\x13PersonalIdCancelled\x12\x1f\n" +
 	"\vpersonal_id\x18\x01 \x01(\tR\n" +
 	"personalId\x12\x16\n" +
@@ -574,6 +610,14 @@ const file_ndxp_events_v1_life_proto_rawDesc = "" +
 	"personalId\x12)\n" +
 	"\x10registration_ref\x18\x02 \x01(\tR\x0fregistrationRef\x12\x18\n" +
 	"\aremoved\x18\x03 \x01(\bR\aremoved\x12\x1d\n" +
+	"\n" +
+	"dossier_id\x18\x04 \x01(\tR\tdossierId\"\xa8\x01\n" +
+	"\x0fChildCardIssued\x12\x1f\n" +
+	"\vpersonal_id\x18\x01 \x01(\tR\n" +
+	"personalId\x12\x1f\n" +
+	"\vcard_number\x18\x02 \x01(\tR\n" +
+	"cardNumber\x124\n" +
+	"\x16birth_registration_ref\x18\x03 \x01(\tR\x14birthRegistrationRef\x12\x1d\n" +
 	"\n" +
 	"dossier_id\x18\x04 \x01(\tR\tdossierIdB4Z2github.com/ndxp/ndxp/proto/ndxp/events/v1;eventsv1b\x06proto3"
 
@@ -589,20 +633,23 @@ func file_ndxp_events_v1_life_proto_rawDescGZIP() []byte {
 	return file_ndxp_events_v1_life_proto_rawDescData
 }
 
-var file_ndxp_events_v1_life_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_ndxp_events_v1_life_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_ndxp_events_v1_life_proto_goTypes = []any{
 	(*BirthRegistered)(nil),     // 0: ndxp.events.v1.BirthRegistered
 	(*DeathRegistered)(nil),     // 1: ndxp.events.v1.DeathRegistered
 	(*PersonalIdIssued)(nil),    // 2: ndxp.events.v1.PersonalIdIssued
 	(*PersonalIdCancelled)(nil), // 3: ndxp.events.v1.PersonalIdCancelled
 	(*ResidenceChanged)(nil),    // 4: ndxp.events.v1.ResidenceChanged
+	(*ChildCardIssued)(nil),     // 5: ndxp.events.v1.ChildCardIssued
+	(v1.Sex)(0),                 // 6: ndxp.population.v1.Sex
 }
 var file_ndxp_events_v1_life_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	6, // 0: ndxp.events.v1.BirthRegistered.sex:type_name -> ndxp.population.v1.Sex
+	1, // [1:1] is the sub-list for method output_type
+	1, // [1:1] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	1, // [1:1] is the sub-list for extension extendee
+	0, // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_events_v1_life_proto_init() }
@@ -616,7 +663,7 @@ func file_ndxp_events_v1_life_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ndxp_events_v1_life_proto_rawDesc), len(file_ndxp_events_v1_life_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,80 @@
+package procedure_test
+
+import (
+	"context"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/hub/events"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
+	lgspv1 "github.com/ndxp/ndxp/proto/ndxp/lgsp/v1"
+)
+
+// TestBirthByEventsMatchesOrchestrated runs the birth procedure both ways,
+// call by call and on events (the civil registry publishes the birth, the
+// population database, social insurance and the province react), and
+// compares the outcomes: the same steps done, a valid number with the
+// residence registered, a card issued; the event deliveries are counted.
+func TestBirthByEventsMatchesOrchestrated(t *testing.T) {
+	env := start(t)
+	orch := birth(t, env, birthRequest("HS-ORCH-1"))
+	out := &lgspv1.BirthProcedureResponse{}
+	err := exchange(env, "HS-EVT-1", hcm, "procedure-birth-events", birthRequest("HS-EVT-1"), out)
+	evt := result(t, env, "HS-EVT-1", out.GetResult(), err)
+	const want = "birth-register=DONE pid-issue=DONE residence-register=DONE child-card-issue=DONE"
+	if statuses(orch) != want || statuses(evt) != want || !orch.GetCompleted() || !evt.GetCompleted() {
+		t.Fatalf("orchestrated %s, on events %s; want both %s", statuses(orch), statuses(evt), want)
+	}
+	for _, res := range []*lgspv1.ProcedureResult{orch, evt} {
+		c, err := lookup(env, res.GetPersonalId())
+		if err != nil {
+			t.Fatalf("%s: the child's number %s: %v", res.GetDossierId(), res.GetPersonalId(), err)
+		}
+		if c.GetPermanentResidence().GetWard() != "Phường Bến Nghé" || c.GetFullName() != "Nguyễn Minh An" {
+			t.Fatalf("%s: citizen %v", res.GetDossierId(), c)
+		}
+		card, ok := env.Simulators.Insurance.Card(res.GetPersonalId())
+		if !ok || card.GetCardNumber() != res.GetCardNumber() {
+			t.Fatalf("%s: card %v, result says %s", res.GetDossierId(), card, res.GetCardNumber())
+		}
+	}
+	if orch.GetPersonalId() == evt.GetPersonalId() {
+		t.Fatalf("two children got the same number %s", orch.GetPersonalId())
+	}
+	// Resubmitted: the same result, nothing done twice.
+	again := &lgspv1.BirthProcedureResponse{}
+	if err := exchange(env, "HS-EVT-1", hcm, "procedure-birth-events", birthRequest("HS-EVT-1"), again); err != nil || !proto.Equal(again.GetResult(), evt) {
+		t.Fatalf("resubmitted: %v, %v; want %v", again.GetResult(), err, evt)
+	}
+	wantRows(t, env, map[string]int64{
+		// orchestrated
+		hcm + " procedure-birth OK":                           1,
+		topology.CivilRegistryCode + " birth-register OK":     2, // once per procedure
+		topology.PopulationCode + " pid-issue OK":             1,
+		topology.PopulationCode + " residence-register OK":    2,
+		topology.SocialInsuranceCode + " child-card-issue OK": 1,
+		// on events: the exchange, then the deliveries to the province
+		hcm + " procedure-birth-events OK":                          1,
+		events.Population + " " + events.TypePIDIssued + " OK":      1,
+		events.Insurance + " " + events.TypeChildCardIssued + " OK": 1,
+	})
+	// and to the other subscribers, each counted once
+	resp, err := env.Stats.GetStats(context.Background(), &hubv1.GetStatsRequest{Sync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, r := range resp.GetStats().GetRows() {
+		got[r.GetConsumer()+" <- "+r.GetProvider()+" "+r.GetService()] += r.GetCount()
+	}
+	for k, n := range map[string]int64{
+		events.Population + " <- " + events.CivilRegistry + " " + events.TypeBirthRegistered: 1,
+		events.Insurance + " <- " + events.Population + " " + events.TypePIDIssued:           1,
+	} {
+		if got[k] != n {
+			t.Errorf("%s counted %d, want %d", k, got[k], n)
+		}
+	}
+}
