@@ -9,6 +9,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/delivery"
+	"github.com/ndxp/ndxp/hub/documents"
 	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
@@ -72,6 +73,10 @@ var codeTable = []struct {
 	{events.ErrNotPublisher, codes.PermissionDenied},
 	{events.ErrNotStored, codes.Unavailable},
 	{events.ErrNotPending, codes.FailedPrecondition},
+	{documents.ErrNotStored, codes.Unavailable},
+	{documents.ErrUnknown, codes.NotFound},
+	{documents.ErrReceipt, codes.FailedPrecondition},
+	{documents.ErrNotPending, codes.FailedPrecondition},
 	{wire.ErrAgencyCode, codes.InvalidArgument},
 	{wire.ErrServiceCode, codes.InvalidArgument},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

@@ -22,6 +22,7 @@ import (
 	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/hub/delivery"
+	"github.com/ndxp/ndxp/hub/documents"
 	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
@@ -71,6 +72,8 @@ type Config struct {
 	Delivery delivery.Config
 	// Events configures the publish/subscribe path.
 	Events events.Config
+	// Documents configures the document exchange axis.
+	Documents documents.Config
 	// Replicas, when set, is the replica count of every JetStream stream
 	// and bucket the hub creates whose own configuration sets none: 3 on a
 	// three-server NATS cluster.
@@ -90,7 +93,7 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	for _, r := range []*int{&c.Registry.Replicas, &c.TxLog.Replicas, &c.Counter.Replicas, &c.Audit.Replicas, &c.Access.Replicas, &c.Delivery.Replicas, &c.Events.Replicas} {
+	for _, r := range []*int{&c.Registry.Replicas, &c.TxLog.Replicas, &c.Counter.Replicas, &c.Audit.Replicas, &c.Access.Replicas, &c.Delivery.Replicas, &c.Events.Replicas, &c.Documents.Replicas} {
 		if *r == 0 {
 			*r = c.Replicas
 		}
@@ -153,6 +156,7 @@ type Hub struct {
 	audit   *audit.Chain
 	deliver *delivery.Service
 	events  *eventPath
+	docs    *documents.Service
 	limits  *limiter
 	metrics *metrics
 	watches watches
@@ -252,6 +256,16 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		return nil, err
 	}
 	if h.events, err = openEvents(ctx, js, h); err != nil {
+		h.deliver.Stop()
+		h.declared.Close()
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
+	if h.docs, err = documents.Open(ctx, js, cfg.Documents, documents.Deps{Recorder: deliveryRecorder{h}, HubID: cfg.ID}, log.Named("documents")); err != nil {
+		h.events.stop()
 		h.deliver.Stop()
 		h.declared.Close()
 		chain.Stop()

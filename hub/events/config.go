@@ -11,7 +11,7 @@ import (
 // Defaults for Config.
 const (
 	DefaultStream        = "NDXP_EVENTS"
-	DefaultMaxBytes      = 512 << 20 // events kept; within the embedded server's store with the other streams
+	DefaultMaxBytes      = 128 << 20 // events kept (~400,000 life events); NDXP_TX, NDXP_AUDIT and the rest take most of the embedded 8 GiB
 	DefaultMaxAge        = 7 * 24 * time.Hour
 	DefaultDuplicates    = 10 * time.Minute
 	DefaultAckWait       = 30 * time.Second
