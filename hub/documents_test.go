@@ -99,8 +99,8 @@ func TestDocumentsStoreAndForward(t *testing.T) {
 		}
 	}
 	wantCode(t, receipt(h01, hubv1.ReceiptStatus_RECEIPT_STATUS_PROCESSING, ""), codes.FailedPrecondition) // after DONE
-	wantCode(t, receipt(g01, hubv1.ReceiptStatus_RECEIPT_STATUS_REJECTED, ""), codes.InvalidArgument)     // no reason
-	wantCode(t, receipt("000.00.00.H05", hubv1.ReceiptStatus_RECEIPT_STATUS_DONE, ""), codes.NotFound)    // not a recipient
+	wantCode(t, receipt(g01, hubv1.ReceiptStatus_RECEIPT_STATUS_REJECTED, ""), codes.InvalidArgument)      // no reason
+	wantCode(t, receipt("000.00.00.H05", hubv1.ReceiptStatus_RECEIPT_STATUS_DONE, ""), codes.NotFound)     // not a recipient
 	st, err := c.GetDocument(ctxT(t), &hubv1.GetDocumentRequest{Sender: consumer, DocumentId: "cv-76"})
 	if err != nil {
 		t.Fatal(err)

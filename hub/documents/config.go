@@ -12,7 +12,7 @@ const (
 	DefaultStream        = "NDXP_DOCS"
 	DefaultBucket        = "ndxp_documents"
 	DefaultMaxBytes      = 192 << 20 // documents waiting in inboxes; within the embedded 8 GiB with the other streams
-	DefaultStateMaxBytes = 64 << 20 // envelopes without content, and receipts
+	DefaultStateMaxBytes = 64 << 20  // envelopes without content, and receipts
 	DefaultMaxAge        = 30 * 24 * time.Hour
 	DefaultDuplicates    = 10 * time.Minute
 	DefaultKeep          = 30 * 24 * time.Hour
