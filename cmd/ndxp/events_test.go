@@ -59,3 +59,38 @@ func TestEventsCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentsCommand sends a document to two agencies, receives it as
+// each, reports a rejection and reads the receipts back.
+func TestDocumentsCommand(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation())
+	run := func(args ...string) (string, error) {
+		root := newRoot()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetArgs(append(args, "--insecure", "--hub", env.GRPCAddr()))
+		err := root.Execute()
+		return out.String(), err
+	}
+	out, err := run("documents", "send", "--sender", "000.00.00.H29", "--to", "000.00.00.H01,000.00.01.G01", "--document-id", "cv-76",
+		"--number", "76/BC-BTTTT", "--type", "báo cáo", "--subject", "Báo cáo tháng 8", "Kính gửi ...")
+	if err != nil || !strings.Contains(out, `"document_id": "cv-76"`) {
+		t.Fatalf("send: %v\n%s", err, out)
+	}
+	for _, r := range []string{"000.00.00.H01", "000.00.01.G01"} {
+		out, err := run("documents", "receive", "--recipient", r, "--count", "1")
+		if err != nil || !strings.Contains(out, "\t000.00.00.H29\tcv-76\t76/BC-BTTTT\tBáo cáo tháng 8") {
+			t.Fatalf("receive as %s: %v\n%s", r, err, out)
+		}
+	}
+	if _, err := run("documents", "receipt", "--recipient", "000.00.00.H01", "000.00.00.H29", "cv-76", "rejected"); err == nil || !strings.Contains(err.Error(), "reason") {
+		t.Fatalf("a rejection without a reason: %v", err)
+	}
+	if _, err := run("documents", "receipt", "--recipient", "000.00.00.H01", "--reason", "sai thẩm quyền", "000.00.00.H29", "cv-76", "rejected"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("documents", "get", "000.00.00.H29", "cv-76")
+	if err != nil || strings.Count(out, "RECEIPT_STATUS_RECEIVED") != 2 || !strings.Contains(out, "sai thẩm quyền") {
+		t.Fatalf("get: %v\n%s", err, out)
+	}
+}
