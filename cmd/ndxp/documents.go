@@ -219,4 +219,3 @@ func newDocumentsGetCmd() *cobra.Command {
 	jsonOnly(cmd)
 	return cmd
 }
-
