@@ -6,8 +6,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/hub/events"
+	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/internal/platform"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	lgspv1 "github.com/ndxp/ndxp/proto/ndxp/lgsp/v1"
 )
@@ -76,5 +79,27 @@ func TestBirthByEventsMatchesOrchestrated(t *testing.T) {
 		if got[k] != n {
 			t.Errorf("%s counted %d, want %d", k, got[k], n)
 		}
+	}
+}
+
+// TestBirthByEventsSecure: in the secure mode, the default grants
+// (platform.DefaultGrants) let each agency hear what the procedure needs;
+// without the event grants the reactions never come.
+func TestBirthByEventsSecure(t *testing.T) {
+	full, err := topology.Builtin("2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := full.Filter(topology.PopulationCode, topology.CivilRegistryCode, topology.SocialInsuranceCode, hcm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := hubtest.Start(t, hubtest.WithTopology(sub), hubtest.WithSimulators(simulators.Config{Seed: 1}),
+		hubtest.WithSecurity(), hubtest.WithGrants(platform.DefaultGrants(sub)...))
+	out := &lgspv1.BirthProcedureResponse{}
+	err = exchange(env, "HS-EVT-SEC", hcm, "procedure-birth-events", birthRequest("HS-EVT-SEC"), out)
+	res := result(t, env, "HS-EVT-SEC", out.GetResult(), err)
+	if want := "birth-register=DONE pid-issue=DONE residence-register=DONE child-card-issue=DONE"; statuses(res) != want {
+		t.Fatalf("steps %s, want %s", statuses(res), want)
 	}
 }
