@@ -94,3 +94,24 @@ func TestDocumentsCommand(t *testing.T) {
 		t.Fatalf("get: %v\n%s", err, out)
 	}
 }
+
+// TestLoadtestDocumentsCommand replays a hundredth of the 2024 month of
+// the document axis and reconciles it.
+func TestLoadtestDocumentsCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays 1,437 documents")
+	}
+	env := hubtest.Start(t, hubtest.WithoutPopulation())
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"loadtest", "documents", "--month", "2024-08", "--scale", "0.01", "--json", "--insecure", "--hub", env.GRPCAddr()})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{`"sent": 1438`, `"received": 6246`, `"counted_sent": 1438`, `"counted_received": 6246`, `"reconciled": true`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %s:\n%s", want, out.String())
+		}
+	}
+}
