@@ -59,7 +59,10 @@ counted for the dossier. A procedure that ends FAILED exits with status 1.`,
 
 func newBirthCmd(f *procedureFlags) *cobra.Command {
 	req := &lgspv1.BirthProcedureRequest{Residence: &populationv1.Address{}}
-	var sex string
+	var (
+		sex      string
+		onEvents bool
+	)
 	cmd := &cobra.Command{
 		Use:     "birth",
 		Short:   "Birth registration -> personal ID number -> permanent residence -> child's health insurance card",
@@ -81,7 +84,11 @@ func newBirthCmd(f *procedureFlags) *cobra.Command {
 			}
 			req.DossierId = f.dossierID()
 			resp := &lgspv1.BirthProcedureResponse{}
-			return f.submit(cmd, prov, "procedure-birth", req, resp, func() *lgspv1.ProcedureResult { return resp.GetResult() })
+			service := "procedure-birth"
+			if onEvents {
+				service = "procedure-birth-events"
+			}
+			return f.submit(cmd, prov, service, req, resp, func() *lgspv1.ProcedureResult { return resp.GetResult() })
 		},
 	}
 	f.cf.register(cmd)
@@ -96,6 +103,7 @@ func newBirthCmd(f *procedureFlags) *cobra.Command {
 	fs.StringVar(&req.Residence.Ward, "ward", "Phường Bến Nghé", "ward of the permanent residence")
 	fs.StringVar(&req.Residence.District, "district", "Quận 1", "district of the permanent residence")
 	fs.StringVar(&req.Residence.Street, "street", "12 Lê Lợi", "street of the permanent residence")
+	fs.BoolVar(&onEvents, "events", false, "run it on life events (docs/events.md): the birth registered, the agencies react")
 	return cmd
 }
 
