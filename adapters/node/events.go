@@ -22,9 +22,12 @@ import (
 // key.
 type EventHandler func(ctx context.Context, ev *hubv1.Event) error
 
+// eventSub is one subscription of the node: an event type and its
+// handler, or (typ inboxSub) the document inbox and doc.
 type eventSub struct {
 	typ string
 	h   EventHandler
+	doc DocumentHandler
 }
 
 // subscribeWait bounds the pause before a subscription is reopened.
@@ -70,6 +73,9 @@ func (n *Node) listen(s eventSub) {
 func (n *Node) subscribeOnce(s eventSub) (got bool, err error) {
 	ctx, cancel := context.WithCancel(n.ctx)
 	defer cancel()
+	if s.doc != nil {
+		return n.receiveOnce(ctx, s.doc)
+	}
 	stream, err := hubv1.NewEventServiceClient(n.hubConn).Subscribe(ctx)
 	if err != nil {
 		return false, err
@@ -113,11 +119,11 @@ func (c *Client) Publish(ctx context.Context, eventType, eventID string, payload
 	return nil
 }
 
-// asError is a gRPC failure of what publisher did with eventType as an
-// *Error with its code.
-func asError(err error, publisher, eventType string) error {
+// asError is a gRPC failure of what agency did with what as an *Error
+// with its code.
+func asError(err error, agency, what string) error {
 	s := status.Convert(err)
-	return &Error{Code: s.Code(), Message: fmt.Sprintf("%s publishing %s: %s", publisher, eventType, s.Message())}
+	return &Error{Code: s.Code(), Message: fmt.Sprintf("%s, %s: %s", agency, what, s.Message())}
 }
 
 // LocalRequest is a request to one of the agency's own services, made by
