@@ -1,14 +1,18 @@
 package hub_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -314,4 +318,100 @@ func TestEventsBadInput(t *testing.T) {
 
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// startHubProcess runs TestHubProcess (a hub in a child process) on the
+// NATS at url and returns a connection to it and the child, killed at the
+// end of the test.
+func startHubProcess(t *testing.T, url string) (*grpc.ClientConn, *exec.Cmd) {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^TestHubProcess$", "-test.count=1")
+	child.Env = append(os.Environ(), hubProcessEnv+"="+url)
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "grpc "); ok {
+				addr <- a
+			}
+		}
+		close(addr)
+	}()
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			t.Fatal("the hub process ended without serving")
+		}
+		return hubtest.Dial(t, a), child
+	case <-time.After(time.Minute):
+		t.Fatal("the hub process did not start within a minute")
+	}
+	return nil, nil
+}
+
+// TestEventsHubProcessKilled: a hub process killed (SIGKILL: no shutdown,
+// nothing released) while it holds delivered, unacknowledged events loses
+// none: after the ack wait they come again through another hub, and every
+// event is counted once.
+func TestEventsHubProcessKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a hub process")
+	}
+	ns := hubtest.StartNATS(t)
+	conn, child := startHubProcess(t, ns.ClientURL())
+	ca := hubv1.NewEventServiceClient(conn)
+	const n = 50
+	for i := range n {
+		publish(t, ca, fmt.Sprint("hard-", i))
+	}
+	s := subscribe(t, ca, subscriberCode, 20)
+	got := s.receive(25)
+	for range 5 { // delivered, never acknowledged
+		if _, err := s.next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats := hubv1.NewStatsServiceClient(conn)
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		resp, err := stats.GetStats(ctxT(t), &hubv1.GetStatsRequest{Sync: true})
+		if err != nil {
+			return err
+		}
+		if c := resp.GetStats().GetCount().GetTotal(); c != 25 {
+			return fmt.Errorf("counted %d, want the 25 acknowledged", c)
+		}
+		return nil
+	})
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	b := hubtest.Start(t, hubtest.WithNATSURL(ns.ClientURL()), hubtest.WithoutPopulation(),
+		hubtest.WithHubConfig(hub.Config{Events: events.Config{AckWait: 2 * time.Second}}))
+	s = subscribe(t, hubv1.NewEventServiceClient(b.Conn), subscriberCode, 20)
+	for len(got) < n {
+		ev, err := s.next()
+		if err != nil {
+			t.Fatalf("after %d events: %v", len(got), err)
+		}
+		got[ev.GetEventId()]++
+		s.ack(ev)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	for id, k := range got {
+		if k != 1 {
+			t.Errorf("event %s acknowledged %d times", id, k)
+		}
+	}
+	wantEventsCounted(t, b, subscriberCode, n)
 }
