@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ndxp/ndxp/adapters/simulators"
+	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/hubtest"
 )
@@ -110,6 +112,34 @@ func TestLoadtestDocumentsCommand(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{`"sent": 1438`, `"received": 6246`, `"counted_sent": 1438`, `"counted_received": 6246`, `"reconciled": true`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestLoadtestBirthsCommand runs event-driven births on a topology of two
+// provinces and reconciles the deliveries.
+func TestLoadtestBirthsCommand(t *testing.T) {
+	full, err := topology.Builtin("2023")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := full.Filter(topology.PopulationCode, topology.CivilRegistryCode, topology.SocialInsuranceCode, "000.00.00.H01", "000.00.00.H29")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := hubtest.Start(t, hubtest.WithTopology(sub), hubtest.WithSimulators(simulators.Config{Seed: 1}))
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	// Births go to the 63 provinces in turn: with 2 here, the first one
+	// (Hà Nội, H01) only.
+	root.SetArgs([]string{"loadtest", "births", "--births", "1", "--json", "--insecure", "--hub", env.GRPCAddr()})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{`"completed": 1`, `"provinces": 2`, `"birth_registered": 1`, `"pid_issued": 3`, `"child_card_issued": 2`, `"reconciled": true`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %s:\n%s", want, out.String())
 		}
