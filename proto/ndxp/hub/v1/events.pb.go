@@ -184,8 +184,8 @@ func (x *ListEventTypesResponse) GetTypes() []*EventType {
 type PublishRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// event_id identifies the event: required, unique per publisher, at most
-	// 128 printable ASCII characters. It is also the message id of each
-	// delivery's transaction.
+	// 80 printable ASCII characters. Each delivery's transaction has the
+	// message id "evt:<type>:<event_id>".
 	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
 	// publisher is the publishing agency's code; with TLS client
 	// certificates it may be left empty and is taken from the certificate.
