@@ -24,6 +24,7 @@ type eventPath struct {
 func openEvents(ctx context.Context, js jetstream.JetStream, h *Hub) (*eventPath, error) {
 	svc, err := events.Open(ctx, js, h.cfg.Events, events.Deps{
 		Recorder: deliveryRecorder{h}, Authorize: h.stillGranted, HubID: h.cfg.ID,
+		Agencies: func() []*hubv1.Agency { return h.reg.List(hubv1.AgencyKind_AGENCY_KIND_UNSPECIFIED) },
 	}, h.log.Named("events"))
 	if err != nil {
 		return nil, err

@@ -15,8 +15,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/hubtest"
@@ -414,4 +416,60 @@ func TestEventsHubProcessKilled(t *testing.T) {
 		}
 	}
 	wantEventsCounted(t, b, subscriberCode, n)
+}
+
+// declaringAgency publishes an event type it declares in its
+// registration.
+type declaringAgency struct{ hubtest.FuncAgency }
+
+func (d *declaringAgency) Agency() *hubv1.Agency {
+	a := d.FuncAgency.Agency()
+	a.Events = []*hubv1.EventType{{Code: "marriage-registered", Description: "A marriage was registered.", PayloadType: "ndxp.events.v1.DeathRegistered"}}
+	return a
+}
+
+// TestEventsDeclaredInRegistry: an agency declares the event types it
+// publishes in its registration, like its services; they are listed,
+// published (by it only, with their payload) and subscribed to.
+func TestEventsDeclaredInRegistry(t *testing.T) {
+	code := "000.00.99.G91"
+	env := hubtest.Start(t, hubtest.WithoutPopulation(), hubtest.WithAgencies(hubtest.Group(&declaringAgency{hubtest.FuncAgency{
+		Code: code, Handlers: map[string]node.Handler{"ping": func(context.Context, *node.Request) (proto.Message, error) { return &hubv1.Count{}, nil }},
+	}})))
+	c := hubv1.NewEventServiceClient(env.Conn)
+	types, err := c.ListEventTypes(ctxT(t), &hubv1.ListEventTypesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := false
+	for _, ty := range types.GetTypes() {
+		listed = listed || (ty.GetCode() == "marriage-registered" && ty.GetPublisher() == code)
+	}
+	if !listed {
+		t.Fatalf("ListEventTypes = %v; want the declared type", types)
+	}
+	p := payload(t, &eventsv1.DeathRegistered{RegistrationRef: "KH-1"})
+	if _, err := c.Publish(ctxT(t), &hubv1.PublishRequest{EventId: "KH-1", Publisher: code, Type: "marriage-registered", Payload: p}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Publish(ctxT(t), &hubv1.PublishRequest{EventId: "KH-2", Publisher: events.CivilRegistry, Type: "marriage-registered", Payload: p})
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = c.Publish(ctxT(t), &hubv1.PublishRequest{EventId: "KH-3", Publisher: code, Type: "marriage-registered", Payload: birthEvent(t, "x").GetPayload()})
+	wantCode(t, err, codes.InvalidArgument)
+	_, err = hubv1.NewRegistryServiceClient(env.Conn).RegisterAgency(ctxT(t), &hubv1.RegisterAgencyRequest{Agency: &hubv1.Agency{
+		Code: "000.00.99.G90", Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
+		Events: []*hubv1.EventType{{Code: "x-happened", Publisher: code, PayloadType: "ndxp.events.v1.DeathRegistered"}},
+	}})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "agency.events[0].publisher") {
+		t.Fatalf("declaring another agency's event: %v, want InvalidArgument naming agency.events[0].publisher", err)
+	}
+	stream, err := c.Subscribe(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = stream.Send(&hubv1.SubscribeRequest{Request: &hubv1.SubscribeRequest_Open{Open: &hubv1.SubscribeOpen{Subscriber: consumer, Type: "marriage-registered"}}})
+	resp, err := stream.Recv()
+	if err != nil || resp.GetEvent().GetEventId() != "KH-1" || resp.GetEvent().GetPublisher() != code {
+		t.Fatalf("subscribed: %v, %v", resp, err)
+	}
 }

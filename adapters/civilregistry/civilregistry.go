@@ -17,6 +17,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/vn"
 	civilv1 "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
 	eventsv1 "github.com/ndxp/ndxp/proto/ndxp/events/v1"
@@ -60,7 +61,11 @@ func New(agency *hubv1.Agency) *Simulator {
 }
 
 // Agency is the registration, without services.
-func (s *Simulator) Agency() *hubv1.Agency { return proto.CloneOf(s.agency) }
+func (s *Simulator) Agency() *hubv1.Agency {
+	a := proto.CloneOf(s.agency)
+	a.Events = events.Declarations(events.CivilRegistry)
+	return a
+}
 
 // Install adds the services to n.
 func (s *Simulator) Install(n *node.Node) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	insurancev1 "github.com/ndxp/ndxp/proto/ndxp/insurance/v1"
@@ -64,7 +65,11 @@ func New(agency *hubv1.Agency) *Simulator {
 }
 
 // Agency is the registration, without services.
-func (s *Simulator) Agency() *hubv1.Agency { return proto.CloneOf(s.agency) }
+func (s *Simulator) Agency() *hubv1.Agency {
+	a := proto.CloneOf(s.agency)
+	a.Events = events.Declarations(events.Insurance)
+	return a
+}
 
 // Install adds the services to n; household-verify calls the population
 // database through the hub as n's agency.

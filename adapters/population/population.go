@@ -16,6 +16,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
@@ -37,10 +38,14 @@ const (
 
 // Agency is the population database's registration, without services.
 func (s *Simulator) Agency() *hubv1.Agency {
+	a := &hubv1.Agency{Code: Code, Name: "Cơ sở dữ liệu quốc gia về dân cư (Bộ Công an)", Kind: hubv1.AgencyKind_AGENCY_KIND_NATIONAL_DATABASE}
 	if s.agency != nil {
-		return proto.CloneOf(s.agency)
+		a = proto.CloneOf(s.agency)
 	}
-	return &hubv1.Agency{Code: Code, Name: "Cơ sở dữ liệu quốc gia về dân cư (Bộ Công an)", Kind: hubv1.AgencyKind_AGENCY_KIND_NATIONAL_DATABASE}
+	if s.events {
+		a.Events = events.Declarations(events.Population)
+	}
+	return a
 }
 
 // Config configures the simulator.

@@ -34,12 +34,23 @@ type Type struct {
 	Code        string
 	Publisher   string
 	Description string
+	// Payload is the payload's message (built-in types); PayloadName its
+	// full name when it is not linked in (types an agency declares).
 	Payload     proto.Message
+	PayloadName string
 }
 
 // PayloadType is the full name of the payload's message.
 func (t Type) PayloadType() string {
+	if t.PayloadName != "" {
+		return t.PayloadName
+	}
 	return string(t.Payload.ProtoReflect().Descriptor().FullName())
+}
+
+// declared is the Type of an agency's declaration.
+func declared(publisher string, e *hubv1.EventType) Type {
+	return Type{Code: e.GetCode(), Publisher: publisher, Description: e.GetDescription(), PayloadName: e.GetPayloadType()}
 }
 
 // Proto is t as the API lists it.
@@ -52,12 +63,12 @@ func (t Type) Proto() *hubv1.EventType {
 // database's numbers and residences, social insurance's child cards.
 func DefaultTypes() []Type {
 	return []Type{
-		{TypeBirthRegistered, CivilRegistry, "The civil registry registered a birth.", &eventsv1.BirthRegistered{}},
-		{TypeDeathRegistered, CivilRegistry, "The civil registry registered a death.", &eventsv1.DeathRegistered{}},
-		{TypePIDIssued, Population, "The population database issued a personal ID number.", &eventsv1.PersonalIdIssued{}},
-		{TypePIDCancelled, Population, "The population database cancelled a personal ID number.", &eventsv1.PersonalIdCancelled{}},
-		{TypeResidenceChanged, Population, "A permanent residence was registered or removed.", &eventsv1.ResidenceChanged{}},
-		{TypeChildCardIssued, Insurance, "Social insurance issued a child's health insurance card.", &eventsv1.ChildCardIssued{}},
+		{TypeBirthRegistered, CivilRegistry, "The civil registry registered a birth.", &eventsv1.BirthRegistered{}, ""},
+		{TypeDeathRegistered, CivilRegistry, "The civil registry registered a death.", &eventsv1.DeathRegistered{}, ""},
+		{TypePIDIssued, Population, "The population database issued a personal ID number.", &eventsv1.PersonalIdIssued{}, ""},
+		{TypePIDCancelled, Population, "The population database cancelled a personal ID number.", &eventsv1.PersonalIdCancelled{}, ""},
+		{TypeResidenceChanged, Population, "A permanent residence was registered or removed.", &eventsv1.ResidenceChanged{}, ""},
+		{TypeChildCardIssued, Insurance, "Social insurance issued a child's health insurance card.", &eventsv1.ChildCardIssued{}, ""},
 	}
 }
 
@@ -79,5 +90,19 @@ func (c catalog) list() []*hubv1.EventType {
 		out = append(out, t.Proto())
 	}
 	slices.SortFunc(out, func(a, b *hubv1.EventType) int { return strings.Compare(a.GetCode(), b.GetCode()) })
+	return out
+}
+
+// Declarations are the built-in types publisher publishes, as its
+// registration declares them (hubv1.Agency.Events).
+func Declarations(publisher string) []*hubv1.EventType {
+	var out []*hubv1.EventType
+	for _, t := range DefaultTypes() {
+		if t.Publisher == publisher {
+			e := t.Proto()
+			e.Publisher = ""
+			out = append(out, e)
+		}
+	}
 	return out
 }

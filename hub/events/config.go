@@ -86,7 +86,7 @@ func (c *Config) Validate() error {
 		if _, err := wire.EventSubject(t.Publisher, t.Code); err != nil {
 			return fmt.Errorf("events: type %q of %q: %w", t.Code, t.Publisher, err)
 		}
-		if t.Payload == nil {
+		if t.Payload == nil && t.PayloadName == "" {
 			return fmt.Errorf("events: type %q has no payload message", t.Code)
 		}
 		if seen[t.Code] {

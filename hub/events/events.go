@@ -61,6 +61,9 @@ type Deps struct {
 	Authorize func(subscriber, publisher, eventType string) error
 	// HubID names this hub in records.
 	HubID string
+	// Agencies, when set, lists the registered agencies, whose declared
+	// event types (hubv1.Agency.Events) join the built-in ones.
+	Agencies func() []*hubv1.Agency
 }
 
 // Service is safe for concurrent use.
@@ -96,19 +99,57 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, deps Deps, lo
 	return &Service{cfg: cfg, deps: deps, log: log, js: js, types: newCatalog(cfg.Types)}, nil
 }
 
-// Types lists the declared types, sorted by code.
-func (s *Service) Types() []*hubv1.EventType { return s.types.list() }
+// Types lists the declared types, sorted by code: the configured ones
+// and those the registered agencies declare.
+func (s *Service) Types() []*hubv1.EventType {
+	all := catalog{}
+	for code, t := range s.types {
+		all[code] = t
+	}
+	for _, t := range s.registered() {
+		if _, builtin := s.types[t.Code]; !builtin {
+			all[t.Code] = t
+		}
+	}
+	return all.list()
+}
 
-// Type returns the declared type code.
+// registered are the types the registered agencies declare.
+func (s *Service) registered() []Type {
+	if s.deps.Agencies == nil {
+		return nil
+	}
+	var out []Type
+	for _, a := range s.deps.Agencies() {
+		for _, e := range a.GetEvents() {
+			out = append(out, declared(a.GetCode(), e))
+		}
+	}
+	return out
+}
+
+// Type returns the declared type code: a configured one, else the one
+// agency that declares it.
 func (s *Service) Type(code string) (Type, error) {
 	if err := wire.ValidateServiceCode(code); err != nil {
 		return Type{}, field.Wrap("type", err)
 	}
-	t, ok := s.types[code]
-	if !ok {
-		return Type{}, fmt.Errorf("%w %q (ndxp events list shows the declared types)", ErrUnknownType, code)
+	if t, ok := s.types[code]; ok {
+		return t, nil
 	}
-	return t, nil
+	var found []Type
+	for _, t := range s.registered() {
+		if t.Code == code {
+			found = append(found, t)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return Type{}, fmt.Errorf("%w %q (ndxp events list shows the declared types)", ErrUnknownType, code)
+	case 1:
+		return found[0], nil
+	}
+	return Type{}, fmt.Errorf("%w %q: declared by %s and %s; an event type has one publisher", ErrUnknownType, code, found[0].Publisher, found[1].Publisher)
 }
 
 // Publish checks and stores one event of publisher (the caller's

@@ -49,6 +49,34 @@ func Validate(a *hubv1.Agency) error {
 		}
 		seen[s.GetCode()] = true
 	}
+	return validateEvents(a)
+}
+
+// validateEvents checks the event types a declares (at most MaxServices).
+func validateEvents(a *hubv1.Agency) error {
+	if len(a.GetEvents()) > MaxServices {
+		return field.Errorf("agency.events", "has %d event types, at most %d allowed", len(a.GetEvents()), MaxServices)
+	}
+	seen := make(map[string]bool, len(a.GetEvents()))
+	for i, e := range a.GetEvents() {
+		name := fmt.Sprintf("agency.events[%d]", i)
+		if err := wire.ValidateServiceCode(e.GetCode()); err != nil {
+			return field.Wrap(name+".code", err)
+		}
+		if seen[e.GetCode()] {
+			return field.Errorf(name+".code", "duplicate event type %q", e.GetCode())
+		}
+		seen[e.GetCode()] = true
+		if e.GetPublisher() != "" && e.GetPublisher() != a.GetCode() {
+			return field.Errorf(name+".publisher", "is %s; an agency declares only the events it publishes itself (%s)", e.GetPublisher(), a.GetCode())
+		}
+		if err := checkText(e.GetDescription(), MaxDescription, false); err != nil {
+			return field.Wrap(name+".description", err)
+		}
+		if t := e.GetPayloadType(); t == "" || len(t) > MaxTypeName || !protoreflect.FullName(t).IsValid() {
+			return field.Errorf(name+".payload_type", "must be a fully-qualified protobuf message name such as ndxp.events.v1.BirthRegistered")
+		}
+	}
 	return nil
 }
 
