@@ -184,7 +184,7 @@ func (s *Simulator) marriage(_ context.Context, req *node.Request) (proto.Messag
 	return &civilv1.RegisterMarriageResponse{Record: s.add(civilv1.RecordKind_RECORD_KIND_MARRIAGE, "KH", r)}, nil
 }
 
-func (s *Simulator) death(_ context.Context, req *node.Request) (proto.Message, error) {
+func (s *Simulator) death(ctx context.Context, req *node.Request) (proto.Message, error) {
 	in := &civilv1.RegisterDeathRequest{}
 	if err := req.Decode(in); err != nil {
 		return nil, err
@@ -213,6 +213,18 @@ func (s *Simulator) death(_ context.Context, req *node.Request) (proto.Message, 
 	s.mu.Lock()
 	s.deaths[in.GetPersonalId()] = r.GetRef()
 	s.mu.Unlock()
+	if in.GetPublishEvent() {
+		if s.events == nil {
+			return nil, node.Errorf(codes.FailedPrecondition, "publish_event: this registry runs without a hub")
+		}
+		ev := &eventsv1.DeathRegistered{
+			RegistrationRef: r.GetRef(), PersonalId: in.GetPersonalId(), FullName: in.GetFullName(),
+			DateOfDeath: in.GetDateOfDeath(), ProvinceCode: in.GetProvinceCode(), DossierId: req.Purpose,
+		}
+		if err := s.events.Publish(ctx, events.TypeDeathRegistered, r.GetRef(), ev, time.Time{}); err != nil {
+			return nil, node.Errorf(codes.Unavailable, "death %s registered, but its event not published: %v", r.GetRef(), err)
+		}
+	}
 	return &civilv1.RegisterDeathResponse{Record: r}, nil
 }
 

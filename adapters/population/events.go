@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/ndxp/ndxp/adapters/node"
 	eventsv1 "github.com/ndxp/ndxp/proto/ndxp/events/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -14,13 +16,17 @@ import (
 const (
 	EventBirthRegistered = "birth-registered"
 	EventPIDIssued       = "pid-issued"
+	EventDeathRegistered = "death-registered"
+	EventPIDCancelled    = "pid-cancelled"
 )
 
-// react subscribes n to births: each birth registered with a dossier gets
-// the child's personal ID number, as pid-issue would issue it, and the
-// number is published as pid-issued (event id: the birth record's
-// reference, so a birth event delivered twice issues one number and
-// publishes it once).
+// react subscribes n to births and deaths. Each birth registered gets the
+// child's personal ID number, as pid-issue would issue it, published as
+// pid-issued (event id: the birth record's reference, so a birth event
+// delivered twice issues one number and publishes it once). Each death
+// registered cancels the deceased's number, as pid-cancel would, published
+// as pid-cancelled (FACTS.md: numbers are issued and cancelled on births
+// and deaths).
 func (s *Simulator) react(n *node.Node) {
 	c := n.Client()
 	code := n.Agency().GetCode()
@@ -40,6 +46,25 @@ func (s *Simulator) react(n *node.Node) {
 		return c.Publish(ctx, EventPIDIssued, in.GetRegistrationRef(), &eventsv1.PersonalIdIssued{
 			PersonalId: out.GetPersonalId(), FullName: in.GetChildName(), DateOfBirth: in.GetDateOfBirth(),
 			BirthRegistrationRef: in.GetRegistrationRef(), DossierId: in.GetDossierId(), ProvinceCode: in.GetProvinceCode(), HeadPersonalId: head,
+		}, ev.GetOccurredAt().AsTime())
+	})
+	n.OnEvent(EventDeathRegistered, func(ctx context.Context, ev *hubv1.Event) error {
+		in := &eventsv1.DeathRegistered{}
+		if err := ev.GetPayload().UnmarshalTo(in); err != nil {
+			return nil
+		}
+		reason := "death: " + in.GetRegistrationRef()
+		req, err := node.LocalRequest(code, ServicePIDCancel, "evt:"+in.GetRegistrationRef(), &populationv1.CancelPersonalIdRequest{PersonalId: in.GetPersonalId(), Reason: reason})
+		if err != nil {
+			return err
+		}
+		if _, err := s.cancel(ctx, req); err != nil {
+			if e, ok := err.(*node.Error); !ok || e.Code != codes.FailedPrecondition {
+				return nil // not a number of this database: nothing to cancel or publish
+			} // already cancelled (a redelivery): publish again, stored once
+		}
+		return c.Publish(ctx, EventPIDCancelled, in.GetRegistrationRef(), &eventsv1.PersonalIdCancelled{
+			PersonalId: in.GetPersonalId(), Reason: reason, DossierId: in.GetDossierId(),
 		}, ev.GetOccurredAt().AsTime())
 	})
 }

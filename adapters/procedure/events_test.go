@@ -2,7 +2,13 @@ package procedure_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"google.golang.org/protobuf/proto"
 
@@ -11,6 +17,8 @@ import (
 	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/platform"
+	"github.com/ndxp/ndxp/internal/vn"
+	civilv1 "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	lgspv1 "github.com/ndxp/ndxp/proto/ndxp/lgsp/v1"
 )
@@ -25,7 +33,7 @@ func TestBirthByEventsMatchesOrchestrated(t *testing.T) {
 	orch := birth(t, env, birthRequest("HS-ORCH-1"))
 	out := &lgspv1.BirthProcedureResponse{}
 	err := exchange(env, "HS-EVT-1", hcm, "procedure-birth-events", birthRequest("HS-EVT-1"), out)
-	evt := result(t, env, "HS-EVT-1", out.GetResult(), err)
+	evt := settled(t, env, result(t, env, "HS-EVT-1", out.GetResult(), err))
 	const want = "birth-register=DONE pid-issue=DONE residence-register=DONE child-card-issue=DONE"
 	if statuses(orch) != want || statuses(evt) != want || !orch.GetCompleted() || !evt.GetCompleted() {
 		t.Fatalf("orchestrated %s, on events %s; want both %s", statuses(orch), statuses(evt), want)
@@ -98,8 +106,59 @@ func TestBirthByEventsSecure(t *testing.T) {
 		hubtest.WithSecurity(), hubtest.WithGrants(platform.DefaultGrants(sub)...))
 	out := &lgspv1.BirthProcedureResponse{}
 	err = exchange(env, "HS-EVT-SEC", hcm, "procedure-birth-events", birthRequest("HS-EVT-SEC"), out)
-	res := result(t, env, "HS-EVT-SEC", out.GetResult(), err)
+	res := settled(t, env, result(t, env, "HS-EVT-SEC", out.GetResult(), err))
 	if want := "birth-register=DONE pid-issue=DONE residence-register=DONE child-card-issue=DONE"; statuses(res) != want {
 		t.Fatalf("steps %s, want %s", statuses(res), want)
 	}
+}
+
+// TestDeathEventCancelsNumber: a death registered with publish_event is
+// published; the population database reacts by cancelling the number and
+// publishing pid-cancelled.
+func TestDeathEventCancelsNumber(t *testing.T) {
+	env := start(t)
+	out := &civilv1.RegisterDeathResponse{}
+	req := &civilv1.RegisterDeathRequest{PersonalId: mother, FullName: "Trần Thị Lệ", DateOfDeath: vn.Day(time.Now().AddDate(0, 0, -1)), ProvinceCode: "079", PublishEvent: true}
+	if err := exchange(env, "HS-DEATH-EVT/death-register", topology.CivilRegistryCode, "death-register", req, out); err != nil {
+		t.Fatal(err)
+	}
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		if _, err := lookup(env, mother); status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "cancelled") {
+			return fmt.Errorf("lookup after the death event: %v, want FailedPrecondition (cancelled)", err)
+		}
+		return nil
+	})
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		resp, err := env.Stats.GetStats(context.Background(), &hubv1.GetStatsRequest{Sync: true})
+		if err != nil {
+			return err
+		}
+		for _, r := range resp.GetStats().GetRows() {
+			if r.GetConsumer() == events.Population && r.GetService() == events.TypeDeathRegistered && r.GetCount() == 1 {
+				return nil
+			}
+		}
+		return fmt.Errorf("the death-registered delivery to the population database is not counted")
+	})
+}
+
+// settled is res once no step is pending: the answer waits ReactionWait
+// for the reactions, which a busy machine may exceed; procedure-status
+// has them later.
+func settled(t *testing.T, env *hubtest.Env, res *lgspv1.ProcedureResult) *lgspv1.ProcedureResult {
+	t.Helper()
+	hubtest.Eventually(t, 2*time.Minute, func() error {
+		for _, st := range res.GetSteps() {
+			if st.GetStatus() == lgspv1.StepStatus_STEP_STATUS_PENDING {
+				out := &lgspv1.ProcedureStatusResponse{}
+				if err := exchange(env, "", hcm, "procedure-status", &lgspv1.ProcedureStatusRequest{DossierId: res.GetDossierId()}, out); err != nil {
+					return err
+				}
+				res = out.GetResult()
+				return fmt.Errorf("step %s still pending", st.GetName())
+			}
+		}
+		return nil
+	})
+	return res
 }
