@@ -37,10 +37,10 @@ func DefaultGrants(t *topology.Topology) []*hubv1.AccessGrant {
 	return append(out, eventGrants(t)...)
 }
 
-// eventGrants are the subscriptions of the event-driven birth procedure
-// (docs/events.md) among the agencies of t: the population database hears
-// of births, social insurance and the province LGSPs of the numbers
-// issued, the province LGSPs of the cards.
+// eventGrants are the subscriptions of the simulators (docs/events.md)
+// among the agencies of t: the population database hears of births and
+// deaths, social insurance and the province LGSPs of the numbers issued,
+// the province LGSPs of the cards.
 func eventGrants(t *topology.Topology) []*hubv1.AccessGrant {
 	has := map[string]bool{}
 	provinces := false
@@ -63,6 +63,7 @@ func eventGrants(t *topology.Topology) []*hubv1.AccessGrant {
 	}
 	if has[events.Population] {
 		add(events.CivilRegistry, events.TypeBirthRegistered, toAgency(events.Population))
+		add(events.CivilRegistry, events.TypeDeathRegistered, toAgency(events.Population))
 	}
 	if has[events.Insurance] {
 		add(events.Population, events.TypePIDIssued, toAgency(events.Insurance))
