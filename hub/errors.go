@@ -10,6 +10,8 @@ import (
 
 	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/delivery"
+	"github.com/ndxp/ndxp/hub/documents"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
@@ -70,6 +72,14 @@ var codeTable = []struct {
 	{ErrMessageIDReused, codes.AlreadyExists},
 	{delivery.ErrUnknown, codes.NotFound},
 	{delivery.ErrNotStored, codes.Unavailable},
+	{events.ErrUnknownType, codes.NotFound},
+	{events.ErrNotPublisher, codes.PermissionDenied},
+	{events.ErrNotStored, codes.Unavailable},
+	{events.ErrNotPending, codes.FailedPrecondition},
+	{documents.ErrNotStored, codes.Unavailable},
+	{documents.ErrUnknown, codes.NotFound},
+	{documents.ErrReceipt, codes.FailedPrecondition},
+	{documents.ErrNotPending, codes.FailedPrecondition},
 	{wire.ErrAgencyCode, codes.InvalidArgument},
 	{wire.ErrServiceCode, codes.InvalidArgument},
 	{context.DeadlineExceeded, codes.DeadlineExceeded},

@@ -15,6 +15,8 @@ func (h *Hub) RegisterServices(s grpc.ServiceRegistrar) {
 	hubv1.RegisterStatsServiceServer(s, &statsServer{h: h})
 	hubv1.RegisterAccessServiceServer(s, &accessServer{h: h})
 	hubv1.RegisterDeliveryServiceServer(s, &deliveryServer{h: h})
+	hubv1.RegisterEventServiceServer(s, &eventServer{h: h})
+	hubv1.RegisterDocumentServiceServer(s, &documentServer{h: h})
 }
 
 type registryServer struct {

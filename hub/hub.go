@@ -22,6 +22,8 @@ import (
 	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/hub/delivery"
+	"github.com/ndxp/ndxp/hub/documents"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
@@ -68,6 +70,10 @@ type Config struct {
 	Access access.Config
 	// Delivery configures the asynchronous delivery path.
 	Delivery delivery.Config
+	// Events configures the publish/subscribe path.
+	Events events.Config
+	// Documents configures the document exchange axis.
+	Documents documents.Config
 	// Replicas, when set, is the replica count of every JetStream stream
 	// and bucket the hub creates whose own configuration sets none: 3 on a
 	// three-server NATS cluster.
@@ -87,7 +93,7 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	for _, r := range []*int{&c.Registry.Replicas, &c.TxLog.Replicas, &c.Counter.Replicas, &c.Audit.Replicas, &c.Access.Replicas, &c.Delivery.Replicas} {
+	for _, r := range []*int{&c.Registry.Replicas, &c.TxLog.Replicas, &c.Counter.Replicas, &c.Audit.Replicas, &c.Access.Replicas, &c.Delivery.Replicas, &c.Events.Replicas, &c.Documents.Replicas} {
 		if *r == 0 {
 			*r = c.Replicas
 		}
@@ -149,6 +155,8 @@ type Hub struct {
 	counter *counter.Counter
 	audit   *audit.Chain
 	deliver *delivery.Service
+	events  *eventPath
+	docs    *documents.Service
 	limits  *limiter
 	quota   *sharedQuota
 	metrics *metrics
@@ -229,6 +237,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	h.refused = newRefusals(h.record, log)
 	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, delivery.Deps{
 		Router: h.router, Recorder: deliveryRecorder{h}, Outcome: outcome, HubID: cfg.ID,
+		Authorize: h.stillGranted,
 	}, log.Named("delivery"))
 	if err != nil {
 		h.refused.stop()
@@ -242,6 +251,25 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	}
 	if h.declared, err = openDeclared(ctx, js, cfg.Replicas, log); err != nil {
 		h.deliver.Stop()
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
+	if h.events, err = openEvents(ctx, js, h); err != nil {
+		h.deliver.Stop()
+		h.declared.Close()
+		chain.Stop()
+		cnt.Stop()
+		acc.Close()
+		reg.Close()
+		return nil, err
+	}
+	if h.docs, err = documents.Open(ctx, js, cfg.Documents, documents.Deps{Recorder: deliveryRecorder{h}, HubID: cfg.ID}, log.Named("documents")); err != nil {
+		h.events.stop()
+		h.deliver.Stop()
+		h.declared.Close()
 		chain.Stop()
 		cnt.Stop()
 		acc.Close()
@@ -268,6 +296,7 @@ func (h *Hub) Ready() error {
 // not recorded), stops the audit chain, counting and watching the grants and the registry. In-flight
 // exchanges should be finished first (stop the gRPC server gracefully).
 func (h *Hub) Close() {
+	h.events.stop()
 	h.rates.close()
 	h.declared.Close()
 	h.deliver.Stop()

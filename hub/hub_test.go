@@ -248,6 +248,14 @@ func TestRegisterAgencyValidation(t *testing.T) {
 			Services: []*hubv1.Service{{Code: "ok"}, {Code: "ok"}}}, "agency.services[1].code"},
 		{"reserved service", &hubv1.Agency{Code: consumer, Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
 			Services: []*hubv1.Service{{Code: "unknown"}}}, "agency.services[0].code"},
+		{"bad event type", &hubv1.Agency{Code: consumer, Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
+			Events: []*hubv1.EventType{{Code: "Born!", PayloadType: "ndxp.events.v1.BirthRegistered"}}}, "agency.events[0].code"},
+		{"event without payload type", &hubv1.Agency{Code: consumer, Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
+			Events: []*hubv1.EventType{{Code: "born"}}}, "agency.events[0].payload_type"},
+		{"duplicate event type", &hubv1.Agency{Code: consumer, Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
+			Events: []*hubv1.EventType{{Code: "born", PayloadType: "a.B"}, {Code: "born", PayloadType: "a.B"}}}, "agency.events[1].code"},
+		{"another's event", &hubv1.Agency{Code: consumer, Name: "x", Kind: hubv1.AgencyKind_AGENCY_KIND_OTHER,
+			Events: []*hubv1.EventType{{Code: "born", Publisher: "000.00.01.G02", PayloadType: "a.B"}}}, "agency.events[0].publisher"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/counter"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/platform"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -40,7 +41,7 @@ func TestHubProcess(t *testing.T) {
 	log := zap.NewNop()
 	p, err := platform.Start(context.Background(), platform.Config{
 		NATSURL: url, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Insecure: true,
-		Hub:      hub.Config{Counter: counter.Config{CheckpointInterval: 20 * time.Millisecond}},
+		Hub:      hub.Config{Counter: counter.Config{CheckpointInterval: 20 * time.Millisecond}, Events: events.Config{AckWait: 2 * time.Second}},
 		Agencies: []platform.Agency{&node.Group{Services: []node.Service{population.New(population.Config{Seed: 1})}, Log: log}},
 	}, log)
 	if err != nil {

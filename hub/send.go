@@ -98,6 +98,21 @@ func (h *Hub) getDelivery(ctx context.Context, req *hubv1.GetDeliveryRequest) (*
 	return h.deliver.Get(ctx, consumer, req.GetMessageId())
 }
 
+// stillGranted checks, when a stored request is about to be delivered,
+// that the provider's grant to its consumer still stands: a grant revoked
+// after Send stops the requests waiting. The consumer's kind is its
+// registration's (an agency registers only under its certificate's kind).
+func (h *Hub) stillGranted(consumer, provider, service string) error {
+	if !h.cfg.Security.EnforceGrants {
+		return nil
+	}
+	var kind hubv1.AgencyKind
+	if a, err := h.reg.Get(consumer); err == nil {
+		kind = a.GetKind()
+	}
+	return h.access.Check(consumer, kind, provider, service)
+}
+
 // deliveryRecorder records a finished delivery as a transaction.
 type deliveryRecorder struct{ h *Hub }
 

@@ -17,8 +17,10 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/vn"
 	civilv1 "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
+	eventsv1 "github.com/ndxp/ndxp/proto/ndxp/events/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
@@ -39,6 +41,8 @@ const (
 // concurrent use.
 type Simulator struct {
 	agency *hubv1.Agency
+	// events publishes birth-registered through the hub (set by Install).
+	events *node.Client
 
 	mu      sync.Mutex
 	records map[string]*civilv1.Record
@@ -57,10 +61,15 @@ func New(agency *hubv1.Agency) *Simulator {
 }
 
 // Agency is the registration, without services.
-func (s *Simulator) Agency() *hubv1.Agency { return proto.CloneOf(s.agency) }
+func (s *Simulator) Agency() *hubv1.Agency {
+	a := proto.CloneOf(s.agency)
+	a.Events = events.Declarations(events.CivilRegistry)
+	return a
+}
 
 // Install adds the services to n.
 func (s *Simulator) Install(n *node.Node) {
+	s.events = n.Client()
 	for _, e := range []struct {
 		code, desc string
 		req, resp  proto.Message
@@ -89,7 +98,7 @@ func (s *Simulator) add(kind civilv1.RecordKind, prefix string, r *civilv1.Recor
 	return proto.CloneOf(r)
 }
 
-func (s *Simulator) birth(_ context.Context, req *node.Request) (proto.Message, error) {
+func (s *Simulator) birth(ctx context.Context, req *node.Request) (proto.Message, error) {
 	in := &civilv1.RegisterBirthRequest{}
 	if err := req.Decode(in); err != nil {
 		return nil, err
@@ -103,7 +112,30 @@ func (s *Simulator) birth(_ context.Context, req *node.Request) (proto.Message, 
 			r.PersonalIds = append(r.PersonalIds, id)
 		}
 	}
-	return &civilv1.RegisterBirthResponse{Record: s.add(civilv1.RecordKind_RECORD_KIND_BIRTH, "KS", r)}, nil
+	rec := s.add(civilv1.RecordKind_RECORD_KIND_BIRTH, "KS", r)
+	if in.GetPublishEvent() {
+		if err := s.publishBirth(ctx, req, in, rec); err != nil {
+			return nil, err
+		}
+	}
+	return &civilv1.RegisterBirthResponse{Record: rec}, nil
+}
+
+// publishBirth publishes birth-registered for rec (event id: the record's
+// reference), for the agencies that react to births.
+func (s *Simulator) publishBirth(ctx context.Context, req *node.Request, in *civilv1.RegisterBirthRequest, rec *civilv1.Record) error {
+	if s.events == nil {
+		return node.Errorf(codes.FailedPrecondition, "publish_event: this registry runs without a hub")
+	}
+	ev := &eventsv1.BirthRegistered{
+		RegistrationRef: rec.GetRef(), ChildName: in.GetChildName(), DateOfBirth: in.GetDateOfBirth(), Sex: in.GetSex(),
+		ProvinceCode: in.GetProvinceCode(), FatherPersonalId: in.GetFatherPersonalId(), MotherPersonalId: in.GetMotherPersonalId(),
+		FatherName: in.GetFatherName(), MotherName: in.GetMotherName(), DossierId: req.Purpose,
+	}
+	if err := s.events.Publish(ctx, "birth-registered", rec.GetRef(), ev, time.Time{}); err != nil {
+		return node.Errorf(codes.Unavailable, "birth %s registered, but its event not published: %v", rec.GetRef(), err)
+	}
+	return nil
 }
 
 func checkBirth(in *civilv1.RegisterBirthRequest) error {
@@ -152,7 +184,7 @@ func (s *Simulator) marriage(_ context.Context, req *node.Request) (proto.Messag
 	return &civilv1.RegisterMarriageResponse{Record: s.add(civilv1.RecordKind_RECORD_KIND_MARRIAGE, "KH", r)}, nil
 }
 
-func (s *Simulator) death(_ context.Context, req *node.Request) (proto.Message, error) {
+func (s *Simulator) death(ctx context.Context, req *node.Request) (proto.Message, error) {
 	in := &civilv1.RegisterDeathRequest{}
 	if err := req.Decode(in); err != nil {
 		return nil, err
@@ -181,6 +213,18 @@ func (s *Simulator) death(_ context.Context, req *node.Request) (proto.Message, 
 	s.mu.Lock()
 	s.deaths[in.GetPersonalId()] = r.GetRef()
 	s.mu.Unlock()
+	if in.GetPublishEvent() {
+		if s.events == nil {
+			return nil, node.Errorf(codes.FailedPrecondition, "publish_event: this registry runs without a hub")
+		}
+		ev := &eventsv1.DeathRegistered{
+			RegistrationRef: r.GetRef(), PersonalId: in.GetPersonalId(), FullName: in.GetFullName(),
+			DateOfDeath: in.GetDateOfDeath(), ProvinceCode: in.GetProvinceCode(), DossierId: req.Purpose,
+		}
+		if err := s.events.Publish(ctx, events.TypeDeathRegistered, r.GetRef(), ev, time.Time{}); err != nil {
+			return nil, node.Errorf(codes.Unavailable, "death %s registered, but its event not published: %v", r.GetRef(), err)
+		}
+	}
 	return &civilv1.RegisterDeathResponse{Record: r}, nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	insurancev1 "github.com/ndxp/ndxp/proto/ndxp/insurance/v1"
@@ -64,7 +65,11 @@ func New(agency *hubv1.Agency) *Simulator {
 }
 
 // Agency is the registration, without services.
-func (s *Simulator) Agency() *hubv1.Agency { return proto.CloneOf(s.agency) }
+func (s *Simulator) Agency() *hubv1.Agency {
+	a := proto.CloneOf(s.agency)
+	a.Events = events.Declarations(events.Insurance)
+	return a
+}
 
 // Install adds the services to n; household-verify calls the population
 // database through the hub as n's agency.
@@ -84,6 +89,7 @@ func (s *Simulator) Install(n *node.Node) {
 	} {
 		n.Handle(&hubv1.Service{Code: e.code, Description: e.desc, RequestType: node.TypeName(e.req), ResponseType: node.TypeName(e.resp), PersonalData: e.personal}, e.h)
 	}
+	s.react(n, c)
 }
 
 func (s *Simulator) verify(ctx context.Context, c *node.Client, req *node.Request) (proto.Message, error) {

@@ -16,7 +16,9 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/procedure"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/vn"
+	eventsv1 "github.com/ndxp/ndxp/proto/ndxp/events/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	lgspv1 "github.com/ndxp/ndxp/proto/ndxp/lgsp/v1"
 )
@@ -27,6 +29,8 @@ const (
 	ServiceProcedureStatus  = "procedure-status"
 	ServiceProcedureBirth   = "procedure-birth"
 	ServiceProcedureDeath   = "procedure-death"
+	// ServiceProcedureBirthEvents is the birth procedure on events.
+	ServiceProcedureBirthEvents = "procedure-birth-events"
 )
 
 // Config configures an LGSP simulator.
@@ -97,8 +101,44 @@ func (s *Simulator) Install(n *node.Node) {
 	s.handle(n, ServiceProcedureStatus, "Status and result of an administrative-procedure dossier.", &lgspv1.ProcedureStatusRequest{}, &lgspv1.ProcedureStatusResponse{}, s.status)
 	if s.Province() {
 		s.handle(n, ServiceProcedureBirth, "Interlinked procedure: birth registration, ID number, permanent residence, child's health insurance card.", &lgspv1.BirthProcedureRequest{}, &lgspv1.BirthProcedureResponse{}, s.birth)
-		s.handle(n, ServiceProcedureDeath, "Interlinked procedure: death registration, removal of permanent residence, funeral allowance.", &lgspv1.DeathProcedureRequest{}, &lgspv1.DeathProcedureResponse{}, s.death)
+		s.handle(n, ServiceProcedureDeath, "Interlinked procedure: death registration, removal of permanent residence, funeral allowance, personal ID number cancelled.", &lgspv1.DeathProcedureRequest{}, &lgspv1.DeathProcedureResponse{}, s.death)
+		s.handle(n, ServiceProcedureBirthEvents, "Interlinked birth procedure on life events: the birth registered, the agencies react (ID number, residence, card).", &lgspv1.BirthProcedureRequest{}, &lgspv1.BirthProcedureResponse{}, s.birthEvents)
+		s.react(n)
 	}
+}
+
+// react subscribes a province's LGSP to the reactions of the event-driven
+// birth procedure.
+func (s *Simulator) react(n *node.Node) {
+	n.OnEvent(events.TypePIDIssued, func(ctx context.Context, ev *hubv1.Event) error {
+		in := &eventsv1.PersonalIdIssued{}
+		if err := ev.GetPayload().UnmarshalTo(in); err == nil {
+			s.runner.OnPIDIssued(ctx, ev.GetEventId(), in)
+		}
+		return nil
+	})
+	n.OnEvent(events.TypeChildCardIssued, func(_ context.Context, ev *hubv1.Event) error {
+		in := &eventsv1.ChildCardIssued{}
+		if err := ev.GetPayload().UnmarshalTo(in); err == nil {
+			s.runner.OnChildCardIssued(ev.GetEventId(), in)
+		}
+		return nil
+	})
+}
+
+func (s *Simulator) birthEvents(ctx context.Context, req *node.Request) (proto.Message, error) {
+	in := &lgspv1.BirthProcedureRequest{}
+	if err := req.Decode(in); err != nil {
+		return nil, err
+	}
+	res, err := s.runner.BirthByEvents(ctx, in)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	if err := failed(res); err != nil {
+		return nil, err
+	}
+	return &lgspv1.BirthProcedureResponse{Result: res}, nil
 }
 
 func (s *Simulator) handle(n *node.Node, code, desc string, req, resp proto.Message, h node.Handler) {
@@ -149,6 +189,9 @@ func (s *Simulator) birth(ctx context.Context, req *node.Request) (proto.Message
 	if err != nil {
 		return nil, invalid(err)
 	}
+	if err := failed(res); err != nil {
+		return nil, err
+	}
 	return &lgspv1.BirthProcedureResponse{Result: res}, nil
 }
 
@@ -161,7 +204,27 @@ func (s *Simulator) death(ctx context.Context, req *node.Request) (proto.Message
 	if err != nil {
 		return nil, invalid(err)
 	}
+	if err := failed(res); err != nil {
+		return nil, err
+	}
 	return &lgspv1.DeathProcedureResponse{Result: res}, nil
+}
+
+// failed is the answer to a dossier that did not complete: ABORTED (the
+// procedure was not done, and what was done was undone), so the hub counts
+// it as failed, not OK; its result is kept for procedure-status.
+func failed(res *lgspv1.ProcedureResult) error {
+	if res.GetCompleted() || res.GetFailedStep() == "" {
+		return nil // done, or (on events) reactions still pending
+	}
+	undone := "the steps done before were undone"
+	for _, st := range res.GetSteps() {
+		if st.GetError() != "" && st.GetStatus() == lgspv1.StepStatus_STEP_STATUS_DONE {
+			undone = "step " + st.GetName() + " could not be undone"
+		}
+	}
+	return node.Errorf(codes.Aborted, "dossier %s failed at step %s; %s; procedure-status {\"dossierId\": %q} has the result",
+		res.GetDossierId(), res.GetFailedStep(), undone, res.GetDossierId())
 }
 
 func invalid(err error) error {

@@ -126,6 +126,8 @@ type Node struct {
 	log        *zap.Logger
 	endpoints  []endpoint
 	middleware []Middleware
+	events     []eventSub
+	evWG       sync.WaitGroup // the OnEvent subscriptions
 
 	// mu guards closing against the dispatch of new requests, so that
 	// none is added to wg once Stop waits on it.
@@ -202,6 +204,14 @@ func (n *Node) Start(ctx context.Context) error {
 			_ = n.Stop()
 			return err
 		}
+	}
+	if len(n.events) > 0 && n.hubConn == nil {
+		n.log.Warn("no hub: the node's event subscriptions are not opened", zap.Int("subscriptions", len(n.events)))
+		n.events = nil
+	}
+	for _, s := range n.events {
+		n.evWG.Add(1)
+		go n.listen(s)
 	}
 	n.log.Debug("agency node started", zap.Int("services", len(a.GetServices())))
 	return nil
@@ -315,6 +325,7 @@ func (n *Node) Stop() error {
 	if n.stop != nil {
 		n.stop()
 	}
+	n.evWG.Wait()
 	if n.ownNC {
 		n.nc.Close()
 	}

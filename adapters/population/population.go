@@ -16,6 +16,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
@@ -37,10 +38,14 @@ const (
 
 // Agency is the population database's registration, without services.
 func (s *Simulator) Agency() *hubv1.Agency {
+	a := &hubv1.Agency{Code: Code, Name: "Cơ sở dữ liệu quốc gia về dân cư (Bộ Công an)", Kind: hubv1.AgencyKind_AGENCY_KIND_NATIONAL_DATABASE}
 	if s.agency != nil {
-		return proto.CloneOf(s.agency)
+		a = proto.CloneOf(s.agency)
 	}
-	return &hubv1.Agency{Code: Code, Name: "Cơ sở dữ liệu quốc gia về dân cư (Bộ Công an)", Kind: hubv1.AgencyKind_AGENCY_KIND_NATIONAL_DATABASE}
+	if s.events {
+		a.Events = events.Declarations(events.Population)
+	}
+	return a
 }
 
 // Config configures the simulator.
@@ -51,6 +56,10 @@ type Config struct {
 	// Agency overrides the registration (code, name, kind), e.g. from a
 	// topology file; nil is the built-in population database.
 	Agency *hubv1.Agency
+	// Events makes the node react to life events through the hub: on
+	// birth-registered it issues the child's number and publishes
+	// pid-issued (see events.go).
+	Events bool
 }
 
 // Simulator answers the population database's services. It is safe for
@@ -59,11 +68,12 @@ type Simulator struct {
 	pop    synth.Population
 	st     *state
 	agency *hubv1.Agency
+	events bool
 }
 
 // New returns a simulator.
 func New(cfg Config) *Simulator {
-	return &Simulator{pop: synth.Population{Seed: cfg.Seed}, st: newState(cfg.Seed), agency: cfg.Agency}
+	return &Simulator{pop: synth.Population{Seed: cfg.Seed}, st: newState(cfg.Seed), agency: cfg.Agency, events: cfg.Events}
 }
 
 // Population is the synthetic population served, for clients that need
@@ -94,6 +104,9 @@ func (s *Simulator) Install(n *node.Node) {
 		{ServiceHouseholdMembers, "List the members of a citizen's household.", &populationv1.HouseholdMembersRequest{}, &populationv1.HouseholdMembersResponse{}, s.household, true},
 	} {
 		n.Handle(&hubv1.Service{Code: e.code, Description: e.desc, RequestType: name(e.req), ResponseType: name(e.resp), PersonalData: e.personal}, e.h)
+	}
+	if s.events {
+		s.react(n)
 	}
 }
 

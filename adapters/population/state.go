@@ -24,6 +24,7 @@ type state struct {
 	changed   map[string]*populationv1.Citizen // synthetic citizens as changed by the run
 	members   map[string][]string              // household -> numbers that joined it this run
 	removals  map[string]removal               // removal ref -> what it removed
+	byBirth   map[string]string                // birth record ref -> number issued on its event
 	seq       int
 }
 
@@ -42,6 +43,7 @@ func newState(seed uint64) *state {
 		changed:   map[string]*populationv1.Citizen{},
 		members:   map[string][]string{},
 		removals:  map[string]removal{},
+		byBirth:   map[string]string{},
 	}
 }
 

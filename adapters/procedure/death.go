@@ -16,10 +16,15 @@ const (
 	StepDeathRegister   = "death-register"
 	StepResidenceRemove = "residence-remove"
 	StepFuneral         = "funeral-allowance"
+	StepPIDCancel       = "pid-cancel"
 )
 
 // Death runs death registration -> removal of permanent residence ->
-// funeral allowance; errors as for Birth.
+// funeral allowance -> cancellation of the personal ID number (the
+// population database cancels the numbers of the dead, FACTS.md "Flows");
+// errors as for Birth. The cancellation comes last, after every step that
+// still reads the number, and has no undo: the population database cannot
+// reinstate a number.
 func (r *Runner) Death(ctx context.Context, in *lgspv1.DeathProcedureRequest) (*lgspv1.ProcedureResult, error) {
 	switch {
 	case in.GetPersonalId() == "":
@@ -79,6 +84,13 @@ func (r *Runner) deathSteps(in *lgspv1.DeathProcedureRequest, res *lgspv1.Proced
 			}, out)
 			res.AllowanceRef = out.GetDecisionRef()
 			return res.AllowanceRef, err
+		},
+	}, {
+		name: StepPIDCancel, provider: pop, service: "pid-cancel",
+		run: func(ctx context.Context, call node.Call) (string, error) {
+			out := &populationv1.CancelPersonalIdResponse{}
+			_, err := r.ex.Exchange(ctx, call, &populationv1.CancelPersonalIdRequest{PersonalId: in.GetPersonalId(), Reason: "death: " + res.GetRegistrationRef()}, out)
+			return out.GetPersonalId(), err
 		},
 	}}
 }

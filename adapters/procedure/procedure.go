@@ -32,13 +32,17 @@ const (
 
 // Defaults for Config.
 const (
-	// DefaultCompensateAttempts is how often an undoing call is tried.
-	DefaultCompensateAttempts = 3
-	// DefaultStepAttempts is how often a step is tried when it fails with
-	// UNAVAILABLE or DEADLINE_EXCEEDED.
+	// DefaultCompensateFor is how long an undoing call is retried while
+	// it fails transiently: a half-done procedure must not be left behind
+	// because the provider was busy for a moment.
+	DefaultCompensateFor = 5 * time.Minute
+	// DefaultStepAttempts is how often a step is tried when it fails
+	// transiently (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED).
 	DefaultStepAttempts = 2
-	// retryWait is the pause before a retry, times the attempt number.
-	retryWait = 100 * time.Millisecond
+	// retryWait is the pause before the first retry; it doubles up to
+	// maxRetryWait.
+	retryWait    = 100 * time.Millisecond
+	maxRetryWait = 5 * time.Second
 	// DefaultStepTimeout bounds one step.
 	DefaultStepTimeout = 10 * time.Second
 )
@@ -62,15 +66,20 @@ type Config struct {
 	// UserID is the official on whose behalf the LGSP calls (default
 	// "mot-cua-<province>").
 	UserID string
-	// CompensateAttempts is how often an undoing call is tried.
-	CompensateAttempts int
-	// StepAttempts is how often a step is tried when it fails with
-	// UNAVAILABLE or DEADLINE_EXCEEDED (the answer may have been lost);
+	// CompensateFor is how long an undoing call is retried, with backoff,
+	// while it fails transiently (UNAVAILABLE, DEADLINE_EXCEEDED,
+	// RESOURCE_EXHAUSTED, ABORTED); the procedure's answer waits for it.
+	CompensateFor time.Duration
+	// StepAttempts is how often a step is tried when it fails transiently
+	// (the answer may have been lost, the provider was busy);
 	// retries reuse the message id, so the provider answers a step it
 	// already did with its first answer and the hub counts it once.
 	StepAttempts int
 	// StepTimeout bounds one step.
 	StepTimeout time.Duration
+	// ReactionWait is how long BirthByEvents waits for the reactions
+	// before answering with steps still pending.
+	ReactionWait time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -78,14 +87,17 @@ func (c *Config) setDefaults() {
 	c.CivilRegistry = cmp(c.CivilRegistry, DefaultCivilRegistry)
 	c.Insurance = cmp(c.Insurance, DefaultInsurance)
 	c.UserID = cmp(c.UserID, "mot-cua-"+c.ProvinceCode)
-	if c.CompensateAttempts <= 0 {
-		c.CompensateAttempts = DefaultCompensateAttempts
+	if c.CompensateFor <= 0 {
+		c.CompensateFor = DefaultCompensateFor
 	}
 	if c.StepAttempts <= 0 {
 		c.StepAttempts = DefaultStepAttempts
 	}
 	if c.StepTimeout <= 0 {
 		c.StepTimeout = DefaultStepTimeout
+	}
+	if c.ReactionWait <= 0 {
+		c.ReactionWait = DefaultReactionWait
 	}
 }
 
@@ -110,9 +122,10 @@ type Runner struct {
 	cfg Config
 	ex  Exchanger
 
-	mu      sync.Mutex
-	results map[string]*lgspv1.ProcedureResult
-	running map[string]chan struct{}
+	mu       sync.Mutex
+	results  map[string]*lgspv1.ProcedureResult
+	running  map[string]chan struct{}
+	byEvents map[string]*eventDossier // dossiers run on events, by id
 }
 
 // New returns a Runner calling through ex.
@@ -121,7 +134,7 @@ func New(cfg Config, ex Exchanger) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Runner{cfg: cfg, ex: ex, results: map[string]*lgspv1.ProcedureResult{}, running: map[string]chan struct{}{}}, nil
+	return &Runner{cfg: cfg, ex: ex, results: map[string]*lgspv1.ProcedureResult{}, running: map[string]chan struct{}{}, byEvents: map[string]*eventDossier{}}, nil
 }
 
 // Result returns the result of a dossier run before.
@@ -230,33 +243,60 @@ func (r *Runner) try(ctx context.Context, s step, call node.Call) (string, error
 		sctx, cancel := context.WithTimeout(ctx, r.cfg.StepTimeout)
 		ref, err = s.run(sctx, call)
 		cancel()
-		if c := code(err); (c != codes.Unavailable && c != codes.DeadlineExceeded) || attempt >= r.cfg.StepAttempts {
+		if !transient(code(err)) || attempt >= r.cfg.StepAttempts {
 			return ref, err
 		}
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, attempt) {
 			return ref, err
-		case <-time.After(time.Duration(attempt) * retryWait):
 		}
 	}
 }
 
-// compensate undoes a done step, retrying with the same message id on
-// transient failures. FAILED_PRECONDITION and NOT_FOUND mean there is
-// nothing left to undo (an earlier attempt did it).
+// transient reports whether a call that failed with c may succeed if made
+// again: the provider was unreachable, overloaded or rate limited, or the
+// answer was lost.
+func transient(c codes.Code) bool {
+	return c == codes.Unavailable || c == codes.DeadlineExceeded || c == codes.ResourceExhausted || c == codes.Aborted
+}
+
+// pause waits before the retry after attempt (from 1), doubling from
+// retryWait up to maxRetryWait; false if ctx ended first.
+func pause(ctx context.Context, attempt int) bool {
+	d := min(retryWait<<min(attempt-1, 10), maxRetryWait)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// compensate undoes a done step, retrying with the same message id, with
+// backoff, for as long as it fails transiently and CompensateFor allows
+// (the caller's cancellation does not stop it: a half-done procedure is
+// worse than a late answer). FAILED_PRECONDITION and NOT_FOUND mean there
+// is nothing left to undo (an earlier attempt did it).
 func (r *Runner) compensate(ctx context.Context, res *lgspv1.ProcedureResult, s step, st *lgspv1.Step) {
 	if s.undo == nil {
 		return
 	}
 	st.CompensationMessageId = res.GetDossierId() + "/undo-" + s.name
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.CompensateFor)
+	defer cancel()
 	var err error
-	for range r.cfg.CompensateAttempts {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.StepTimeout)
+	for attempt := 1; ; attempt++ {
+		sctx, scancel := context.WithTimeout(ctx, r.cfg.StepTimeout)
 		err = s.undo(sctx, r.call(res, s.provider, s.undoService, st.CompensationMessageId))
-		cancel()
-		if c := code(err); c == codes.OK || c == codes.FailedPrecondition || c == codes.NotFound {
+		scancel()
+		c := code(err)
+		if c == codes.OK || c == codes.FailedPrecondition || c == codes.NotFound {
 			st.Status = lgspv1.StepStatus_STEP_STATUS_COMPENSATED
 			return
+		}
+		if !transient(c) || !pause(ctx, attempt) {
+			break
 		}
 	}
 	st.Error = "compensation failed: " + describe(err)

@@ -105,8 +105,26 @@ func birthRequest(dossier string) *lgspv1.BirthProcedureRequest {
 func birth(t *testing.T, env *hubtest.Env, req *lgspv1.BirthProcedureRequest) *lgspv1.ProcedureResult {
 	t.Helper()
 	out := &lgspv1.BirthProcedureResponse{}
-	if err := exchange(env, req.GetDossierId(), hcm, "procedure-birth", req, out); err != nil {
-		t.Fatalf("procedure-birth: %v", err)
+	err := exchange(env, req.GetDossierId(), hcm, "procedure-birth", req, out)
+	return result(t, env, req.GetDossierId(), out.GetResult(), err)
+}
+
+// result is a procedure's result: the answer's, or for a dossier that
+// failed (ABORTED) the one procedure-status keeps.
+func result(t *testing.T, env *hubtest.Env, dossier string, res *lgspv1.ProcedureResult, err error) *lgspv1.ProcedureResult {
+	t.Helper()
+	if err == nil {
+		return res
+	}
+	if status.Code(err) != codes.Aborted || !strings.Contains(err.Error(), dossier) {
+		t.Fatalf("procedure %s: %v", dossier, err)
+	}
+	out := &lgspv1.ProcedureStatusResponse{}
+	if err := exchange(env, "", hcm, "procedure-status", &lgspv1.ProcedureStatusRequest{DossierId: dossier}, out); err != nil || !out.GetFound() {
+		t.Fatalf("procedure-status %s: %v, %v", dossier, out, err)
+	}
+	if out.GetResult().GetCompleted() {
+		t.Fatalf("dossier %s answered ABORTED but its status is completed", dossier)
 	}
 	return out.GetResult()
 }
@@ -235,7 +253,7 @@ func TestBirthProcedureFailingStep(t *testing.T) {
 			if _, ok := sims.Insurance.Card(res.GetPersonalId()); ok {
 				t.Errorf("a card was issued")
 			}
-			want := map[string]int64{hcm + " procedure-birth OK": 1, tt.down + " " + tt.failed + " UNAVAILABLE": 1}
+			want := map[string]int64{hcm + " procedure-birth ABORTED": 1, tt.down + " " + tt.failed + " UNAVAILABLE": 1}
 			for _, s := range res.GetSteps() {
 				if s.GetStatus() == lgspv1.StepStatus_STEP_STATUS_COMPENSATED {
 					want[s.GetProvider()+" "+s.GetService()+" OK"]++
@@ -259,24 +277,19 @@ func death(t *testing.T, env *hubtest.Env, dossier string) *lgspv1.ProcedureResu
 	t.Helper()
 	out := &lgspv1.DeathProcedureResponse{}
 	req := &lgspv1.DeathProcedureRequest{DossierId: dossier, PersonalId: mother, FullName: "Trần Thị Lệ", DateOfDeath: vn.Day(time.Now().AddDate(0, 0, -1)), ClaimantPersonalId: "001194053383"}
-	if err := exchange(env, dossier, hcm, "procedure-death", req, out); err != nil {
-		t.Fatalf("procedure-death: %v", err)
-	}
-	return out.GetResult()
+	err := exchange(env, dossier, hcm, "procedure-death", req, out)
+	return result(t, env, dossier, out.GetResult(), err)
 }
 
 func TestDeathProcedure(t *testing.T) {
 	env := start(t)
 	res := death(t, env, "HS-DEATH-1")
-	if want := "death-register=DONE residence-remove=DONE funeral-allowance=DONE"; !res.GetCompleted() || statuses(res) != want {
+	if want := "death-register=DONE residence-remove=DONE funeral-allowance=DONE pid-cancel=DONE"; !res.GetCompleted() || statuses(res) != want {
 		t.Fatalf("got %s, want %s: %v", statuses(res), want, res)
 	}
-	c, err := lookup(env, mother)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !c.GetDeceased() || c.GetPermanentResidence() != nil {
-		t.Fatalf("citizen after death: deceased=%v residence=%v", c.GetDeceased(), c.GetPermanentResidence())
+	// The number of the dead is cancelled, as the reports describe.
+	if _, err := lookup(env, mother); status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("lookup after death: %v, want FailedPrecondition (cancelled)", err)
 	}
 	if ref, ok := env.Simulators.Insurance.Allowance(mother); !ok || ref != res.GetAllowanceRef() {
 		t.Fatalf("allowance %q, want %q", ref, res.GetAllowanceRef())
@@ -284,6 +297,7 @@ func TestDeathProcedure(t *testing.T) {
 	wantRows(t, env, map[string]int64{
 		hcm + " procedure-death OK": 1, topology.CivilRegistryCode + " death-register OK": 1,
 		topology.PopulationCode + " residence-remove OK": 1, topology.SocialInsuranceCode + " funeral-allowance OK": 1,
+		topology.PopulationCode + " pid-cancel OK": 1,
 	})
 }
 
@@ -298,7 +312,7 @@ func TestDeathProcedureFailingStep(t *testing.T) {
 	// An outage toggled at run time: the funeral allowance fails.
 	env.Simulators.Behaviours[topology.SocialInsuranceCode].SetOutage(true)
 	res := death(t, env, "HS-DEATH-FAIL")
-	if want := "death-register=COMPENSATED residence-remove=COMPENSATED funeral-allowance=FAILED"; res.GetCompleted() || statuses(res) != want {
+	if want := "death-register=COMPENSATED residence-remove=COMPENSATED funeral-allowance=FAILED pid-cancel=SKIPPED"; res.GetCompleted() || statuses(res) != want {
 		t.Fatalf("got %s, want %s", statuses(res), want)
 	}
 	after, err := lookup(env, mother)
@@ -312,7 +326,7 @@ func TestDeathProcedureFailingStep(t *testing.T) {
 		t.Fatalf("death record not cancelled: %v", r)
 	}
 	wantRows(t, env, map[string]int64{
-		hcm + " procedure-death OK": 1, topology.CivilRegistryCode + " death-register OK": 1,
+		hcm + " procedure-death ABORTED": 1, topology.CivilRegistryCode + " death-register OK": 1,
 		topology.PopulationCode + " residence-remove OK": 1, topology.SocialInsuranceCode + " funeral-allowance UNAVAILABLE": 1,
 		topology.PopulationCode + " residence-register OK": 1, topology.CivilRegistryCode + " record-cancel OK": 1,
 	})

@@ -2,6 +2,7 @@ package procedure_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/procedure"
 	civilv1 "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
 	insurancev1 "github.com/ndxp/ndxp/proto/ndxp/insurance/v1"
+	lgspv1 "github.com/ndxp/ndxp/proto/ndxp/lgsp/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )
 
@@ -79,4 +81,64 @@ func TestStepRetry(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCompensationRetriedUntilDone: with the hub's rate limit, the undoing
+// record-cancel was refused with RESOURCE_EXHAUSTED and never tried again,
+// leaving an orphan birth record; it is now retried, with the same
+// message id, until it is done.
+func TestCompensationRetriedUntilDone(t *testing.T) {
+	ex := &flakyMany{failures: map[string]flakyCall{
+		"pid-issue":     {codes.FailedPrecondition, 1},
+		"record-cancel": {codes.ResourceExhausted, 5},
+	}}
+	r, err := procedure.New(procedure.Config{ProvinceCode: "079"}, ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Birth(context.Background(), birthRequest("HS-UNDO"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.GetCompleted() || res.GetSteps()[0].GetStatus() != lgspv1.StepStatus_STEP_STATUS_COMPENSATED {
+		t.Fatalf("steps %s (%v), want birth-register COMPENSATED", statuses(res), res.GetSteps()[0].GetError())
+	}
+	n := 0
+	for _, c := range ex.calls {
+		if strings.HasPrefix(c, "record-cancel@") {
+			if c != "record-cancel@HS-UNDO/undo-birth-register" {
+				t.Fatalf("an undo retry changed its message id: %v", ex.calls)
+			}
+			n++
+		}
+	}
+	if n != 6 {
+		t.Fatalf("record-cancel tried %d times, want 6 (5 refusals, then done): %v", n, ex.calls)
+	}
+}
+
+type flakyCall struct {
+	code     codes.Code
+	failures int
+}
+
+// flakyMany fails the first calls of several services, each with its code.
+type flakyMany struct {
+	mu       sync.Mutex
+	failures map[string]flakyCall
+	calls    []string
+	ok       flaky
+}
+
+func (f *flakyMany) Exchange(ctx context.Context, call node.Call, req, resp proto.Message) (string, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, call.Service+"@"+call.MessageID)
+	if fc := f.failures[call.Service]; fc.failures > 0 {
+		fc.failures--
+		f.failures[call.Service] = fc
+		f.mu.Unlock()
+		return call.MessageID, &node.Error{Code: fc.code, Message: "refused"}
+	}
+	f.mu.Unlock()
+	return f.ok.Exchange(ctx, call, req, resp)
 }

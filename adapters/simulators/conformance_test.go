@@ -169,16 +169,18 @@ func provinceTarget() (valid, map[string]conformance.Invalid) {
 				c.Must(t, "procedure-birth", birthProcedure(), out)
 				return &lgspv1.ProcedureStatusRequest{DossierId: out.GetResult().GetDossierId()}
 			},
-			"procedure-birth": fresh(birthProcedure),
+			"procedure-birth":        fresh(birthProcedure),
+			"procedure-birth-events": fresh(birthProcedure),
 			"procedure-death": fresh(func() proto.Message {
 				id := citizen()
 				return &lgspv1.DeathProcedureRequest{PersonalId: id, FullName: nameOf(id), DateOfDeath: yesterday, ClaimantPersonalId: citizen()}
 			}),
 		}, map[string]conformance.Invalid{
-			"land-parcel-lookup": {Request: &lgspv1.LookupParcelRequest{Sheet: -1}, Field: "sheet"},
-			"procedure-status":   {Request: &lgspv1.ProcedureStatusRequest{}, Field: "dossier_id"},
-			"procedure-birth":    {Request: &lgspv1.BirthProcedureRequest{}, Field: "child_name"},
-			"procedure-death":    {Request: &lgspv1.DeathProcedureRequest{}, Field: "personal_id"},
+			"land-parcel-lookup":     {Request: &lgspv1.LookupParcelRequest{Sheet: -1}, Field: "sheet"},
+			"procedure-status":       {Request: &lgspv1.ProcedureStatusRequest{}, Field: "dossier_id"},
+			"procedure-birth":        {Request: &lgspv1.BirthProcedureRequest{}, Field: "child_name"},
+			"procedure-birth-events": {Request: &lgspv1.BirthProcedureRequest{}, Field: "child_name"},
+			"procedure-death":        {Request: &lgspv1.DeathProcedureRequest{}, Field: "personal_id"},
 		}
 }
 

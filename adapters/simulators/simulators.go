@@ -115,7 +115,7 @@ func (set *Set) build(a topology.Agency, cfg Config, providers procedure.Config)
 	reg.Services = nil
 	switch a.Simulator {
 	case topology.SimulatorPopulation:
-		s := population.New(population.Config{Seed: cfg.Seed, Agency: reg})
+		s := population.New(population.Config{Seed: cfg.Seed, Agency: reg, Events: true})
 		set.Population = first(set.Population, s)
 		return s, nil
 	case topology.SimulatorCivilRegistry:

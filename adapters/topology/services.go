@@ -53,6 +53,9 @@ const (
 	// ServiceProcedureDeath runs the interlinked death procedure (province
 	// LGSPs).
 	ServiceProcedureDeath = "procedure-death"
+	// ServiceProcedureBirthEvents runs the birth procedure on life events
+	// (province LGSPs).
+	ServiceProcedureBirthEvents = "procedure-birth-events"
 
 	// ServiceParcelLookup finds a parcel in the national land database.
 	ServiceParcelLookup = "parcel-lookup"
@@ -159,7 +162,8 @@ func lgspServices(province bool) []Service {
 		svc(ServiceLandParcelLookup, p, "LookupParcel", "Look up a land parcel in the province's land records", false),
 		status,
 		svc(ServiceProcedureBirth, p, "BirthProcedure", "Interlinked procedure: birth registration, ID number, permanent residence, child's health insurance card", false),
-		svc(ServiceProcedureDeath, p, "DeathProcedure", "Interlinked procedure: death registration, removal of permanent residence, funeral allowance", false),
+		svc(ServiceProcedureDeath, p, "DeathProcedure", "Interlinked procedure: death registration, removal of permanent residence, funeral allowance, personal ID number cancelled", false),
+		svc(ServiceProcedureBirthEvents, p, "BirthProcedure", "Interlinked birth procedure on life events: the birth registered, the agencies react (ID number, residence, card)", false),
 	}
 }
 

@@ -55,6 +55,7 @@ status is non-zero if they differ or a threshold is exceeded.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd, g) },
 	}
 	f.cf.register(cmd)
+	cmd.AddCommand(newLoadtestDocumentsCmd(), newLoadtestBirthsCmd())
 	fl := cmd.Flags()
 	fl.StringVar(&f.profile, "profile", "2022-h1", "a built-in profile ("+strings.Join(loadtest.BuiltinProfiles(), ", ")+") or a YAML/JSON file")
 	fl.IntVar(&f.cfg.Days, "days", 0, "number of days to replay (default: the profile's, 1 for the built-ins)")

@@ -54,7 +54,7 @@ Start everything on this machine with "ndxp up", then talk to the hub at
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "console", "log format: console (for people) or json (for machines)")
 	root.AddCommand(newUpCmd(g), newHubCmd(g), newAgencyCmd(g), newAgenciesCmd(), newStatsCmd(), newTopCmd(), newRecordsCmd(),
 		newTopologyCmd(), newProcedureCmd(), newLoadtestCmd(g), newCertsCmd(), newGrantsCmd(), newAuditCmd(), newCallCmd(),
-		newSendCmd(), newDeliveryCmd(), newNATSConfigCmd(), newHealthcheckCmd())
+		newSendCmd(), newDeliveryCmd(), newEventsCmd(), newDocumentsCmd(), newNATSConfigCmd(), newHealthcheckCmd())
 	markUsageErrors(root)
 	return root
 }

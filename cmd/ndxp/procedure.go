@@ -14,6 +14,9 @@ import (
 
 	"github.com/nats-io/nuid"
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
@@ -56,7 +59,10 @@ counted for the dossier. A procedure that ends FAILED exits with status 1.`,
 
 func newBirthCmd(f *procedureFlags) *cobra.Command {
 	req := &lgspv1.BirthProcedureRequest{Residence: &populationv1.Address{}}
-	var sex string
+	var (
+		sex      string
+		onEvents bool
+	)
 	cmd := &cobra.Command{
 		Use:     "birth",
 		Short:   "Birth registration -> personal ID number -> permanent residence -> child's health insurance card",
@@ -78,7 +84,11 @@ func newBirthCmd(f *procedureFlags) *cobra.Command {
 			}
 			req.DossierId = f.dossierID()
 			resp := &lgspv1.BirthProcedureResponse{}
-			return f.submit(cmd, prov, "procedure-birth", req, resp, func() *lgspv1.ProcedureResult { return resp.GetResult() })
+			service := "procedure-birth"
+			if onEvents {
+				service = "procedure-birth-events"
+			}
+			return f.submit(cmd, prov, service, req, resp, func() *lgspv1.ProcedureResult { return resp.GetResult() })
 		},
 	}
 	f.cf.register(cmd)
@@ -93,6 +103,7 @@ func newBirthCmd(f *procedureFlags) *cobra.Command {
 	fs.StringVar(&req.Residence.Ward, "ward", "Phường Bến Nghé", "ward of the permanent residence")
 	fs.StringVar(&req.Residence.District, "district", "Quận 1", "district of the permanent residence")
 	fs.StringVar(&req.Residence.Street, "street", "12 Lê Lợi", "street of the permanent residence")
+	fs.BoolVar(&onEvents, "events", false, "run it on life events (docs/events.md): the birth registered, the agencies react")
 	return cmd
 }
 
@@ -100,7 +111,7 @@ func newDeathCmd(f *procedureFlags) *cobra.Command {
 	req := &lgspv1.DeathProcedureRequest{}
 	cmd := &cobra.Command{
 		Use:     "death",
-		Short:   "Death registration -> removal of permanent residence -> funeral allowance",
+		Short:   "Death registration -> removal of permanent residence -> funeral allowance -> personal ID number cancelled",
 		Example: "  ndxp procedure death --province H29 --personal-id 001194053383 --full-name 'Trần Thị Lệ' --claimant 079090000123",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -165,11 +176,21 @@ func (f *procedureFlags) submit(cmd *cobra.Command, prov *vn.Province, service s
 		MessageId: dossier, Consumer: prov.AgencyCode, Provider: prov.AgencyCode, Service: service,
 		Payload: payload, Purpose: dossier, UserId: "mot-cua-" + prov.Code,
 	})
-	if err != nil {
+	var res *lgspv1.ProcedureResult
+	switch {
+	case status.Code(err) == codes.Aborted:
+		// A dossier that failed is answered ABORTED (counted as failed);
+		// its result is kept for procedure-status.
+		if res, err = dossierStatus(ctx, conn, prov, dossier); err != nil {
+			return err
+		}
+	case err != nil:
 		return fmt.Errorf("%s at %s through %s: %w", service, prov.AgencyCode, f.cf.hub, err)
-	}
-	if err := out.GetPayload().UnmarshalTo(resp); err != nil {
-		return fmt.Errorf("unexpected answer: %w", err)
+	default:
+		if err := out.GetPayload().UnmarshalTo(resp); err != nil {
+			return fmt.Errorf("unexpected answer: %w", err)
+		}
+		res = result()
 	}
 	after, st, err := counted(ctx, stats)
 	if err != nil {
@@ -177,15 +198,35 @@ func (f *procedureFlags) submit(cmd *cobra.Command, prov *vn.Province, service s
 	}
 	w := cmd.OutOrStdout()
 	if f.asJSON {
-		err = writeProcedureJSON(w, result(), before, after, st)
+		err = writeProcedureJSON(w, res, before, after, st)
 	} else {
-		printResult(w, result())
+		printResult(w, res)
 		printTransactions(w, before, after, st)
 	}
-	if err == nil && !result().GetCompleted() {
-		err = failedError{fmt.Sprintf("procedure %s FAILED at %s", result().GetDossierId(), result().GetFailedStep())}
+	if err == nil && !res.GetCompleted() {
+		err = failedError{fmt.Sprintf("procedure %s FAILED at %s", res.GetDossierId(), res.GetFailedStep())}
 	}
 	return err
+}
+
+// dossierStatus asks the province's LGSP for a dossier's result.
+func dossierStatus(ctx context.Context, conn grpc.ClientConnInterface, prov *vn.Province, dossier string) (*lgspv1.ProcedureResult, error) {
+	payload, err := anypb.New(&lgspv1.ProcedureStatusRequest{DossierId: dossier})
+	if err != nil {
+		return nil, err
+	}
+	out, err := hubv1.NewExchangeServiceClient(conn).Exchange(ctx, &hubv1.ExchangeRequest{
+		Consumer: prov.AgencyCode, Provider: prov.AgencyCode, Service: "procedure-status",
+		Payload: payload, Purpose: dossier, UserId: "mot-cua-" + prov.Code,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("procedure-status of dossier %s: %w", dossier, err)
+	}
+	st := &lgspv1.ProcedureStatusResponse{}
+	if err := out.GetPayload().UnmarshalTo(st); err != nil || !st.GetFound() {
+		return nil, fmt.Errorf("procedure-status of dossier %s: not found (%v)", dossier, err)
+	}
+	return st.GetResult(), nil
 }
 
 // procedureJSON is `ndxp procedure --json`.

@@ -31,7 +31,7 @@ func TestProcedureCommand(t *testing.T) {
 		{[]string{"procedure", "birth", "--province", "H29", "--mother", "001194053383", "--dossier", "HS-CLI-1"},
 			[]string{"COMPLETED", "health insurance card: TE1", "procedure-birth     OK    1", "child-card-issue    OK    1", "5 transactions"}},
 		{[]string{"procedure", "death", "--province", "079", "--personal-id", "001194053383", "--full-name", "Trần Thị Lệ", "--claimant", "079090000123"},
-			[]string{"COMPLETED", "funeral allowance:", "4 transactions"}},
+			[]string{"COMPLETED", "funeral allowance:", "pid-cancel", "5 transactions"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args[:2], " "), func(t *testing.T) {

@@ -67,6 +67,10 @@ type Deps struct {
 	Outcome func(error) (code int32, message string)
 	// HubID names this hub in records.
 	HubID string
+	// Authorize, when set, is asked before each attempt whether consumer
+	// may still call provider's service (a grant revoked after Send); its
+	// error fails the delivery at once.
+	Authorize func(consumer, provider, service string) error
 }
 
 // Service is safe for concurrent use. Stop releases it.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -76,6 +77,12 @@ func (s *Service) deliver(m jetstream.Msg) {
 	}
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
+	// The grant is checked again: one revoked after Send stops the
+	// requests still waiting (they fail with the refusal, not retried).
+	if err := s.authorize(a.req); err != nil {
+		s.settle(m, a, key, nil, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AttemptTimeout)
 	out, err := s.deps.Router.Route(ctx, &route.Request{
 		MessageID: a.req.GetMessageId(), Consumer: a.req.GetConsumer(), Provider: a.req.GetProvider(), Service: a.req.GetService(),
@@ -89,6 +96,20 @@ func (s *Service) deliver(m jetstream.Msg) {
 		_ = m.NakWithDelay(s.cfg.backoff(a.n))
 		return
 	}
+	s.settle(m, a, key, out, err)
+}
+
+// authorize applies Deps.Authorize, if set, to req.
+func (s *Service) authorize(req *hubv1.ExchangeRequest) error {
+	if s.deps.Authorize == nil {
+		return nil
+	}
+	return s.deps.Authorize(req.GetConsumer(), req.GetProvider(), req.GetService())
+}
+
+// settle stores the final outcome (answer out, or err) and acknowledges m;
+// when the outcome cannot be stored, m is tried again after the backoff.
+func (s *Service) settle(m jetstream.Msg, a *attempt, key string, out *route.Response, err error) {
 	if err := s.finish(a, key, out, err); err != nil {
 		s.log.Warn("delivery outcome not stored; will try again", zap.String("msg_id", a.req.GetMessageId()), zap.Error(err))
 		_ = m.NakWithDelay(s.cfg.backoff(a.n))
@@ -102,13 +123,22 @@ func (s *Service) deliver(m jetstream.Msg) {
 	s.ack(m, a)
 }
 
-// retry reports whether an attempt's error means the provider could not be
-// reached (no node online, no answer in time, a NATS failure), as opposed
-// to the provider's own answer.
+// retry reports whether an attempt's error is worth another attempt: the
+// provider could not be reached (no node online, no answer in time, a NATS
+// failure), or it answered that it cannot serve now (UNAVAILABLE,
+// DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), as opposed to its final answer.
 func retry(err error) bool {
 	var pe *route.ProviderError
-	return err != nil && !errors.As(err, &pe)
+	if errors.As(err, &pe) {
+		return transient[codes.Code(pe.Code)]
+	}
+	return err != nil
 }
+
+// transient are the provider's answers that mean "not now": gRPC's own
+// retry guidance for UNAVAILABLE, and an overloaded provider's
+// RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, which pass with time.
+var transient = map[codes.Code]bool{codes.Unavailable: true, codes.DeadlineExceeded: true, codes.ResourceExhausted: true}
 
 func (s *Service) open(m jetstream.Msg) (*attempt, error) {
 	meta, err := m.Metadata()
@@ -164,13 +194,13 @@ func (s *Service) finish(a *attempt, key string, out *route.Response, err error)
 	return s.put(ctx, key, d)
 }
 
-// ack removes the request from the work queue, waiting for the server's
-// confirmation; if it is lost, the request comes back after AckWait and
-// is then acknowledged without a second delivery (its state is final).
+// ack removes the request from the work queue without waiting for the
+// server's confirmation (one round trip fewer per request): the outcome is
+// already stored, so if the ack is lost the request comes back after
+// AckWait and is then acknowledged without a second delivery (its state
+// is final).
 func (s *Service) ack(m jetstream.Msg, a *attempt) {
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	if err := m.DoubleAck(ctx); err != nil {
+	if err := m.Ack(); err != nil {
 		s.log.Warn("delivery not acknowledged", zap.String("msg_id", a.req.GetMessageId()), zap.Error(err))
 	}
 }

@@ -34,5 +34,22 @@ func Validate(a *hubv1.Agency) error {
 		}
 		seen[s.GetCode()] = true
 	}
+	return validateEvents(a)
+}
+
+// validateEvents checks what the contract's rules cannot: each event
+// type declared once, and published by the agency declaring it.
+func validateEvents(a *hubv1.Agency) error {
+	seen := make(map[string]bool, len(a.GetEvents()))
+	for i, e := range a.GetEvents() {
+		name := fmt.Sprintf("agency.events[%d]", i)
+		if seen[e.GetCode()] {
+			return field.Errorf(name+".code", "duplicate event type %q", e.GetCode())
+		}
+		seen[e.GetCode()] = true
+		if e.GetPublisher() != "" && e.GetPublisher() != a.GetCode() {
+			return field.Errorf(name+".publisher", "is %s; an agency declares only the events it publishes itself (%s)", e.GetPublisher(), a.GetCode())
+		}
+	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/hub/access"
+	"github.com/ndxp/ndxp/hub/events"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -32,6 +33,44 @@ func DefaultGrants(t *topology.Topology) []*hubv1.AccessGrant {
 				out = append(out, g)
 			}
 		}
+	}
+	return append(out, eventGrants(t)...)
+}
+
+// eventGrants are the subscriptions of the simulators (docs/events.md)
+// among the agencies of t: the population database hears of births and
+// deaths, social insurance and the province LGSPs of the numbers issued,
+// the province LGSPs of the cards.
+func eventGrants(t *topology.Topology) []*hubv1.AccessGrant {
+	has := map[string]bool{}
+	provinces := false
+	for _, a := range t.Agencies {
+		has[a.Code] = true
+		provinces = provinces || a.Kind == hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP
+	}
+	var out []*hubv1.AccessGrant
+	add := func(publisher, eventType string, to *hubv1.AccessGrant) {
+		if has[publisher] {
+			to.Provider, to.Service = publisher, eventType
+			out = append(out, to)
+		}
+	}
+	toAgency := func(code string) *hubv1.AccessGrant {
+		return &hubv1.AccessGrant{To: &hubv1.AccessGrant_Consumer{Consumer: code}}
+	}
+	toProvinces := func() *hubv1.AccessGrant {
+		return &hubv1.AccessGrant{To: &hubv1.AccessGrant_Group{Group: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP}}
+	}
+	if has[events.Population] {
+		add(events.CivilRegistry, events.TypeBirthRegistered, toAgency(events.Population))
+		add(events.CivilRegistry, events.TypeDeathRegistered, toAgency(events.Population))
+	}
+	if has[events.Insurance] {
+		add(events.Population, events.TypePIDIssued, toAgency(events.Insurance))
+	}
+	if provinces {
+		add(events.Population, events.TypePIDIssued, toProvinces())
+		add(events.Insurance, events.TypeChildCardIssued, toProvinces())
 	}
 	return out
 }

@@ -208,8 +208,13 @@ type RegisterBirthRequest struct {
 	FatherPersonalId string `protobuf:"bytes,5,opt,name=father_personal_id,json=fatherPersonalId,proto3" json:"father_personal_id,omitempty"`
 	MotherPersonalId string `protobuf:"bytes,6,opt,name=mother_personal_id,json=motherPersonalId,proto3" json:"mother_personal_id,omitempty"`
 	// father_name and mother_name are the parents' names.
-	FatherName    string `protobuf:"bytes,7,opt,name=father_name,json=fatherName,proto3" json:"father_name,omitempty"`
-	MotherName    string `protobuf:"bytes,8,opt,name=mother_name,json=motherName,proto3" json:"mother_name,omitempty"`
+	FatherName string `protobuf:"bytes,7,opt,name=father_name,json=fatherName,proto3" json:"father_name,omitempty"`
+	MotherName string `protobuf:"bytes,8,opt,name=mother_name,json=motherName,proto3" json:"mother_name,omitempty"`
+	// publish_event asks the registry to publish "birth-registered" once the
+	// birth is registered, for the agencies that react to it (the
+	// event-driven interlinked procedure); the exchange's purpose is the
+	// event's dossier_id.
+	PublishEvent  bool `protobuf:"varint,9,opt,name=publish_event,json=publishEvent,proto3" json:"publish_event,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -298,6 +303,13 @@ func (x *RegisterBirthRequest) GetMotherName() string {
 		return x.MotherName
 	}
 	return ""
+}
+
+func (x *RegisterBirthRequest) GetPublishEvent() bool {
+	if x != nil {
+		return x.PublishEvent
+	}
+	return false
 }
 
 // RegisterBirthResponse carries the new record.
@@ -488,7 +500,12 @@ type RegisterDeathRequest struct {
 	// province_code is the registering province (required).
 	ProvinceCode string `protobuf:"bytes,4,opt,name=province_code,json=provinceCode,proto3" json:"province_code,omitempty"`
 	// cause is the declared cause of death.
-	Cause         string `protobuf:"bytes,5,opt,name=cause,proto3" json:"cause,omitempty"`
+	Cause string `protobuf:"bytes,5,opt,name=cause,proto3" json:"cause,omitempty"`
+	// publish_event asks the registry to publish "death-registered" once the
+	// death is registered, for the agencies that react to it (the
+	// population database cancels the number); the exchange's purpose is
+	// the event's dossier_id.
+	PublishEvent  bool `protobuf:"varint,6,opt,name=publish_event,json=publishEvent,proto3" json:"publish_event,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -556,6 +573,13 @@ func (x *RegisterDeathRequest) GetCause() string {
 		return x.Cause
 	}
 	return ""
+}
+
+func (x *RegisterDeathRequest) GetPublishEvent() bool {
+	if x != nil {
+		return x.PublishEvent
+	}
+	return false
 }
 
 // RegisterDeathResponse carries the new record.
@@ -825,7 +849,7 @@ const file_ndxp_civilregistry_v1_civilregistry_proto_rawDesc = "" +
 	"\fpersonal_ids\x18\x06 \x03(\tR\vpersonalIds\x12\x1d\n" +
 	"\n" +
 	"event_date\x18\a \x01(\tR\teventDate\x12\x1c\n" +
-	"\tcancelled\x18\b \x01(\bR\tcancelled\"\xc7\x02\n" +
+	"\tcancelled\x18\b \x01(\bR\tcancelled\"\xec\x02\n" +
 	"\x14RegisterBirthRequest\x12\x1d\n" +
 	"\n" +
 	"child_name\x18\x01 \x01(\tR\tchildName\x12\"\n" +
@@ -837,7 +861,8 @@ const file_ndxp_civilregistry_v1_civilregistry_proto_rawDesc = "" +
 	"\vfather_name\x18\a \x01(\tR\n" +
 	"fatherName\x12\x1f\n" +
 	"\vmother_name\x18\b \x01(\tR\n" +
-	"motherName\"N\n" +
+	"motherName\x12#\n" +
+	"\rpublish_event\x18\t \x01(\bR\fpublishEvent\"N\n" +
 	"\x15RegisterBirthResponse\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.ndxp.civilregistry.v1.RecordR\x06record\"\xe4\x01\n" +
 	"\x17RegisterMarriageRequest\x12.\n" +
@@ -847,14 +872,15 @@ const file_ndxp_civilregistry_v1_civilregistry_proto_rawDesc = "" +
 	"\fspouse2_name\x18\x04 \x01(\tR\vspouse2Name\x12#\n" +
 	"\rprovince_code\x18\x05 \x01(\tR\fprovinceCode\"Q\n" +
 	"\x18RegisterMarriageResponse\x125\n" +
-	"\x06record\x18\x01 \x01(\v2\x1d.ndxp.civilregistry.v1.RecordR\x06record\"\xb3\x01\n" +
+	"\x06record\x18\x01 \x01(\v2\x1d.ndxp.civilregistry.v1.RecordR\x06record\"\xd8\x01\n" +
 	"\x14RegisterDeathRequest\x12\x1f\n" +
 	"\vpersonal_id\x18\x01 \x01(\tR\n" +
 	"personalId\x12\x1b\n" +
 	"\tfull_name\x18\x02 \x01(\tR\bfullName\x12\"\n" +
 	"\rdate_of_death\x18\x03 \x01(\tR\vdateOfDeath\x12#\n" +
 	"\rprovince_code\x18\x04 \x01(\tR\fprovinceCode\x12\x14\n" +
-	"\x05cause\x18\x05 \x01(\tR\x05cause\"N\n" +
+	"\x05cause\x18\x05 \x01(\tR\x05cause\x12#\n" +
+	"\rpublish_event\x18\x06 \x01(\bR\fpublishEvent\"N\n" +
 	"\x15RegisterDeathResponse\x125\n" +
 	"\x06record\x18\x01 \x01(\v2\x1d.ndxp.civilregistry.v1.RecordR\x06record\"H\n" +
 	"\x13LookupRecordRequest\x12\x10\n" +

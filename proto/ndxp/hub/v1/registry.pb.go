@@ -109,7 +109,11 @@ type Agency struct {
 	Services []*Service `protobuf:"bytes,4,rep,name=services,proto3" json:"services,omitempty"`
 	// registered_at is when the hub last stored this registration; it is set
 	// by the hub and ignored on input.
-	RegisteredAt  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=registered_at,json=registeredAt,proto3" json:"registered_at,omitempty"`
+	RegisteredAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=registered_at,json=registeredAt,proto3" json:"registered_at,omitempty"`
+	// events are the event types this agency publishes (EventService), at
+	// most 256, each code once; each type's publisher is this agency (empty
+	// or equal to code).
+	Events        []*EventType `protobuf:"bytes,6,rep,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -175,6 +179,13 @@ func (x *Agency) GetServices() []*Service {
 func (x *Agency) GetRegisteredAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.RegisteredAt
+	}
+	return nil
+}
+
+func (x *Agency) GetEvents() []*EventType {
+	if x != nil {
+		return x.Events
 	}
 	return nil
 }
@@ -549,14 +560,15 @@ var File_ndxp_hub_v1_registry_proto protoreflect.FileDescriptor
 
 const file_ndxp_hub_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"\x1andxp/hub/v1/registry.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x02\n" +
+	"\x1andxp/hub/v1/registry.proto\x12\vndxp.hub.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18ndxp/hub/v1/events.proto\"\x91\x03\n" +
 	"\x06Agency\x12K\n" +
 	"\x04code\x18\x01 \x01(\tB7\xbaH4r220^[0-9]{3}[.][0-9]{2}[.][0-9]{2}[.][A-Z][0-9]{2}$R\x04code\x12H\n" +
 	"\x04name\x18\x02 \x01(\tB4\xbaH1\xc8\x01\x01r,(\x80\x022'^[^\\x{FFFD}]*[^\\s\\x{FFFD}][^\\x{FFFD}]*$R\x04name\x127\n" +
 	"\x04kind\x18\x03 \x01(\x0e2\x17.ndxp.hub.v1.AgencyKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12;\n" +
 	"\bservices\x18\x04 \x03(\v2\x14.ndxp.hub.v1.ServiceB\t\xbaH\x06\x92\x01\x03\x10\x80\x02R\bservices\x12?\n" +
-	"\rregistered_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\"\xea\x02\n" +
+	"\rregistered_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\x129\n" +
+	"\x06events\x18\x06 \x03(\v2\x16.ndxp.hub.v1.EventTypeB\t\xbaH\x06\x92\x01\x03\x10\x80\x02R\x06events\"\xea\x02\n" +
 	"\aService\x12:\n" +
 	"\x04code\x18\x01 \x01(\tB&\xbaH#r!2\x16^[a-z][a-z0-9-]{0,63}$Z\aunknownR\x04code\x120\n" +
 	"\vdescription\x18\x02 \x01(\tB\x0e\xbaH\vr\t(\x80\b\xba\x01\x03�R\vdescription\x12d\n" +
@@ -613,27 +625,29 @@ var file_ndxp_hub_v1_registry_proto_goTypes = []any{
 	(*ListAgenciesRequest)(nil),    // 7: ndxp.hub.v1.ListAgenciesRequest
 	(*ListAgenciesResponse)(nil),   // 8: ndxp.hub.v1.ListAgenciesResponse
 	(*timestamppb.Timestamp)(nil),  // 9: google.protobuf.Timestamp
+	(*EventType)(nil),              // 10: ndxp.hub.v1.EventType
 }
 var file_ndxp_hub_v1_registry_proto_depIdxs = []int32{
 	0,  // 0: ndxp.hub.v1.Agency.kind:type_name -> ndxp.hub.v1.AgencyKind
 	2,  // 1: ndxp.hub.v1.Agency.services:type_name -> ndxp.hub.v1.Service
 	9,  // 2: ndxp.hub.v1.Agency.registered_at:type_name -> google.protobuf.Timestamp
-	1,  // 3: ndxp.hub.v1.RegisterAgencyRequest.agency:type_name -> ndxp.hub.v1.Agency
-	1,  // 4: ndxp.hub.v1.RegisterAgencyResponse.agency:type_name -> ndxp.hub.v1.Agency
-	1,  // 5: ndxp.hub.v1.GetAgencyResponse.agency:type_name -> ndxp.hub.v1.Agency
-	0,  // 6: ndxp.hub.v1.ListAgenciesRequest.kind:type_name -> ndxp.hub.v1.AgencyKind
-	1,  // 7: ndxp.hub.v1.ListAgenciesResponse.agencies:type_name -> ndxp.hub.v1.Agency
-	3,  // 8: ndxp.hub.v1.RegistryService.RegisterAgency:input_type -> ndxp.hub.v1.RegisterAgencyRequest
-	5,  // 9: ndxp.hub.v1.RegistryService.GetAgency:input_type -> ndxp.hub.v1.GetAgencyRequest
-	7,  // 10: ndxp.hub.v1.RegistryService.ListAgencies:input_type -> ndxp.hub.v1.ListAgenciesRequest
-	4,  // 11: ndxp.hub.v1.RegistryService.RegisterAgency:output_type -> ndxp.hub.v1.RegisterAgencyResponse
-	6,  // 12: ndxp.hub.v1.RegistryService.GetAgency:output_type -> ndxp.hub.v1.GetAgencyResponse
-	8,  // 13: ndxp.hub.v1.RegistryService.ListAgencies:output_type -> ndxp.hub.v1.ListAgenciesResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	10, // 3: ndxp.hub.v1.Agency.events:type_name -> ndxp.hub.v1.EventType
+	1,  // 4: ndxp.hub.v1.RegisterAgencyRequest.agency:type_name -> ndxp.hub.v1.Agency
+	1,  // 5: ndxp.hub.v1.RegisterAgencyResponse.agency:type_name -> ndxp.hub.v1.Agency
+	1,  // 6: ndxp.hub.v1.GetAgencyResponse.agency:type_name -> ndxp.hub.v1.Agency
+	0,  // 7: ndxp.hub.v1.ListAgenciesRequest.kind:type_name -> ndxp.hub.v1.AgencyKind
+	1,  // 8: ndxp.hub.v1.ListAgenciesResponse.agencies:type_name -> ndxp.hub.v1.Agency
+	3,  // 9: ndxp.hub.v1.RegistryService.RegisterAgency:input_type -> ndxp.hub.v1.RegisterAgencyRequest
+	5,  // 10: ndxp.hub.v1.RegistryService.GetAgency:input_type -> ndxp.hub.v1.GetAgencyRequest
+	7,  // 11: ndxp.hub.v1.RegistryService.ListAgencies:input_type -> ndxp.hub.v1.ListAgenciesRequest
+	4,  // 12: ndxp.hub.v1.RegistryService.RegisterAgency:output_type -> ndxp.hub.v1.RegisterAgencyResponse
+	6,  // 13: ndxp.hub.v1.RegistryService.GetAgency:output_type -> ndxp.hub.v1.GetAgencyResponse
+	8,  // 14: ndxp.hub.v1.RegistryService.ListAgencies:output_type -> ndxp.hub.v1.ListAgenciesResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_ndxp_hub_v1_registry_proto_init() }
@@ -641,6 +655,7 @@ func file_ndxp_hub_v1_registry_proto_init() {
 	if File_ndxp_hub_v1_registry_proto != nil {
 		return
 	}
+	file_ndxp_hub_v1_events_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

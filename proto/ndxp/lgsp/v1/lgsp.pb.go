@@ -37,6 +37,9 @@ const (
 	StepStatus_STEP_STATUS_COMPENSATED StepStatus = 3
 	// STEP_STATUS_SKIPPED means the step was not reached.
 	StepStatus_STEP_STATUS_SKIPPED StepStatus = 4
+	// STEP_STATUS_PENDING means the step waits for an agency's reaction to
+	// an event (the event-driven procedure).
+	StepStatus_STEP_STATUS_PENDING StepStatus = 5
 )
 
 // Enum value maps for StepStatus.
@@ -47,6 +50,7 @@ var (
 		2: "STEP_STATUS_FAILED",
 		3: "STEP_STATUS_COMPENSATED",
 		4: "STEP_STATUS_SKIPPED",
+		5: "STEP_STATUS_PENDING",
 	}
 	StepStatus_value = map[string]int32{
 		"STEP_STATUS_UNSPECIFIED": 0,
@@ -54,6 +58,7 @@ var (
 		"STEP_STATUS_FAILED":      2,
 		"STEP_STATUS_COMPENSATED": 3,
 		"STEP_STATUS_SKIPPED":     4,
+		"STEP_STATUS_PENDING":     5,
 	}
 )
 
@@ -999,14 +1004,15 @@ const file_ndxp_lgsp_v1_lgsp_proto_rawDesc = "" +
 	"\x05cause\x18\x05 \x01(\tR\x05cause\x120\n" +
 	"\x14claimant_personal_id\x18\x06 \x01(\tR\x12claimantPersonalId\"O\n" +
 	"\x16DeathProcedureResponse\x125\n" +
-	"\x06result\x18\x01 \x01(\v2\x1d.ndxp.lgsp.v1.ProcedureResultR\x06result*\x8d\x01\n" +
+	"\x06result\x18\x01 \x01(\v2\x1d.ndxp.lgsp.v1.ProcedureResultR\x06result*\xa6\x01\n" +
 	"\n" +
 	"StepStatus\x12\x1b\n" +
 	"\x17STEP_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10STEP_STATUS_DONE\x10\x01\x12\x16\n" +
 	"\x12STEP_STATUS_FAILED\x10\x02\x12\x1b\n" +
 	"\x17STEP_STATUS_COMPENSATED\x10\x03\x12\x17\n" +
-	"\x13STEP_STATUS_SKIPPED\x10\x04B0Z.github.com/ndxp/ndxp/proto/ndxp/lgsp/v1;lgspv1b\x06proto3"
+	"\x13STEP_STATUS_SKIPPED\x10\x04\x12\x17\n" +
+	"\x13STEP_STATUS_PENDING\x10\x05B0Z.github.com/ndxp/ndxp/proto/ndxp/lgsp/v1;lgspv1b\x06proto3"
 
 var (
 	file_ndxp_lgsp_v1_lgsp_proto_rawDescOnce sync.Once
