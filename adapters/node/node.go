@@ -26,7 +26,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/ndxp/ndxp/hub/registry"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -181,7 +180,7 @@ func (n *Node) Agency() *hubv1.Agency {
 // Start connects to NATS, serves the endpoints and registers with the hub.
 func (n *Node) Start(ctx context.Context) error {
 	a := n.Agency()
-	if err := registry.Validate(a); err != nil {
+	if err := wire.ValidateAgency(a); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
 	if err := n.connect(a.GetCode()); err != nil {

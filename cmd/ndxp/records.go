@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/internal/vn"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -159,7 +159,7 @@ func (o *recordOut) print(r *hubv1.TransactionRecord) error {
 // recordLine is one record as a tab-separated table row.
 func recordLine(r *hubv1.TransactionRecord) string {
 	ms := float64(r.GetAnsweredAt().AsTime().Sub(r.GetReceivedAt().AsTime()).Microseconds()) / 1000
-	code := counter.CodeName(r.GetCode())
+	code := wire.CodeName(r.GetCode())
 	if n := r.GetCount(); n > 1 {
 		code += fmt.Sprintf(" x%d", n) // an aggregate of refusals
 	}

@@ -28,7 +28,7 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/ndxp/ndxp/hub/counter"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -77,7 +77,7 @@ func NewEntry(txSeq uint64, raw []byte, rec *hubv1.TransactionRecord) Entry {
 	return Entry{
 		TxSeq: txSeq, MessageID: rec.GetMessageId(),
 		Consumer: rec.GetConsumer(), Provider: rec.GetProvider(), Service: rec.GetService(),
-		Purpose: rec.GetPurpose(), UserID: rec.GetUserId(), Outcome: counter.CodeName(rec.GetCode()),
+		Purpose: rec.GetPurpose(), UserID: rec.GetUserId(), Outcome: wire.CodeName(rec.GetCode()),
 		HubID:        rec.GetHubId(),
 		BusinessTime: utc(rec.GetBusinessTime().AsTime()), ReceivedAt: utc(rec.GetReceivedAt().AsTime()),
 		AnsweredAt:  utc(rec.GetAnsweredAt().AsTime()),

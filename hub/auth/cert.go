@@ -10,15 +10,6 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// URIs that name identities in certificates' subject alternative names.
-// An agency's certificate carries AgencyURIPrefix followed by its agency
-// code; the operator's and the hub's carry OperatorURI and HubURI.
-const (
-	AgencyURIPrefix = "urn:ndxp:agency:"
-	OperatorURI     = "urn:ndxp:operator"
-	HubURI          = "urn:ndxp:hub"
-)
-
 // Role is what kind of caller an Identity is.
 type Role int
 
@@ -37,21 +28,18 @@ const (
 // ErrNoIdentity: a certificate carries no ndxp identity.
 var ErrNoIdentity = errors.New("auth: certificate carries no ndxp identity")
 
-// AgencyURI is the URI SAN of an agency's certificate.
-func AgencyURI(code string) string { return AgencyURIPrefix + code }
-
 // ParseURI maps one URI SAN to an identity. It is the one mapping from
 // certificates to identities; agency codes are validated.
 func ParseURI(uri string) (Identity, error) {
 	switch uri {
-	case OperatorURI:
+	case wire.OperatorURI:
 		return Identity{Role: RoleOperator, Subject: uri}, nil
-	case HubURI:
+	case wire.HubURI:
 		return Identity{Role: RoleHub, Subject: uri}, nil
 	}
-	code, ok := strings.CutPrefix(uri, AgencyURIPrefix)
+	code, ok := strings.CutPrefix(uri, wire.AgencyURIPrefix)
 	if !ok {
-		return Identity{}, fmt.Errorf("%w: URI %.80q does not start with %s", ErrNoIdentity, uri, AgencyURIPrefix)
+		return Identity{}, fmt.Errorf("%w: URI %.80q does not start with %s", ErrNoIdentity, uri, wire.AgencyURIPrefix)
 	}
 	if err := wire.ValidateAgencyCode(code); err != nil {
 		return Identity{}, fmt.Errorf("%w: URI %.80q: %w", ErrNoIdentity, uri, err)
@@ -71,7 +59,7 @@ func FromCertificate(cert *x509.Certificate) (Identity, error) {
 	}
 	switch len(found) {
 	case 0:
-		return Identity{}, fmt.Errorf("%w: no URI SAN of the form %s<code> (subject %q)", ErrNoIdentity, AgencyURIPrefix, cert.Subject.String())
+		return Identity{}, fmt.Errorf("%w: no URI SAN of the form %s<code> (subject %q)", ErrNoIdentity, wire.AgencyURIPrefix, cert.Subject.String())
 	case 1:
 		id := found[0]
 		if id.Role == RoleAgency {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/url"
 	"testing"
+
+	"github.com/ndxp/ndxp/internal/wire"
 )
 
 func TestParseURI(t *testing.T) {
@@ -83,7 +85,7 @@ func FuzzParseURI(f *testing.F) {
 			}
 			return
 		}
-		if id.Role == RoleAgency && AgencyURI(id.Agency) != s {
+		if id.Role == RoleAgency && wire.AgencyURI(id.Agency) != s {
 			t.Fatalf("ParseURI(%q) = agency %q, which does not round-trip", s, id.Agency)
 		}
 		if id.Role != RoleAgency && id.Agency != "" {
@@ -104,7 +106,7 @@ func FuzzFromCertificate(f *testing.F) {
 		}
 		id, err := FromCertificate(cert)
 		if err == nil && id.Role == RoleAgency {
-			if _, err := ParseURI(AgencyURI(id.Agency)); err != nil {
+			if _, err := ParseURI(wire.AgencyURI(id.Agency)); err != nil {
 				t.Fatalf("identity %+v does not round-trip: %v", id, err)
 			}
 		}

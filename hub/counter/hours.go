@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ndxp/ndxp/internal/vn"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -59,7 +60,7 @@ func (r hourRows) proto() ([]*hubv1.Bucket, []*hubv1.HourRow) {
 		var t count
 		for k, n := range r[h] {
 			t.add(k.Code, n)
-			rows = append(rows, &hubv1.HourRow{Hour: int32(h), Provider: k.Provider, Service: k.Service, Code: CodeName(k.Code), Count: n})
+			rows = append(rows, &hubv1.HourRow{Hour: int32(h), Provider: k.Provider, Service: k.Service, Code: wire.CodeName(k.Code), Count: n})
 		}
 		buckets[h] = &hubv1.Bucket{Key: twoDigits(h), Count: t.proto()}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -72,8 +73,8 @@ func build(period string, rows map[Key]int64, days map[string]count, hist *hdrhi
 		bump(byConsumer, k.Consumer, k.Code, n)
 		bump(byProvider, k.Provider, k.Code, n)
 		bump(byService, k.Provider+"/"+k.Service, k.Code, n)
-		bump(byCode, CodeName(k.Code), k.Code, n)
-		out = append(out, &hubv1.Row{Consumer: k.Consumer, Provider: k.Provider, Service: k.Service, Code: CodeName(k.Code), Count: n})
+		bump(byCode, wire.CodeName(k.Code), k.Code, n)
+		out = append(out, &hubv1.Row{Consumer: k.Consumer, Provider: k.Provider, Service: k.Service, Code: wire.CodeName(k.Code), Count: n})
 	}
 	slices.SortFunc(out, func(a, b *hubv1.Row) int {
 		return cmp.Or(strings.Compare(a.Consumer, b.Consumer), strings.Compare(a.Provider, b.Provider),
@@ -116,19 +117,4 @@ func buckets(m map[string]count) []*hubv1.Bucket {
 		return cmp.Or(cmp.Compare(b.Count.Total, a.Count.Total), strings.Compare(a.Key, b.Key))
 	})
 	return out
-}
-
-var codeNames = [...]string{
-	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-	"UNAUTHENTICATED",
-}
-
-// CodeName is the canonical name of a gRPC code number, e.g. "NOT_FOUND".
-func CodeName(code int32) string {
-	if code < 0 || int(code) >= len(codeNames) {
-		return "UNKNOWN"
-	}
-	return codeNames[code]
 }

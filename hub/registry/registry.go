@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/internal/kvmap"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -64,7 +65,7 @@ func (r *Registry) Close() { r.agencies.Close() }
 // of the same agency, and returns it as stored. It is visible to Get on
 // this hub as soon as Register returns, and to other hubs shortly after.
 func (r *Registry) Register(ctx context.Context, a *hubv1.Agency) (*hubv1.Agency, error) {
-	if err := Validate(a); err != nil {
+	if err := wire.ValidateAgency(a); err != nil {
 		return nil, err
 	}
 	a = proto.CloneOf(a)

@@ -145,10 +145,8 @@ func (c *Conn) answer(h http.Header, body []byte, out *hubv1.ExchangeResponse) e
 func statusOf(httpStatus int, body []byte) error {
 	var e Error
 	if json.Unmarshal(body, &e) == nil {
-		for c, name := range codeNames {
-			if name == e.Code {
-				return status.Error(codes.Code(c), e.Message)
-			}
+		if c, ok := wire.CodeOf(e.Code); ok {
+			return status.Error(codes.Code(c), e.Message)
 		}
 	}
 	return status.Errorf(codes.Unknown, "restapi: HTTP %d: %s", httpStatus, bytes.TrimSpace(body))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/field"
+	"github.com/ndxp/ndxp/internal/wire"
 )
 
 // Error is the JSON body of every error answer: the gRPC code's name (the
@@ -86,18 +87,7 @@ func Status(c codes.Code) int {
 }
 
 // codeName is the code's canonical upper-case name, e.g. "NOT_FOUND".
-func codeName(c codes.Code) string {
-	if c > codes.Unauthenticated {
-		return "UNKNOWN"
-	}
-	return codeNames[c]
-}
-
-var codeNames = [...]string{
-	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-	"PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-	"UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
-}
+func codeName(c codes.Code) string { return wire.CodeName(int32(c)) }
 
 func unauthenticated(msg string) *Error {
 	return &Error{Status: http.StatusUnauthorized, Code: "UNAUTHENTICATED", Message: msg}

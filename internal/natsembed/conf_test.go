@@ -10,9 +10,9 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
-	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
+	"github.com/ndxp/ndxp/internal/wire"
 )
 
 // TestFileGrantsWhatTheEmbeddedServerGrants: the configuration file of an
@@ -21,13 +21,13 @@ import (
 // certificate mapping, the system requests exported and imported, and
 // clustered routes over TLS.
 func TestFileGrantsWhatTheEmbeddedServerGrants(t *testing.T) {
-	agency, err := natsembed.AgencyUser(auth.AgencyURI("000.00.00.H29"), "000.00.00.H29")
+	agency, err := natsembed.AgencyUser(wire.AgencyURI("000.00.00.H29"), "000.00.00.H29")
 	if err != nil {
 		t.Fatal(err)
 	}
 	users := []*server.User{
-		natsembed.HubUser(auth.HubURI),
-		natsembed.OperatorUser(auth.OperatorURI, natsembed.Evidence{Subjects: []string{"ndxp.tx.>"}, Streams: []string{"NDXP_TX"}}),
+		natsembed.HubUser(wire.HubURI),
+		natsembed.OperatorUser(wire.OperatorURI, natsembed.Evidence{Subjects: []string{"ndxp.tx.>"}, Streams: []string{"NDXP_TX"}}),
 		agency,
 	}
 	dir := t.TempDir()

@@ -13,10 +13,10 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
+	"github.com/ndxp/ndxp/internal/wire"
 )
 
 // TestClientMistakesAreWarnings: what a client gets wrong at the NATS edge
@@ -33,7 +33,7 @@ func TestClientMistakesAreWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user, err := natsembed.AgencyUser(auth.AgencyURI(agency), agency)
+	user, err := natsembed.AgencyUser(wire.AgencyURI(agency), agency)
 	if err != nil {
 		t.Fatal(err)
 	}

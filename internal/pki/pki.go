@@ -36,7 +36,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -235,12 +234,12 @@ func (d Dir) ensureLeafHosts(a Agency, ca *x509.Certificate, caKey *ecdsa.Privat
 // certificates for the loopback addresses and hosts.
 func leafTemplate(a Agency, hosts []string) *x509.Certificate {
 	name := a.Code
-	uri := auth.AgencyURI(name)
+	uri := wire.AgencyURI(name)
 	switch name {
 	case Operator:
-		uri = auth.OperatorURI
+		uri = wire.OperatorURI
 	case Hub:
-		uri = auth.HubURI
+		uri = wire.HubURI
 	}
 	u, _ := url.Parse(uri)
 	t := &x509.Certificate{

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ndxp/ndxp/hub/auth"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -30,10 +31,10 @@ func TestEnsure(t *testing.T) {
 		name string
 		want auth.Identity
 	}{
-		{"000.00.00.H29", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.00.H29", Subject: auth.AgencyURI("000.00.00.H29"), Kind: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP}},
-		{"000.00.01.G01", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.01.G01", Subject: auth.AgencyURI("000.00.01.G01")}},
-		{Operator, auth.Identity{Role: auth.RoleOperator, Subject: auth.OperatorURI}},
-		{Hub, auth.Identity{Role: auth.RoleHub, Subject: auth.HubURI}},
+		{"000.00.00.H29", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.00.H29", Subject: wire.AgencyURI("000.00.00.H29"), Kind: hubv1.AgencyKind_AGENCY_KIND_PROVINCE_LGSP}},
+		{"000.00.01.G01", auth.Identity{Role: auth.RoleAgency, Agency: "000.00.01.G01", Subject: wire.AgencyURI("000.00.01.G01")}},
+		{Operator, auth.Identity{Role: auth.RoleOperator, Subject: wire.OperatorURI}},
+		{Hub, auth.Identity{Role: auth.RoleHub, Subject: wire.HubURI}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

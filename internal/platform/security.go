@@ -20,7 +20,6 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/topology"
 	"github.com/ndxp/ndxp/hub/audit"
-	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
@@ -168,9 +167,9 @@ func NATSUsers(d pki.Dir) ([]*server.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	users := []*server.User{natsembed.HubUser(auth.HubURI), natsembed.OperatorUser(auth.OperatorURI, evidence())}
+	users := []*server.User{natsembed.HubUser(wire.HubURI), natsembed.OperatorUser(wire.OperatorURI, evidence())}
 	for _, code := range codes {
-		u, err := natsembed.AgencyUser(auth.AgencyURI(code), code)
+		u, err := natsembed.AgencyUser(wire.AgencyURI(code), code)
 		if err != nil {
 			return nil, fmt.Errorf("platform: NATS user of %s: %w", code, err)
 		}

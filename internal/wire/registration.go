@@ -1,4 +1,4 @@
-package registry
+package wire
 
 import (
 	"fmt"
@@ -17,10 +17,10 @@ const (
 	MaxTypeName    = 256
 )
 
-// Validate checks a registration against the rules annotated in
+// ValidateAgency checks a registration against the rules annotated in
 // registry.proto and returns field.Errors naming every bad field
 // ("agency.services[1].code"); a service code given twice is named too.
-func Validate(a *hubv1.Agency) error {
+func ValidateAgency(a *hubv1.Agency) error {
 	if a == nil {
 		return field.Errorf("agency", "is required")
 	}
