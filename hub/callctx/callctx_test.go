@@ -32,7 +32,7 @@ func TestMACToken(t *testing.T) {
 	now := time.Now()
 	bt := now.Add(-24 * time.Hour)
 	issue := func(i callctx.Issuer) string {
-		tok, err := i.Issue("parent-1", "000.00.01.G01", bt, now)
+		tok, err := i.Issue("parent-1", "000.00.00.H29", "000.00.01.G01", bt, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -99,6 +99,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, deps Deps, lo
 	return &Service{cfg: cfg, deps: deps, log: log, js: js, kv: kv}, nil
 }
 
+// Axis is the agency code of the document exchange axis.
+func (s *Service) Axis() string { return s.cfg.Axis }
+
 // Send stores env, sent by sender (its identity checked by the hub), in
 // each recipient's inbox, and records it sent.
 func (s *Service) Send(ctx context.Context, sender string, env *hubv1.DocumentEnvelope) (*hubv1.SendDocumentResponse, error) {
