@@ -19,12 +19,25 @@ type documentServer struct {
 }
 
 func (s *documentServer) SendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error) {
-	sender, err := s.h.documentSender(ctx, req)
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	resp, err := s.h.docs.Send(ctx, sender, req.GetEnvelope())
+	resp, err := s.h.sendDocument(ctx, req)
 	return resp, toStatus(err)
+}
+
+// sendDocument is SendDocument of every ingress (gRPC, REST): the sender,
+// its limits and grants, then the inboxes.
+func (h *Hub) sendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error) {
+	sender, err := h.documentSender(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	relayed := req.GetContextToken() != ""
+	if err := h.admitDocument(ctx, sender, req.GetEnvelope(), relayed); err != nil {
+		return nil, err
+	}
+	if relayed {
+		return h.docs.Relay(ctx, sender, req.GetEnvelope())
+	}
+	return h.docs.Send(ctx, sender, req.GetEnvelope())
 }
 
 // documentSender is the agency a document is sent for: the caller, or,
