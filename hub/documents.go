@@ -19,13 +19,13 @@ type documentServer struct {
 }
 
 func (s *documentServer) SendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error) {
-	resp, err := s.h.sendDocument(ctx, req)
+	resp, err := s.h.SendDocument(ctx, req)
 	return resp, toStatus(err)
 }
 
-// sendDocument is SendDocument of every ingress (gRPC, REST): the sender,
-// its limits and grants, then the inboxes.
-func (h *Hub) sendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error) {
+// SendDocument is the core of every ingress (gRPC, REST): the sender, its
+// limits and grants, then the inboxes.
+func (h *Hub) SendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error) {
 	sender, err := h.documentSender(ctx, req)
 	if err != nil {
 		return nil, err
@@ -72,27 +72,12 @@ func (h *Hub) documentSender(ctx context.Context, req *hubv1.SendDocumentRequest
 }
 
 func (s *documentServer) SendReceipt(ctx context.Context, req *hubv1.SendReceiptRequest) (*hubv1.SendReceiptResponse, error) {
-	recipient, err := s.h.consumer(ctx, req.GetRecipient())
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	rc, err := s.h.docs.Receipt(ctx, recipient, req)
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	return &hubv1.SendReceiptResponse{Receipt: rc}, nil
+	resp, err := s.h.SendReceipt(ctx, req)
+	return resp, toStatus(err)
 }
 
 func (s *documentServer) GetDocument(ctx context.Context, req *hubv1.GetDocumentRequest) (*hubv1.GetDocumentResponse, error) {
-	named := req.GetCaller()
-	if named == "" {
-		named = req.GetSender()
-	}
-	caller, err := s.h.consumer(ctx, named)
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	resp, err := s.h.docs.Get(ctx, caller, req.GetSender(), req.GetDocumentId())
+	resp, err := s.h.GetDocument(ctx, req)
 	return resp, toStatus(err)
 }
 

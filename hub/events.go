@@ -43,13 +43,13 @@ func (s *eventServer) ListEventTypes(context.Context, *hubv1.ListEventTypesReque
 }
 
 func (s *eventServer) Publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.PublishResponse, error) {
-	resp, err := s.h.publish(ctx, req)
+	resp, err := s.h.Publish(ctx, req)
 	return resp, toStatus(err)
 }
 
-// publish is Publish of every ingress (gRPC, REST): the publisher, its
+// Publish is the core of every ingress (gRPC, REST): the publisher, its
 // limits, then the stream.
-func (h *Hub) publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.PublishResponse, error) {
+func (h *Hub) Publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.PublishResponse, error) {
 	publisher, err := h.consumer(ctx, req.GetPublisher())
 	if err != nil {
 		return nil, err
