@@ -56,3 +56,13 @@ func (h *Hub) TakeDocument(ctx context.Context, named string, sequence uint64) (
 	}
 	return h.docs.Take(ctx, recipient, sequence)
 }
+
+// EventPayloadType is the protobuf message name an event type's payload
+// is, e.g. "ndxp.events.v1.BirthRegistered".
+func (h *Hub) EventPayloadType(eventType string) (string, error) {
+	t, err := h.events.svc.Type(eventType)
+	if err != nil {
+		return "", err
+	}
+	return t.PayloadType(), nil
+}
