@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/hub"
+	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/hub/documents"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
@@ -127,7 +128,11 @@ func (a *API) serveSendDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fromHub(err))
 		return
 	}
-	w.Header().Set("Location", "/r1/documents/"+env.GetSender()+"/"+resp.GetDocumentId())
+	sender := env.GetSender()
+	if id, ok := auth.FromContext(r.Context()); ok && id.Role == auth.RoleAgency {
+		sender = id.Agency
+	}
+	w.Header().Set("Location", "/r1/documents/"+sender+"/"+resp.GetDocumentId())
 	writeJSON(w, http.StatusCreated, a.marshal(resp))
 }
 
