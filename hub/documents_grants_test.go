@@ -115,3 +115,25 @@ func TestAsyncLimits(t *testing.T) {
 		consumer + " " + topology.DocumentExchangeCode + " document-sent OK":                 1,
 	})
 }
+
+// TestAsyncQuota: the daily quota applies to event publishing and document
+// sending too: past it RESOURCE_EXHAUSTED naming the daily quota.
+func TestAsyncQuota(t *testing.T) {
+	env := hubtest.Start(t, hubtest.WithoutPopulation(), hubtest.WithHubConfig(hub.Config{Security: hub.Security{DailyQuota: 1}}))
+	docs := hubv1.NewDocumentServiceClient(env.Conn)
+	if _, err := docs.SendDocument(ctxT(t), &hubv1.SendDocumentRequest{Envelope: envelope("quota-1", "000.00.00.H01")}); err != nil {
+		t.Fatalf("first document: %v", err)
+	}
+	_, err := docs.SendDocument(ctxT(t), &hubv1.SendDocumentRequest{Envelope: envelope("quota-2", "000.00.00.H01")})
+	if st := status.Convert(err); st.Code() != codes.ResourceExhausted || !strings.Contains(st.Message(), "daily quota") {
+		t.Fatalf("second document: %v, want ResourceExhausted naming the daily quota", err)
+	}
+	_, err = hubv1.NewEventServiceClient(env.Conn).Publish(ctxT(t), &hubv1.PublishRequest{Publisher: consumer, Type: "no-such-type", EventId: "e-1"})
+	if st := status.Convert(err); st.Code() != codes.ResourceExhausted || !strings.Contains(st.Message(), "daily quota") {
+		t.Fatalf("publication past the quota: %v, want ResourceExhausted naming the daily quota", err)
+	}
+	wantRows(t, env, map[string]int64{
+		consumer + " " + consumer + " " + hub.ServiceEventPublished + " RESOURCE_EXHAUSTED":  1,
+		consumer + " " + topology.DocumentExchangeCode + " document-sent RESOURCE_EXHAUSTED": 1,
+	})
+}
