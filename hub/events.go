@@ -43,12 +43,21 @@ func (s *eventServer) ListEventTypes(context.Context, *hubv1.ListEventTypesReque
 }
 
 func (s *eventServer) Publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.PublishResponse, error) {
-	publisher, err := s.h.consumer(ctx, req.GetPublisher())
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	resp, err := s.h.events.svc.Publish(ctx, publisher, req)
+	resp, err := s.h.Publish(ctx, req)
 	return resp, toStatus(err)
+}
+
+// Publish is the core of every ingress (gRPC, REST): the publisher, its
+// limits, then the stream.
+func (h *Hub) Publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.PublishResponse, error) {
+	publisher, err := h.consumer(ctx, req.GetPublisher())
+	if err != nil {
+		return nil, err
+	}
+	if err := h.admitPublish(ctx, publisher, req); err != nil {
+		return nil, err
+	}
+	return h.events.svc.Publish(ctx, publisher, req)
 }
 
 func (s *eventServer) Subscribe(stream hubv1.EventService_SubscribeServer) error {

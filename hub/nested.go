@@ -81,9 +81,17 @@ func (h *Hub) nestedCall(ctx context.Context, req *hubv1.ExchangeRequest) nested
 // logged) if it cannot be signed, the provider's nested exchanges are
 // then counted on the day they arrive.
 func (h *Hub) token(tx *hubv1.TransactionRecord) string {
-	t, err := h.nest.issuer.Issue(tx.MessageId, tx.Provider, tx.BusinessTime.AsTime(), time.Now())
+	t, err := h.nest.issuer.Issue(tx.MessageId, tx.Consumer, tx.Provider, tx.BusinessTime.AsTime(), time.Now())
 	if err != nil {
 		h.log.Warn("context token not issued", zap.String("msg_id", tx.MessageId), zap.Error(err))
 	}
 	return t
+}
+
+// deliveryToken is the context token of an asynchronous delivery's
+// attempt, as token is an exchange's.
+func (h *Hub) deliveryToken(req *hubv1.ExchangeRequest) string {
+	return h.token(&hubv1.TransactionRecord{
+		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), BusinessTime: req.GetBusinessTime(),
+	})
 }

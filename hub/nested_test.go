@@ -113,7 +113,7 @@ func TestContextTokenRefused(t *testing.T) {
 	h29Key, h29Cert := keyOf(consumer)
 	now := time.Now()
 	issue := func(i callctx.Issuer, provider string, at time.Time) string {
-		tok, err := i.Issue("hv-parent", provider, replayed, at)
+		tok, err := i.Issue("hv-parent", "", provider, replayed, at)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,10 +16,12 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/adapters/population/synth"
+	documentv1 "github.com/ndxp/ndxp/proto/ndxp/document/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -239,7 +241,7 @@ func (r *runner) request(j job, rng *rand.Rand) (*hubv1.ExchangeRequest, error) 
 	}
 	switch {
 	case s.payload != nil:
-		p, err := anypb.New(s.payload(rng))
+		p, err := anypb.New(notToSelf(s.payload, rng, req.Consumer))
 		if err != nil {
 			return nil, err
 		}
@@ -315,4 +317,18 @@ func (r *runner) sortedServices() []int {
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return r.services[idx[a]].weight > r.services[idx[b]].weight })
 	return idx
+}
+
+// notToSelf draws a payload of f, drawing again (a few times) a document
+// addressed to the consumer sending it, which the axis refuses.
+func notToSelf(f PayloadFunc, rng *rand.Rand, consumer string) proto.Message {
+	m := f(rng)
+	for range 8 {
+		d, ok := m.(*documentv1.SendDocumentRequest)
+		if !ok || d.GetRecipientCode() != consumer {
+			break
+		}
+		m = f(rng)
+	}
+	return m
 }

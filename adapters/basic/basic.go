@@ -38,6 +38,8 @@ type endpoint struct {
 	req, resp  proto.Message
 	personal   bool
 	h          func(s *Simulator, req *node.Request) (proto.Message, error)
+	// hc, in place of h, is a handler that calls the hub as the agency.
+	hc func(ctx context.Context, c *node.Client, req *node.Request) (proto.Message, error)
 }
 
 // Simulator answers the services of one basic kind. It is safe for
@@ -68,10 +70,16 @@ func (s *Simulator) Agency() *hubv1.Agency {
 
 // Install adds the services to n.
 func (s *Simulator) Install(n *node.Node) {
+	c := n.Client()
 	for _, e := range s.endpoints {
 		n.Handle(&hubv1.Service{
 			Code: e.code, Description: e.desc, RequestType: node.TypeName(e.req), ResponseType: node.TypeName(e.resp), PersonalData: e.personal,
-		}, func(_ context.Context, req *node.Request) (proto.Message, error) { return e.h(s, req) })
+		}, func(ctx context.Context, req *node.Request) (proto.Message, error) {
+			if e.hc != nil {
+				return e.hc(ctx, c, req)
+			}
+			return e.h(s, req)
+		})
 	}
 }
 

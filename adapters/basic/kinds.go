@@ -1,6 +1,8 @@
 package basic
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,14 +16,25 @@ import (
 	businessv1 "github.com/ndxp/ndxp/proto/ndxp/business/v1"
 	documentv1 "github.com/ndxp/ndxp/proto/ndxp/document/v1"
 	genericv1 "github.com/ndxp/ndxp/proto/ndxp/generic/v1"
+	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	landv1 "github.com/ndxp/ndxp/proto/ndxp/land/v1"
 	officialsv1 "github.com/ndxp/ndxp/proto/ndxp/officials/v1"
 	portalv1 "github.com/ndxp/ndxp/proto/ndxp/portal/v1"
 	reportingv1 "github.com/ndxp/ndxp/proto/ndxp/reporting/v1"
 )
 
-// maxDocument bounds a document's content.
-const maxDocument = 4 << 20
+// maxDocument bounds a document's content, as the hub's inboxes do.
+const maxDocument = 1 << 20
+
+// What "document-send" answers.
+const (
+	// DefaultDocumentType is the type of a document sent without one.
+	DefaultDocumentType = "công văn"
+	// StatusStored: the document is in the recipient's inbox.
+	StatusStored = "stored"
+	// StatusDuplicate: a document with this id was stored before.
+	StatusDuplicate = "duplicate"
+)
 
 var kinds = map[string][]endpoint{
 	KindLand: {{code: "parcel-lookup", desc: "Look up a land parcel in the national land database.",
@@ -31,7 +44,7 @@ var kinds = map[string][]endpoint{
 	KindOfficials: {{code: "official-lookup", desc: "Look up an official or civil servant.", personal: true,
 		req: &officialsv1.LookupOfficialRequest{}, resp: &officialsv1.LookupOfficialResponse{}, h: official}},
 	KindDocumentExchange: {{code: "document-send", desc: "Send an official document to another agency (store and forward).",
-		req: &documentv1.SendDocumentRequest{}, resp: &documentv1.SendDocumentResponse{}, h: document}},
+		req: &documentv1.SendDocumentRequest{}, resp: &documentv1.SendDocumentResponse{}, hc: document}},
 	KindPublicServicePortal: {{code: "dossier-sync", desc: "Report the status of an administrative-procedure dossier to the portal.",
 		req: &portalv1.SyncDossierRequest{}, resp: &portalv1.SyncDossierResponse{}, h: dossier}},
 	KindReporting: {{code: "report-submit", desc: "Submit a periodic report to the national reporting system.",
@@ -104,7 +117,12 @@ func official(_ *Simulator, req *node.Request) (proto.Message, error) {
 	}, nil
 }
 
-func document(s *Simulator, req *node.Request) (proto.Message, error) {
+// document forwards a "document-send" into the recipient's inbox on the
+// hub (DocumentService), for the exchange's consumer: the recipient's
+// document system receives it and the consumer follows its receipts under
+// the tracking id, which is the document id (the exchange's message id, so
+// a retried exchange stores the document once).
+func document(ctx context.Context, c *node.Client, req *node.Request) (proto.Message, error) {
 	in, err := decode(req, &documentv1.SendDocumentRequest{})
 	if err != nil {
 		return nil, err
@@ -119,7 +137,25 @@ func document(s *Simulator, req *node.Request) (proto.Message, error) {
 	case len(in.GetContent()) > maxDocument:
 		return nil, node.Errorf(codes.InvalidArgument, "content is %d bytes, more than %d", len(in.GetContent()), maxDocument)
 	}
-	return &documentv1.SendDocumentResponse{TrackingId: fmt.Sprintf("VB-%s-%08d", vn.Day(time.Now()), s.next()), Status: "queued"}, nil
+	documentType := in.GetDocumentType()
+	if documentType == "" {
+		documentType = DefaultDocumentType
+	}
+	duplicate, err := c.ForwardDocument(ctx, &hubv1.DocumentEnvelope{
+		DocumentId: req.MessageID, Sender: req.Consumer, Recipients: []string{in.GetRecipientCode()},
+		DocumentNumber: in.GetDocumentNumber(), DocumentType: documentType, Subject: in.GetSubject(), Content: in.GetContent(),
+	})
+	switch {
+	case errors.Is(err, node.ErrNoExchange), errors.Is(err, node.ErrNoHub):
+		return nil, node.Errorf(codes.Unavailable, "the axis cannot forward document %s now: %v", req.MessageID, err)
+	case err != nil:
+		return nil, err
+	}
+	st := StatusStored
+	if duplicate {
+		st = StatusDuplicate
+	}
+	return &documentv1.SendDocumentResponse{TrackingId: req.MessageID, Status: st}, nil
 }
 
 func dossier(_ *Simulator, req *node.Request) (proto.Message, error) {

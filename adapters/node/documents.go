@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.uber.org/zap"
@@ -65,6 +66,27 @@ func (c *Client) SendDocument(ctx context.Context, env *hubv1.DocumentEnvelope) 
 		return asError(err, c.consumer, "document "+env.GetDocumentId())
 	}
 	return nil
+}
+
+// ErrNoExchange is returned by ForwardDocument outside a handler serving
+// an exchange with the hub's context token.
+var ErrNoExchange = errors.New("node: forward a document from a handler serving an exchange (no context token)")
+
+// ForwardDocument stores env in its recipients' inboxes for the consumer
+// of the exchange ctx's handler is serving (env.Sender), as the document
+// exchange axis does with a "document-send": the hub checks the exchange's
+// context token, so the recipients and receipts see the consumer as the
+// sender. It returns whether the document id was already stored.
+func (c *Client) ForwardDocument(ctx context.Context, env *hubv1.DocumentEnvelope) (duplicate bool, err error) {
+	p, ok := ctx.Value(parentKey{}).(parent)
+	if !ok {
+		return false, ErrNoExchange
+	}
+	resp, err := hubv1.NewDocumentServiceClient(c.conn).SendDocument(ctx, &hubv1.SendDocumentRequest{Envelope: env, ContextToken: p.token})
+	if err != nil {
+		return false, asError(err, env.GetSender(), "document "+env.GetDocumentId())
+	}
+	return resp.GetDuplicate(), nil
 }
 
 // SendReceipt reports, as the client's agency, what it did with sender's

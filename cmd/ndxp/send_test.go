@@ -35,7 +35,7 @@ func TestSendCommand(t *testing.T) {
 	}{
 		{[]string{"send", "--message-id", "cv-76", topology.DocumentExchangeCode + "/document-send", doc},
 			[]string{`"message_id": "cv-76"`, "DELIVERY_STATE_ACCEPTED"}, ""},
-		{[]string{"delivery", "--wait", "50s", "cv-76"}, []string{"DELIVERY_STATE_DELIVERED", `"tracking_id": "VB-`}, ""},
+		{[]string{"delivery", "--wait", "50s", "cv-76"}, []string{"DELIVERY_STATE_DELIVERED", `"tracking_id": "cv-76"`, `"status": "stored"`}, ""},
 		{[]string{"send", "--message-id", "cv-77", "--wait", "50s", topology.DocumentExchangeCode + "/document-send", doc},
 			[]string{"DELIVERY_STATE_DELIVERED", `"attempts": 1,`}, ""},
 		{[]string{"send", "--message-id", "cv-78", "--wait", "50s", topology.DocumentExchangeCode + "/document-send", "{}"},

@@ -67,6 +67,9 @@ type Claims struct {
 	// Provider is the agency the exchange was sent to, the only caller
 	// the token is good for.
 	Provider string `json:"provider"`
+	// Consumer is the agency that sent the exchange: the document exchange
+	// axis forwards a document for it (see hub.DocumentService).
+	Consumer string `json:"consumer,omitempty"`
 	// BusinessTime is the parent's business time, which nested exchanges
 	// inherit.
 	BusinessTime time.Time `json:"business_time"`
@@ -130,14 +133,14 @@ func macOf(key, raw []byte) []byte {
 
 var b64 = base64.RawURLEncoding
 
-// Issue returns the token for an exchange with message id parent sent to
-// provider at business time bt.
-func (i Issuer) Issue(parent, provider string, bt, now time.Time) (string, error) {
+// Issue returns the token for an exchange with message id parent sent by
+// consumer to provider at business time bt.
+func (i Issuer) Issue(parent, consumer, provider string, bt, now time.Time) (string, error) {
 	ttl := i.TTL
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	raw, err := json.Marshal(Claims{Parent: parent, Provider: provider, BusinessTime: bt.UTC(), Expires: now.Add(ttl).UTC(), Hub: i.Hub})
+	raw, err := json.Marshal(Claims{Parent: parent, Provider: provider, Consumer: consumer, BusinessTime: bt.UTC(), Expires: now.Add(ttl).UTC(), Hub: i.Hub})
 	if err != nil {
 		return "", fmt.Errorf("callctx: encode claims: %w", err)
 	}
@@ -173,6 +176,19 @@ type Verifier struct {
 type verifiedKey struct {
 	pub      *ecdsa.PublicKey
 	notAfter time.Time
+}
+
+// Provider returns the provider token names, unchecked: the caller to
+// verify it for (with Verify) where the caller is not authenticated.
+func Provider(token string) string {
+	claims, _, ok := strings.Cut(token, ".")
+	raw, err := b64.DecodeString(claims)
+	if !ok || err != nil {
+		return ""
+	}
+	var c Claims
+	_ = json.Unmarshal(raw, &c)
+	return c.Provider
 }
 
 // Verify returns the claims of token if it holds for caller at now.

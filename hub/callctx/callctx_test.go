@@ -32,7 +32,7 @@ func TestMACToken(t *testing.T) {
 	now := time.Now()
 	bt := now.Add(-24 * time.Hour)
 	issue := func(i callctx.Issuer) string {
-		tok, err := i.Issue("parent-1", "000.00.01.G01", bt, now)
+		tok, err := i.Issue("parent-1", "000.00.00.H29", "000.00.01.G01", bt, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,8 +48,11 @@ func TestMACToken(t *testing.T) {
 		return &callctx.Verifier{Roots: x509Pool(t), MAC: mac}
 	}
 	c, err := secure(mac).Verify(good, "000.00.01.G01", now)
-	if err != nil || c.Parent != "parent-1" || !c.BusinessTime.Equal(bt.UTC()) {
+	if err != nil || c.Parent != "parent-1" || c.Consumer != "000.00.00.H29" || !c.BusinessTime.Equal(bt.UTC()) {
 		t.Fatalf("genuine token: claims %+v, err %v", c, err)
+	}
+	if p := callctx.Provider(good); p != "000.00.01.G01" {
+		t.Fatalf("Provider(token) = %q, want 000.00.01.G01", p)
 	}
 	parts := strings.Split(good, ".")
 	forged := issue(callctx.Issuer{Key: other, MAC: callctx.MACKey(other)})

@@ -71,6 +71,9 @@ type Deps struct {
 	// may still call provider's service (a grant revoked after Send); its
 	// error fails the delivery at once.
 	Authorize func(consumer, provider, service string) error
+	// Token, when set, issues the context token each attempt carries to
+	// the provider (see hub/callctx), as an exchange does.
+	Token func(req *hubv1.ExchangeRequest) string
 }
 
 // Service is safe for concurrent use. Stop releases it.

@@ -87,7 +87,7 @@ func (s *Service) deliver(m jetstream.Msg) {
 	out, err := s.deps.Router.Route(ctx, &route.Request{
 		MessageID: a.req.GetMessageId(), Consumer: a.req.GetConsumer(), Provider: a.req.GetProvider(), Service: a.req.GetService(),
 		BusinessTime: a.req.GetBusinessTime().AsTime(), Purpose: a.req.GetPurpose(), UserID: a.req.GetUserId(),
-		PayloadType: a.req.GetPayload().GetTypeUrl(), Payload: a.req.GetPayload().GetValue(),
+		PayloadType: a.req.GetPayload().GetTypeUrl(), Payload: a.req.GetPayload().GetValue(), Context: s.token(a.req),
 	})
 	cancel()
 	if retry(err) && a.n < s.cfg.MaxDeliver {
@@ -97,6 +97,14 @@ func (s *Service) deliver(m jetstream.Msg) {
 		return
 	}
 	s.settle(m, a, key, out, err)
+}
+
+// token applies Deps.Token, if set, to req.
+func (s *Service) token(req *hubv1.ExchangeRequest) string {
+	if s.deps.Token == nil {
+		return ""
+	}
+	return s.deps.Token(req)
 }
 
 // authorize applies Deps.Authorize, if set, to req.

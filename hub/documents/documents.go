@@ -99,12 +99,26 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, deps Deps, lo
 	return &Service{cfg: cfg, deps: deps, log: log, js: js, kv: kv}, nil
 }
 
+// Axis is the agency code of the document exchange axis.
+func (s *Service) Axis() string { return s.cfg.Axis }
+
 // Send stores env, sent by sender (its identity checked by the hub), in
 // each recipient's inbox, and records it sent.
 func (s *Service) Send(ctx context.Context, sender string, env *hubv1.DocumentEnvelope) (*hubv1.SendDocumentResponse, error) {
+	return s.send(ctx, sender, env, true)
+}
+
+// Relay is Send of a document the axis forwards for sender (a
+// "document-send" exchange): that exchange is the transaction of sending,
+// so no "document-sent" is recorded.
+func (s *Service) Relay(ctx context.Context, sender string, env *hubv1.DocumentEnvelope) (*hubv1.SendDocumentResponse, error) {
+	return s.send(ctx, sender, env, false)
+}
+
+func (s *Service) send(ctx context.Context, sender string, env *hubv1.DocumentEnvelope, record bool) (*hubv1.SendDocumentResponse, error) {
 	env = proto.CloneOf(env)
 	env.Sender = sender
-	if err := check(env); err != nil {
+	if err := Check(env); err != nil {
 		return nil, err
 	}
 	env.SentAt = timestamppb.Now()
@@ -136,6 +150,9 @@ func (s *Service) Send(ctx context.Context, sender string, env *hubv1.DocumentEn
 			return nil, errors.Join(ErrNotStored, err)
 		}
 	}
+	if !record {
+		return &hubv1.SendDocumentResponse{DocumentId: env.GetDocumentId(), Duplicate: duplicate}, nil
+	}
 	now := timestamppb.Now()
 	if err := s.deps.Recorder.Record(&hubv1.TransactionRecord{
 		MessageId: "doc:" + env.GetDocumentId(), Consumer: sender, Provider: s.cfg.Axis, Service: ServiceSent,
@@ -152,7 +169,13 @@ func Key(sender, id string) string {
 	return wire.Token(sender) + "." + base64.RawURLEncoding.EncodeToString([]byte(id))
 }
 
-func check(env *hubv1.DocumentEnvelope) error {
+// GrantService is the service a recipient grants to the agencies whose
+// documents it accepts (deny by default, as for exchanges): "ndxp grants
+// add RECIPIENT documents --to SENDER".
+const GrantService = "documents"
+
+// Check returns the first malformed field of env, named.
+func Check(env *hubv1.DocumentEnvelope) error {
 	if err := wire.ValidateAgencyCode(env.GetSender()); err != nil {
 		return field.Wrap("envelope.sender", err)
 	}

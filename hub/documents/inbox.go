@@ -111,22 +111,7 @@ func (in *Inbox) Ack(ctx context.Context, sequence uint64) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
 	defer cancel()
-	env := h.doc.GetEnvelope()
-	rc := &hubv1.Receipt{Recipient: in.recipient, Status: hubv1.ReceiptStatus_RECEIPT_STATUS_RECEIVED, At: timestamppb.Now()}
-	err := in.s.addReceipt(ctx, env.GetSender(), env.GetDocumentId(), rc, func(last hubv1.ReceiptStatus) error {
-		if last != hubv1.ReceiptStatus_RECEIPT_STATUS_UNSPECIFIED {
-			return errAlreadyReceived
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errAlreadyReceived) && !errors.Is(err, ErrUnknown) {
-		return err
-	}
-	if err := in.s.deps.Recorder.Record(&hubv1.TransactionRecord{
-		MessageId: "doc:" + env.GetSender() + ":" + env.GetDocumentId(), Consumer: in.recipient, Provider: env.GetSender(), Service: ServiceReceived,
-		BusinessTime: env.GetSentAt(), HubId: in.s.deps.HubID, ReceivedAt: timestamppb.New(h.at), ForwardedAt: timestamppb.New(h.at), AnsweredAt: timestamppb.Now(),
-		RequestSize: int64(len(env.GetContent())), RequestHash: digest(env.GetContent()),
-	}); err != nil {
+	if err := in.s.received(ctx, in.recipient, h.doc.GetEnvelope(), timestamppb.New(h.at)); err != nil {
 		return err
 	}
 	if err := h.m.DoubleAck(ctx); err != nil {
@@ -139,6 +124,26 @@ func (in *Inbox) Ack(ctx context.Context, sequence uint64) error {
 	}
 	in.mu.Unlock()
 	return nil
+}
+
+// received records recipient's document env received (its transaction
+// and the receipt RECEIVED, each once); at is when it was handed out.
+func (s *Service) received(ctx context.Context, recipient string, env *hubv1.DocumentEnvelope, at *timestamppb.Timestamp) error {
+	rc := &hubv1.Receipt{Recipient: recipient, Status: hubv1.ReceiptStatus_RECEIPT_STATUS_RECEIVED, At: timestamppb.Now()}
+	err := s.addReceipt(ctx, env.GetSender(), env.GetDocumentId(), rc, func(last hubv1.ReceiptStatus) error {
+		if last != hubv1.ReceiptStatus_RECEIPT_STATUS_UNSPECIFIED {
+			return errAlreadyReceived
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errAlreadyReceived) && !errors.Is(err, ErrUnknown) {
+		return err
+	}
+	return s.deps.Recorder.Record(&hubv1.TransactionRecord{
+		MessageId: "doc:" + env.GetSender() + ":" + env.GetDocumentId(), Consumer: recipient, Provider: env.GetSender(), Service: ServiceReceived,
+		BusinessTime: env.GetSentAt(), HubId: s.deps.HubID, ReceivedAt: at, ForwardedAt: at, AnsweredAt: timestamppb.Now(),
+		RequestSize: int64(len(env.GetContent())), RequestHash: digest(env.GetContent()),
+	})
 }
 
 // errAlreadyReceived: a redelivered document's receipt is stored once.

@@ -59,6 +59,14 @@ func TestRESTCatalogue(t *testing.T) {
 			doc.Components.Schemas["ndxp.population.v1.LookupCitizenResponse"] == nil {
 			t.Fatalf("the catalogue lacks the population lookup: %.500s", r.body)
 		}
+		for _, p := range []string{"/r1/events/{type}", "/r1/documents", "/r1/documents/inbox", "/r1/documents/inbox/{sequence}/ack", "/r1/documents/{sender}/{id}", "/r1/documents/{sender}/{id}/receipts"} {
+			if doc.Paths[p] == nil {
+				t.Fatalf("the catalogue lacks %s", p)
+			}
+		}
+		if doc.Components.Schemas["ndxp.hub.v1.DocumentEnvelope"] == nil {
+			t.Fatal("the catalogue lacks the document envelope's schema")
+		}
 		validateOpenAPI(t, r.body)
 	})
 

@@ -52,6 +52,7 @@ func (a *API) OpenAPI(server string) map[string]any {
 	paths["/r1/send/{provider}/{service}"] = obj{"post": sendOperation()}
 	paths["/r1/deliveries/{id}"] = obj{"get": deliveryOperation()}
 	paths["/r1/allowed"] = obj{"get": allowedOperation()}
+	s.asyncPaths(paths)
 	s.defs["Error"] = errorSchema()
 	return obj{
 		"openapi": "3.1.0",

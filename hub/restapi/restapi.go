@@ -13,6 +13,9 @@
 //	GET  /r1/deliveries/{id}            a send's delivery state
 //	GET  /r1/allowed                    the services the caller may call
 //	GET  /r1/openapi.json               OpenAPI 3.1 of every registered service
+//
+// and the events and documents (see async.go): POST /r1/events/{type},
+// POST /r1/documents, GET /r1/documents/inbox, ...
 package restapi
 
 import (
@@ -54,6 +57,14 @@ type Core interface {
 	Allowed(ctx context.Context, consumer string) ([]*hubv1.AllowedService, error)
 	Service(provider, service string) (*hubv1.Service, error)
 	Agencies() []*hubv1.Agency
+
+	Publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.PublishResponse, error)
+	EventPayloadType(eventType string) (string, error)
+	SendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error)
+	GetDocument(ctx context.Context, req *hubv1.GetDocumentRequest) (*hubv1.GetDocumentResponse, error)
+	SendReceipt(ctx context.Context, req *hubv1.SendReceiptRequest) (*hubv1.SendReceiptResponse, error)
+	Inbox(ctx context.Context, recipient string, from uint64, limit int) ([]*hubv1.ReceivedDocument, error)
+	TakeDocument(ctx context.Context, recipient string, sequence uint64) (*hubv1.DocumentEnvelope, error)
 }
 
 // Config configures the ingress. The zero value of each field means its
@@ -96,6 +107,7 @@ func New(core Core, cfg Config, log *zap.Logger) *API {
 	a.mux.HandleFunc("GET /r1/deliveries/{id}", a.identified(a.serveDelivery))
 	a.mux.HandleFunc("GET /r1/allowed", a.identified(a.serveAllowed))
 	a.mux.HandleFunc("GET /r1/openapi.json", a.serveOpenAPI)
+	a.routeAsync()
 	a.mux.HandleFunc("POST /r1/{provider}/{service}", a.identified(a.serveExchange))
 	a.mux.HandleFunc("/r1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound(r))

@@ -34,7 +34,7 @@ func DefaultGrants(t *topology.Topology) []*hubv1.AccessGrant {
 			}
 		}
 	}
-	return append(out, eventGrants(t)...)
+	return append(append(out, eventGrants(t)...), documentGrants(t)...)
 }
 
 // eventGrants are the subscriptions of the simulators (docs/events.md)

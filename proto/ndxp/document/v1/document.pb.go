@@ -21,8 +21,11 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// SendDocumentRequest is the payload of service "document-send". Errors:
-// INVALID_ARGUMENT naming the field.
+// SendDocumentRequest is the payload of service "document-send": the axis
+// stores the document in the recipient's inbox on the hub (DocumentService)
+// for the consumer, who follows its receipts with GetDocument under the
+// tracking id. Errors: INVALID_ARGUMENT naming the field, PERMISSION_DENIED
+// (the consumer may not send documents to the recipient), UNAVAILABLE.
 type SendDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// recipient_code is the receiving agency code (required).
@@ -32,8 +35,10 @@ type SendDocumentRequest struct {
 	DocumentNumber string `protobuf:"bytes,2,opt,name=document_number,json=documentNumber,proto3" json:"document_number,omitempty"`
 	// subject is the document's subject (required).
 	Subject string `protobuf:"bytes,3,opt,name=subject,proto3" json:"subject,omitempty"`
-	// content is the document body (at most 4 MiB).
-	Content       []byte `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	// content is the document body (at most 1 MiB).
+	Content []byte `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	// document_type is the kind, e.g. "báo cáo" (empty: "công văn").
+	DocumentType  string `protobuf:"bytes,5,opt,name=document_type,json=documentType,proto3" json:"document_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -96,12 +101,20 @@ func (x *SendDocumentRequest) GetContent() []byte {
 	return nil
 }
 
-// SendDocumentResponse acknowledges storage for forwarding.
+func (x *SendDocumentRequest) GetDocumentType() string {
+	if x != nil {
+		return x.DocumentType
+	}
+	return ""
+}
+
+// SendDocumentResponse confirms the document is in the recipient's inbox.
 type SendDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// tracking_id identifies the document on the axis.
+	// tracking_id is the document id on the hub (the exchange's message id).
 	TrackingId string `protobuf:"bytes,1,opt,name=tracking_id,json=trackingId,proto3" json:"tracking_id,omitempty"`
-	// status is "queued".
+	// status is "stored", or "duplicate" when a document with this id was
+	// stored before (a retried exchange).
 	Status        string `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -155,12 +168,13 @@ var File_ndxp_document_v1_document_proto protoreflect.FileDescriptor
 
 const file_ndxp_document_v1_document_proto_rawDesc = "" +
 	"\n" +
-	"\x1fndxp/document/v1/document.proto\x12\x10ndxp.document.v1\"\x99\x01\n" +
+	"\x1fndxp/document/v1/document.proto\x12\x10ndxp.document.v1\"\xbe\x01\n" +
 	"\x13SendDocumentRequest\x12%\n" +
 	"\x0erecipient_code\x18\x01 \x01(\tR\rrecipientCode\x12'\n" +
 	"\x0fdocument_number\x18\x02 \x01(\tR\x0edocumentNumber\x12\x18\n" +
 	"\asubject\x18\x03 \x01(\tR\asubject\x12\x18\n" +
-	"\acontent\x18\x04 \x01(\fR\acontent\"O\n" +
+	"\acontent\x18\x04 \x01(\fR\acontent\x12#\n" +
+	"\rdocument_type\x18\x05 \x01(\tR\fdocumentType\"O\n" +
 	"\x14SendDocumentResponse\x12\x1f\n" +
 	"\vtracking_id\x18\x01 \x01(\tR\n" +
 	"trackingId\x12\x16\n" +

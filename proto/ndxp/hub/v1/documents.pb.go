@@ -282,7 +282,12 @@ func (x *DocumentEnvelope) GetSentAt() *timestamppb.Timestamp {
 type SendDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// envelope is the document.
-	Envelope      *DocumentEnvelope `protobuf:"bytes,1,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	Envelope *DocumentEnvelope `protobuf:"bytes,1,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	// context_token, set by the document exchange axis forwarding a
+	// "document-send" exchange it serves, is the hub's token of that
+	// exchange: the document is then sent for the exchange's consumer
+	// (envelope.sender empty or equal to it), not for the caller.
+	ContextToken  string `protobuf:"bytes,2,opt,name=context_token,json=contextToken,proto3" json:"context_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -322,6 +327,13 @@ func (x *SendDocumentRequest) GetEnvelope() *DocumentEnvelope {
 		return x.Envelope
 	}
 	return nil
+}
+
+func (x *SendDocumentRequest) GetContextToken() string {
+	if x != nil {
+		return x.ContextToken
+	}
+	return ""
 }
 
 // SendDocumentResponse confirms storage.
@@ -1024,9 +1036,10 @@ const file_ndxp_hub_v1_documents_proto_rawDesc = "" +
 	"\asubject\x18\x06 \x01(\tR\asubject\x129\n" +
 	"\vattachments\x18\a \x03(\v2\x17.ndxp.hub.v1.AttachmentR\vattachments\x12\x18\n" +
 	"\acontent\x18\b \x01(\fR\acontent\x123\n" +
-	"\asent_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"P\n" +
+	"\asent_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"u\n" +
 	"\x13SendDocumentRequest\x129\n" +
-	"\benvelope\x18\x01 \x01(\v2\x1d.ndxp.hub.v1.DocumentEnvelopeR\benvelope\"U\n" +
+	"\benvelope\x18\x01 \x01(\v2\x1d.ndxp.hub.v1.DocumentEnvelopeR\benvelope\x12#\n" +
+	"\rcontext_token\x18\x02 \x01(\tR\fcontextToken\"U\n" +
 	"\x14SendDocumentResponse\x12\x1f\n" +
 	"\vdocument_id\x18\x01 \x01(\tR\n" +
 	"documentId\x12\x1c\n" +

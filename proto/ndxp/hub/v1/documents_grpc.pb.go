@@ -45,8 +45,10 @@ type DocumentServiceClient interface {
 	// once stored; the same document_id sent again is stored once.
 	//
 	// Errors: INVALID_ARGUMENT (a malformed or missing field, named),
-	// PERMISSION_DENIED (acting for another agency), UNAVAILABLE (not
-	// stored; send again with the same document_id).
+	// PERMISSION_DENIED (acting for another agency, or a recipient that has
+	// not granted "documents" to the sender, named), RESOURCE_EXHAUSTED
+	// (the sender's rate limit or daily quota, as for exchanges),
+	// UNAVAILABLE (not stored; send again with the same document_id).
 	SendDocument(ctx context.Context, in *SendDocumentRequest, opts ...grpc.CallOption) (*SendDocumentResponse, error)
 	// ReceiveDocuments delivers the documents in the caller's inbox, oldest
 	// first. The first request opens the stream; each further one
@@ -136,8 +138,10 @@ type DocumentServiceServer interface {
 	// once stored; the same document_id sent again is stored once.
 	//
 	// Errors: INVALID_ARGUMENT (a malformed or missing field, named),
-	// PERMISSION_DENIED (acting for another agency), UNAVAILABLE (not
-	// stored; send again with the same document_id).
+	// PERMISSION_DENIED (acting for another agency, or a recipient that has
+	// not granted "documents" to the sender, named), RESOURCE_EXHAUSTED
+	// (the sender's rate limit or daily quota, as for exchanges),
+	// UNAVAILABLE (not stored; send again with the same document_id).
 	SendDocument(context.Context, *SendDocumentRequest) (*SendDocumentResponse, error)
 	// ReceiveDocuments delivers the documents in the caller's inbox, oldest
 	// first. The first request opens the stream; each further one

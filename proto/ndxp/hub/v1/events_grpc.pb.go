@@ -47,8 +47,9 @@ type EventServiceClient interface {
 	// Errors: INVALID_ARGUMENT (a malformed or missing field, named in the
 	// message; a payload not of the type's message), NOT_FOUND (an
 	// undeclared type), PERMISSION_DENIED (the caller is not the type's
-	// publisher), UNAVAILABLE (not stored; publish again with the same
-	// event_id).
+	// publisher), RESOURCE_EXHAUSTED (the publisher's rate limit or daily
+	// quota, as for exchanges), UNAVAILABLE (not stored; publish again with
+	// the same event_id).
 	Publish(ctx context.Context, in *PublishRequest, opts ...grpc.CallOption) (*PublishResponse, error)
 	// Subscribe receives the events of one type. The first request opens
 	// the subscription; each further request acknowledges one event by its
@@ -126,8 +127,9 @@ type EventServiceServer interface {
 	// Errors: INVALID_ARGUMENT (a malformed or missing field, named in the
 	// message; a payload not of the type's message), NOT_FOUND (an
 	// undeclared type), PERMISSION_DENIED (the caller is not the type's
-	// publisher), UNAVAILABLE (not stored; publish again with the same
-	// event_id).
+	// publisher), RESOURCE_EXHAUSTED (the publisher's rate limit or daily
+	// quota, as for exchanges), UNAVAILABLE (not stored; publish again with
+	// the same event_id).
 	Publish(context.Context, *PublishRequest) (*PublishResponse, error)
 	// Subscribe receives the events of one type. The first request opens
 	// the subscription; each further request acknowledges one event by its
