@@ -87,9 +87,18 @@ func (r *Runner) BirthByEvents(ctx context.Context, in *lgspv1.BirthProcedureReq
 }
 
 // await waits for d's answer, ctx or ReactionWait, and returns the result
-// as it stands.
+// as it stands. With a deadline on ctx it answers a little before it, so
+// the caller gets the steps still pending (procedure-status shows them
+// later) rather than DEADLINE_EXCEEDED.
 func (r *Runner) await(ctx context.Context, id string, d *eventDossier) (*lgspv1.ProcedureResult, error) {
-	t := time.NewTimer(r.cfg.ReactionWait)
+	wait := r.cfg.ReactionWait
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if left -= min(time.Second, left/5); left < wait {
+			wait = max(left, 0)
+		}
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-d.answered:
