@@ -16,7 +16,7 @@ import (
 // collector runs more often as the process nears the limit; it is soft:
 // a process whose live memory needs more goes past it (the collector
 // then takes at most about half the CPU) rather than failing.
-const DefaultMemoryLimit = "384MiB"
+const DefaultMemoryLimit = "360MiB"
 
 // ApplyMemoryLimit sets the Go runtime's soft memory limit from the
 // --memory-limit flag (explicit says whether it was given). GOMEMLIMIT,

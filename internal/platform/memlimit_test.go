@@ -16,10 +16,10 @@ func TestMemoryLimit(t *testing.T) {
 	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
 
 	t.Setenv("GOMEMLIMIT", "")
-	if got, src, err := platform.ApplyMemoryLimit(platform.DefaultMemoryLimit, false); err != nil || got != 384<<20 || src != "default" {
-		t.Fatalf("default: %d %q %v, want %d from the default", got, src, err, 384<<20)
+	if got, src, err := platform.ApplyMemoryLimit(platform.DefaultMemoryLimit, false); err != nil || got != 360<<20 || src != "default" {
+		t.Fatalf("default: %d %q %v, want %d from the default", got, src, err, 360<<20)
 	}
-	if got := debug.SetMemoryLimit(-1); got != 384<<20 {
+	if got := debug.SetMemoryLimit(-1); got != 360<<20 {
 		t.Fatalf("runtime limit %d after the default", got)
 	}
 	if got, _, err := platform.ApplyMemoryLimit("1GiB", true); err != nil || got != 1<<30 {
