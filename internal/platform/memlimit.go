@@ -15,8 +15,11 @@ import (
 // load `ndxp up` held about 2.4 times its live heap. With it, the
 // collector runs more often as the process nears the limit; it is soft:
 // a process whose live memory needs more goes past it (the collector
-// then takes at most about half the CPU) rather than failing.
-const DefaultMemoryLimit = "360MiB"
+// then takes at most about half the CPU) rather than failing. A limit
+// close to the live heap costs throughput: with 360MiB the full day's
+// replay (about 300 MiB live) spent half its CPU collecting; 512MiB
+// leaves it room (docs/performance.md).
+const DefaultMemoryLimit = "512MiB"
 
 // ApplyMemoryLimit sets the Go runtime's soft memory limit from the
 // --memory-limit flag (explicit says whether it was given). GOMEMLIMIT,

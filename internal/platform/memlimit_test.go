@@ -16,10 +16,10 @@ func TestMemoryLimit(t *testing.T) {
 	t.Cleanup(func() { debug.SetMemoryLimit(prev) })
 
 	t.Setenv("GOMEMLIMIT", "")
-	if got, src, err := platform.ApplyMemoryLimit(platform.DefaultMemoryLimit, false); err != nil || got != 360<<20 || src != "default" {
-		t.Fatalf("default: %d %q %v, want %d from the default", got, src, err, 360<<20)
+	if got, src, err := platform.ApplyMemoryLimit(platform.DefaultMemoryLimit, false); err != nil || got != 512<<20 || src != "default" {
+		t.Fatalf("default: %d %q %v, want %d from the default", got, src, err, 512<<20)
 	}
-	if got := debug.SetMemoryLimit(-1); got != 360<<20 {
+	if got := debug.SetMemoryLimit(-1); got != 512<<20 {
 		t.Fatalf("runtime limit %d after the default", got)
 	}
 	if got, _, err := platform.ApplyMemoryLimit("1GiB", true); err != nil || got != 1<<30 {
@@ -40,7 +40,7 @@ func TestMemoryLimit(t *testing.T) {
 	if got, src, err := platform.ApplyMemoryLimit(platform.DefaultMemoryLimit, false); err != nil || got != 200<<20 || src != "GOMEMLIMIT" {
 		t.Fatalf("with GOMEMLIMIT: %d %q %v", got, src, err)
 	}
-	if got, src, _ := platform.ApplyMemoryLimit("512MiB", true); got != 512<<20 || src != "--memory-limit" {
+	if got, src, _ := platform.ApplyMemoryLimit("700MiB", true); got != 700<<20 || src != "--memory-limit" {
 		t.Fatalf("explicit flag with GOMEMLIMIT: %d %q", got, src)
 	}
 }
