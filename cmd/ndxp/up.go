@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
+	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -20,6 +22,7 @@ type upFlags struct {
 	platform platform.Config
 	topo     topologyFlags
 	shutdown time.Duration
+	memLimit string
 	agencies string // what to print: how many agencies run
 }
 
@@ -49,6 +52,7 @@ func (f *upFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.platform.Hub.Access.MaxGrantsPerProvider, "max-grants-per-provider", access.DefaultMaxGrantsPerProvider, "grants one provider may hold; the operator may add more")
 	fs.Int64Var(&f.platform.Hub.Access.MaxBytes, "grants-max-bytes", access.DefaultMaxBytes, "size limit of the grant store; past 90% only the operator may add grants")
 	fs.DurationVar(&f.platform.Hub.RecordRetry, "record-retry", hub.DefaultRecordRetry, "how long the hub keeps storing a transaction record NATS does not acknowledge (the caller is answered UNAVAILABLE, record pending, at its deadline)")
+	fs.StringVar(&f.memLimit, "memory-limit", platform.DefaultMemoryLimit, "soft limit of the process's memory for the Go collector (e.g. 512MiB, 2GiB; off: none): it collects more often near the limit instead of letting the heap double; $GOMEMLIMIT, when set, replaces the default")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", platform.DefaultShutdownTimeout, "how long in-flight calls may take to finish at shutdown")
 }
 
@@ -132,6 +136,15 @@ configuration "ndxp nats-config" writes from the same certificates.`,
 func run(cmd *cobra.Command, f *upFlags, g *globalFlags, log *zap.Logger) error {
 	ctx := cmd.Context()
 	start := time.Now()
+	limit, source, err := platform.ApplyMemoryLimit(f.memLimit, cmd.Flags().Changed("memory-limit"))
+	if err != nil {
+		return err
+	}
+	shown := units.BytesSize(float64(limit))
+	if limit == math.MaxInt64 {
+		shown = "none"
+	}
+	log.Info("Go memory limit", zap.String("limit", shown), zap.String("from", source))
 	p, err := platform.Start(ctx, f.platform, log)
 	if err != nil {
 		return err

@@ -50,6 +50,11 @@ type Config struct {
 	TLS *tls.Config
 	// Users are the users TLS certificates map to, with their permissions.
 	Users []*server.User
+	// InProcess are identities admitted only on in-process connections
+	// (Server.InProcessConn): the hub's, when it runs in the same process
+	// (see InProcessUser). Used only with TLS: without it the server
+	// authenticates no one.
+	InProcess []*InProcessUser
 	// Cluster, when its Name is set, joins this server to a NATS cluster
 	// (JetStream clustered: streams and buckets may then have replicas).
 	Cluster Cluster

@@ -23,6 +23,9 @@ func secure(opts *server.Options, cfg Config) {
 	opts.TLSMap = true
 	opts.TLSTimeout = tlsTimeout
 	opts.Users = cfg.Users
+	for _, u := range cfg.InProcess {
+		opts.Nkeys = append(opts.Nkeys, u.user)
+	}
 }
 
 // broadcastDiscovery are nats.go micro's name-less discovery subjects

@@ -200,6 +200,9 @@ func (p *Platform) startNATS() error {
 		p.natsURL = s.ClientURL()
 	}
 	base := []nats.Option{nats.Name("ndxp-hub"), nats.MaxReconnects(-1)}
+	if p.nats != nil {
+		return p.connectInProcess(base)
+	}
 	nc, err := nats.Connect(p.natsURL, append(base, p.sec.natsOpts...)...)
 	if errors.Is(err, nats.ErrSecureConnWanted) && p.nats == nil && !strings.Contains(p.natsURL, "tls://") {
 		// A plaintext external NATS (development): connect, but say so.
@@ -212,6 +215,28 @@ func (p *Platform) startNATS() error {
 	p.nc = nc
 	_, tlsErr := nc.TLSConnectionState()
 	p.natsTLS = p.sec.certs != "" && tlsErr == nil
+	return nil
+}
+
+// connectInProcess connects the hub to its embedded server through a
+// pipe inside the process rather than TCP and TLS on loopback: every
+// exchange makes two NATS round trips (the request to the provider, the
+// record), and TLS and the system calls of both ends were an eighth of
+// the process's CPU. In secure mode the hub presents its in-process
+// identity (security.hubInProcess); agencies and the operator still
+// connect over TLS with their certificates.
+func (p *Platform) connectInProcess(base []nats.Option) error {
+	opts := append(base, nats.InProcessServer(p.nats))
+	if id := p.sec.hubInProcess; id != nil {
+		opts = append(base, id.Options(p.nats)...)
+	}
+	nc, err := nats.Connect("", opts...)
+	if err != nil {
+		return fmt.Errorf("platform: connect in process to the embedded NATS: %w", err)
+	}
+	p.nc = nc
+	// The server requires TLS client certificates of everyone else.
+	p.natsTLS = p.sec.certs != ""
 	return nil
 }
 

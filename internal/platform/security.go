@@ -44,8 +44,11 @@ type security struct {
 	certs      pki.Dir
 	natsServer natsembed.Config // TLS and Users for the embedded NATS
 	natsOpts   []nats.Option    // the hub's NATS identity
-	grpcOpts   []grpc.ServerOption
-	serverTLS  *tls.Config // the hub's, for the REST ingress
+	// hubInProcess is the hub's identity on its in-process connection to
+	// the embedded NATS (nil with an external one).
+	hubInProcess *natsembed.InProcessUser
+	grpcOpts     []grpc.ServerOption
+	serverTLS    *tls.Config // the hub's, for the REST ingress
 }
 
 // setupSecurity issues missing development certificates (for every
@@ -86,12 +89,26 @@ func (p *Platform) setupSecurity() error {
 			return err
 		}
 	}
+	var hubID *natsembed.InProcessUser
+	if p.cfg.NATSURL == "" {
+		// The hub reaches its embedded server in process, where there
+		// is no TLS to carry its certificate: it gets an identity of its
+		// own, with the permissions its certificate maps to, that only an
+		// in-process connection may use.
+		if hubID, err = natsembed.NewInProcessUser(natsembed.HubUser(auth.HubURI).Permissions); err != nil {
+			return err
+		}
+	}
 	p.sec = security{
-		certs:      d,
-		natsServer: natsembed.Config{TLS: serverTLS, Users: users},
-		natsOpts:   []nats.Option{nats.Secure(hubTLS)},
-		grpcOpts:   []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
-		serverTLS:  serverTLS,
+		certs:        d,
+		hubInProcess: hubID,
+		natsServer:   natsembed.Config{TLS: serverTLS, Users: users},
+		natsOpts:     []nats.Option{nats.Secure(hubTLS)},
+		grpcOpts:     []grpc.ServerOption{grpc.Creds(credentials.NewTLS(serverTLS))},
+		serverTLS:    serverTLS,
+	}
+	if hubID != nil {
+		p.sec.natsServer.InProcess = []*natsembed.InProcessUser{hubID}
 	}
 	if p.cfg.NATSURL != "" {
 		// An external NATS: the hub's certificate (or the one given);
