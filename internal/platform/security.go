@@ -95,7 +95,7 @@ func (p *Platform) setupSecurity() error {
 		// is no TLS to carry its certificate: it gets an identity of its
 		// own, with the permissions its certificate maps to, that only an
 		// in-process connection may use.
-		if hubID, err = natsembed.NewInProcessUser(natsembed.HubUser(auth.HubURI).Permissions); err != nil {
+		if hubID, err = natsembed.NewInProcessUser(natsembed.HubUser(wire.HubURI).Permissions); err != nil {
 			return err
 		}
 	}
