@@ -9,9 +9,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
-	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
+	"github.com/ndxp/ndxp/internal/wire"
 )
 
 // TestInProcessIdentity: the hub's in-process identity works on an
@@ -28,11 +28,11 @@ func TestInProcessIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agencyUser, err := natsembed.AgencyUser(auth.AgencyURI(agency), agency)
+	agencyUser, err := natsembed.AgencyUser(wire.AgencyURI(agency), agency)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := natsembed.NewInProcessUser(natsembed.HubUser(auth.HubURI).Permissions)
+	id, err := natsembed.NewInProcessUser(natsembed.HubUser(wire.HubURI).Permissions)
 	if err != nil {
 		t.Fatal(err)
 	}
