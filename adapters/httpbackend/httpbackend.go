@@ -181,7 +181,7 @@ func backendError(status int, answer []byte) error {
 		Code    json.RawMessage `json:"code"`
 		Message string          `json:"message"`
 	}
-	code := codeOfStatus(status)
+	code := wire.CodeOfHTTPStatus(status)
 	msg := strings.TrimSpace(string(answer))
 	if json.Unmarshal(answer, &e) == nil && e.Message != "" {
 		msg = e.Message
@@ -213,32 +213,4 @@ func parseCode(raw json.RawMessage) (codes.Code, bool) {
 		return codes.Code(n), true
 	}
 	return 0, false
-}
-
-// codeOfStatus is the gRPC code of an HTTP status, as gRPC maps them.
-func codeOfStatus(status int) codes.Code {
-	switch status {
-	case http.StatusBadRequest:
-		return codes.InvalidArgument
-	case http.StatusUnauthorized:
-		return codes.Unauthenticated
-	case http.StatusForbidden:
-		return codes.PermissionDenied
-	case http.StatusNotFound:
-		return codes.NotFound
-	case http.StatusConflict:
-		return codes.AlreadyExists
-	case http.StatusTooManyRequests:
-		return codes.ResourceExhausted
-	case http.StatusNotImplemented:
-		return codes.Unimplemented
-	case http.StatusBadGateway, http.StatusServiceUnavailable:
-		return codes.Unavailable
-	case http.StatusGatewayTimeout:
-		return codes.DeadlineExceeded
-	}
-	if status >= 500 {
-		return codes.Internal
-	}
-	return codes.Unknown
 }

@@ -40,7 +40,7 @@ type FieldViolation struct {
 // (hub.Code, the one table), the matching HTTP status and the field.
 func fromHub(err error) *Error {
 	c := hub.Code(err)
-	e := &Error{Status: Status(c), Code: codeName(c), Message: hub.Message(err)}
+	e := &Error{Status: wire.HTTPStatus(c), Code: codeName(c), Message: hub.Message(err)}
 	if errors.Is(err, hub.ErrPayloadTooLarge) {
 		e.Status = http.StatusRequestEntityTooLarge
 	}
@@ -54,36 +54,6 @@ func fromHub(err error) *Error {
 		e.Details = append(e.Details, FieldViolation{Field: fe.Field, Description: fe.Reason})
 	}
 	return e
-}
-
-// Status is the HTTP status of a gRPC code, as Google's API design guide
-// and grpc-gateway map them.
-func Status(c codes.Code) int {
-	switch c {
-	case codes.OK:
-		return http.StatusOK
-	case codes.Canceled:
-		return 499 // client closed request
-	case codes.InvalidArgument, codes.FailedPrecondition, codes.OutOfRange:
-		return http.StatusBadRequest
-	case codes.DeadlineExceeded:
-		return http.StatusGatewayTimeout
-	case codes.NotFound:
-		return http.StatusNotFound
-	case codes.AlreadyExists, codes.Aborted:
-		return http.StatusConflict
-	case codes.PermissionDenied:
-		return http.StatusForbidden
-	case codes.Unauthenticated:
-		return http.StatusUnauthorized
-	case codes.ResourceExhausted:
-		return http.StatusTooManyRequests
-	case codes.Unimplemented:
-		return http.StatusNotImplemented
-	case codes.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError // Unknown, Internal, DataLoss
 }
 
 // codeName is the code's canonical upper-case name, e.g. "NOT_FOUND".

@@ -28,3 +28,17 @@ func TestCodeNamesAreGRPCs(t *testing.T) {
 		t.Error("CodeOf took a name that is not a code")
 	}
 }
+
+// TestHTTPStatusRoundTrip: the codes a REST client tells apart by status
+// come back as themselves from an HTTP backend's status.
+func TestHTTPStatusRoundTrip(t *testing.T) {
+	for _, c := range []codes.Code{codes.InvalidArgument, codes.Unauthenticated, codes.PermissionDenied, codes.NotFound,
+		codes.AlreadyExists, codes.ResourceExhausted, codes.Unimplemented, codes.Unavailable, codes.DeadlineExceeded} {
+		if got := CodeOfHTTPStatus(HTTPStatus(c)); got != c {
+			t.Errorf("%s -> HTTP %d -> %s", c, HTTPStatus(c), got)
+		}
+	}
+	if CodeOfHTTPStatus(500) != codes.Internal || CodeOfHTTPStatus(418) != codes.Unknown {
+		t.Error("an HTTP status gRPC does not map is not Internal (5xx) or Unknown")
+	}
+}
