@@ -34,10 +34,24 @@ type proc struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
+	// dumps: the end of the log is printed when the test fails (registered
+	// on the first start).
+	dumps bool
 }
 
 func (p *proc) start(t *testing.T) {
 	t.Helper()
+	p.mu.Lock()
+	if !p.dumps {
+		p.dumps = true
+		t.Cleanup(func() {
+			if b, err := os.ReadFile(p.log); err == nil && t.Failed() {
+				lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+				t.Logf("the last lines of %s's log:\n%s", p.name, strings.Join(lines[max(0, len(lines)-30):], "\n"))
+			}
+		})
+	}
+	p.mu.Unlock()
 	cmd := exec.Command(os.Args[0], p.args...)
 	cmd.Env = append(os.Environ(), "NDXP_TEST_RUN_MAIN=1")
 	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
