@@ -195,13 +195,18 @@ func TestSendTwice(t *testing.T) {
 	}
 	send(t, c, req) // after delivery too
 	wantCounted(t, env, 1, "OK", 1)
-	info, err := jetStream(t, env).Stream(ctxT(t), delivery.DefaultStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := info.CachedInfo().State; st.LastSeq != 1 || st.Msgs != 0 {
-		t.Fatalf("stream holds %d, last sequence %d; want the request stored once and removed once delivered", st.Msgs, st.LastSeq)
-	}
+	// The delivery is marked DELIVERED before the request is acknowledged
+	// and removed from the work queue, so wait for the removal.
+	hubtest.Eventually(t, 20*time.Second, func() error {
+		info, err := jetStream(t, env).Stream(ctxT(t), delivery.DefaultStream)
+		if err != nil {
+			return err
+		}
+		if st := info.CachedInfo().State; st.LastSeq != 1 || st.Msgs != 0 {
+			return fmt.Errorf("stream holds %d, last sequence %d; want the request stored once and removed once delivered", st.Msgs, st.LastSeq)
+		}
+		return nil
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if served != 1 {
