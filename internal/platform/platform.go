@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -138,6 +139,11 @@ type Platform struct {
 	natsTLS  bool         // NATS is reached over TLS with certificates: agencies use theirs
 	lock     *flock.Flock // the data dir's, with an embedded NATS
 	Registry *prometheus.Registry
+
+	// up is set when Start has started every agency: until then /readyz
+	// answers 503, so that a script that waits for it (then replays a
+	// day) never meets a hub without its agencies and grants.
+	up atomic.Bool
 }
 
 // Start brings the system up in order: NATS, the hub, its servers, then
@@ -179,6 +185,7 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (_ *Platform, err e
 		}
 		p.started = append(p.started, a)
 	}
+	p.up.Store(true)
 	return p, nil
 }
 
@@ -255,10 +262,23 @@ func (p *Platform) startHub(ctx context.Context) error {
 	if p.httpLis, err = net.Listen("tcp", p.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("platform: HTTP listen on %s: %w (choose another with --http-addr)", p.cfg.HTTPAddr, err)
 	}
-	p.http = &http.Server{Handler: p.guardHTTP(h.HTTPHandler(p.Registry)), ReadHeaderTimeout: 10 * time.Second}
+	p.http = &http.Server{Handler: p.guardHTTP(p.readyWhenUp(h.HTTPHandler(p.Registry))), ReadHeaderTimeout: 10 * time.Second}
 	go p.serve("grpc", func() error { return p.grpc.Serve(p.grpcLis) })
 	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
 	return p.startREST()
+}
+
+// readyWhenUp answers /readyz with 503 until Start has started every
+// agency (and stored the default grants); then the hub's own readiness
+// (its NATS connection) answers.
+func (p *Platform) readyWhenUp(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/readyz" && !p.up.Load() {
+			http.Error(w, "starting: the agencies and the default grants are not all in place yet; try again in a moment", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // hubAttempts bounds how often newHub asks NATS to set up the streams
