@@ -11,9 +11,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/access"
-	"github.com/ndxp/ndxp/internal/hubtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 

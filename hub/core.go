@@ -11,10 +11,11 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-// The exchange core every edge shares: the gRPC services and the REST
-// ingress (hub/restapi) call these, so that an exchange is checked,
-// carried, recorded, counted and audited the same way whichever protocol
-// brought it. They return domain errors; Code maps them to gRPC codes.
+// The exchange core every edge shares: the gRPC services (hub/grpcapi),
+// the HTTP views (hub/httpapi) and the REST ingress (hub/restapi) call
+// these, so that an exchange is checked, carried, recorded, counted and
+// audited the same way whichever protocol brought it. They return domain
+// errors; Code maps them to gRPC codes.
 
 // Exchange carries one exchange and records it, whatever its outcome.
 // The caller's identity, if any, is in ctx (auth.NewContext); ctx's
@@ -97,9 +98,11 @@ func (h *Hub) Allowed(ctx context.Context, named string) ([]*hubv1.AllowedServic
 	return out, nil
 }
 
-// Code is the gRPC code an error of the hub maps to (codes.OK for nil):
-// the one table every edge uses (errors.go).
+// Code is the gRPC code an error of the hub maps to (codes.OK for nil,
+// codes.Internal for an error that is not the hub's): the one table every
+// edge uses (errors.go), and the code the error's record stores.
 func Code(err error) codes.Code { return codeOf(err) }
 
-// Message is the text a caller sees for err.
+// Message is the text a caller sees for err: a provider's own message
+// unchanged, else err's text.
 func Message(err error) string { return message(err) }

@@ -26,17 +26,10 @@ const declaredKey = "since_launch"
 // MaxSource bounds DeclaredOffset.source.
 const MaxSource = 512
 
-// DeclareOffset implements StatsService.DeclareOffset.
-func (s *statsServer) DeclareOffset(ctx context.Context, req *hubv1.DeclareOffsetRequest) (*hubv1.DeclareOffsetResponse, error) {
-	o, err := s.h.declare(ctx, req.GetOffset())
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	return &hubv1.DeclareOffsetResponse{Offset: o}, nil
-}
-
-// declare checks and stores the operator's offset; total 0 clears it.
-func (h *Hub) declare(ctx context.Context, in *hubv1.DeclaredOffset) (*hubv1.DeclaredOffset, error) {
+// DeclareOffset checks and stores the operator's since-launch offset (only
+// the operator, or anyone on an insecure hub, may); total 0 clears it. It
+// returns the offset as stored, stamped with who declared it and when.
+func (h *Hub) DeclareOffset(ctx context.Context, in *hubv1.DeclaredOffset) (*hubv1.DeclaredOffset, error) {
 	id, ok := auth.FromContext(ctx)
 	if ok && !id.IsOperator() {
 		return nil, fmt.Errorf("%w: only the operator may declare the since-launch offset, not %s", ErrForbidden, who(id))

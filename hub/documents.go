@@ -2,26 +2,13 @@ package hub
 
 import (
 	"context"
-	"errors"
-	"io"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/ndxp/ndxp/hub/callctx"
+	"github.com/ndxp/ndxp/hub/documents"
 	"github.com/ndxp/ndxp/internal/field"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
-
-type documentServer struct {
-	hubv1.UnimplementedDocumentServiceServer
-	h *Hub
-}
-
-func (s *documentServer) SendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error) {
-	resp, err := s.h.SendDocument(ctx, req)
-	return resp, toStatus(err)
-}
 
 // SendDocument is the core of every ingress (gRPC, REST): the sender, its
 // limits and grants, then the inboxes.
@@ -71,84 +58,13 @@ func (h *Hub) documentSender(ctx context.Context, req *hubv1.SendDocumentRequest
 	return c.Consumer, nil
 }
 
-func (s *documentServer) SendReceipt(ctx context.Context, req *hubv1.SendReceiptRequest) (*hubv1.SendReceiptResponse, error) {
-	resp, err := s.h.SendReceipt(ctx, req)
-	return resp, toStatus(err)
-}
-
-func (s *documentServer) GetDocument(ctx context.Context, req *hubv1.GetDocumentRequest) (*hubv1.GetDocumentResponse, error) {
-	resp, err := s.h.GetDocument(ctx, req)
-	return resp, toStatus(err)
-}
-
-func (s *documentServer) ReceiveDocuments(stream hubv1.DocumentService_ReceiveDocumentsServer) error {
-	return toStatus(s.h.receiveDocuments(stream))
-}
-
-// receiveDocuments serves one inbox stream like a subscription (see
-// subscribe): the first request opens it, the others acknowledge.
-func (h *Hub) receiveDocuments(stream hubv1.DocumentService_ReceiveDocumentsServer) error {
-	first, err := stream.Recv()
+// OpenInbox opens the inbox of open's recipient (the caller's own agency
+// when it has a certificate), with at most open's window of documents
+// unacknowledged. The caller closes it; Done tells when the hub closes.
+func (h *Hub) OpenInbox(ctx context.Context, open *hubv1.ReceiveOpen) (*documents.Inbox, error) {
+	recipient, err := h.consumer(ctx, open.GetRecipient())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	open := first.GetOpen()
-	if open == nil {
-		return field.Errorf("open", "must be the first request of the stream")
-	}
-	recipient, err := h.consumer(stream.Context(), open.GetRecipient())
-	if err != nil {
-		return err
-	}
-	inbox, err := h.docs.Open(stream.Context(), recipient, int(open.GetWindow()))
-	if err != nil {
-		return err
-	}
-	defer inbox.Close()
-	ctx, cancel := context.WithCancelCause(stream.Context())
-	defer cancel(nil)
-	stopOnHubClose := context.AfterFunc(h.events.ctx, func() { cancel(ErrShuttingDown) })
-	defer stopOnHubClose()
-	go func() {
-		select {
-		case <-h.watches.done():
-			cancel(ErrShuttingDown)
-		case <-ctx.Done():
-		}
-	}()
-	go func() {
-		for {
-			req, err := stream.Recv()
-			if err != nil {
-				cancel(err)
-				return
-			}
-			if req.GetAck() == nil {
-				cancel(field.Errorf("ack", "is required after the first request"))
-				return
-			}
-			if err := inbox.Ack(ctx, req.GetAck().GetSequence()); err != nil {
-				h.log.Debug("document not acknowledged", zap.Error(err))
-				cancel(err)
-				return
-			}
-		}
-	}()
-	stopNext := context.AfterFunc(ctx, inbox.Close)
-	defer stopNext()
-	for {
-		doc, err := inbox.Next(ctx)
-		if err != nil {
-			if cause := context.Cause(ctx); cause != nil {
-				if errors.Is(cause, io.EOF) {
-					return nil
-				}
-				return cause
-			}
-			return err
-		}
-		if err := stream.Send(&hubv1.ReceiveDocumentsResponse{Document: doc}); err != nil {
-			return err
-		}
-	}
+	return h.docs.Open(ctx, recipient, int(open.GetWindow()))
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/basic"
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	documentv1 "github.com/ndxp/ndxp/proto/ndxp/document/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )

@@ -11,9 +11,9 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub"
-	"github.com/ndxp/ndxp/internal/hubtest"
-	"github.com/ndxp/ndxp/internal/platform"
 	"github.com/ndxp/ndxp/internal/vn"
 	documentv1 "github.com/ndxp/ndxp/proto/ndxp/document/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"

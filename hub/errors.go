@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/delivery"
@@ -17,7 +15,6 @@ import (
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
-	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
 // Errors of the hub itself.
@@ -42,7 +39,8 @@ var (
 )
 
 // codeTable maps sentinel errors to gRPC codes, in order; the first match
-// wins. It is the one place where domain errors become gRPC codes.
+// wins. It is the one place where domain errors become codes: a record
+// stores its outcome as one.
 var codeTable = []struct {
 	err  error
 	code codes.Code
@@ -86,52 +84,9 @@ var codeTable = []struct {
 	{context.Canceled, codes.Canceled},
 }
 
-// toStatus converts any error of the hub into a gRPC status error. An
-// invalid field (field.Error, field.Errors) becomes INVALID_ARGUMENT with
-// a google.rpc.BadRequest detail naming each field at fault, so that a
-// client can point at the field without parsing the message.
-func toStatus(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := status.FromError(err); ok {
-		return err
-	}
-	st := status.New(codeOf(err), message(err))
-	if bad := badRequest(err); bad != nil {
-		if withDetails, derr := st.WithDetails(bad); derr == nil {
-			st = withDetails
-		}
-	}
-	return st.Err()
-}
-
-// streamError is err as one result of the ExchangeStream: the code and
-// message the unary path would return, and the invalid fields its
-// BadRequest detail would name.
-func streamError(err error) *hubv1.Error {
-	e := &hubv1.Error{Code: int32(codeOf(err)), Message: message(err)}
-	for _, fe := range field.All(err) {
-		e.FieldViolations = append(e.FieldViolations, &hubv1.FieldViolation{Field: fe.Field, Description: fe.Reason})
-	}
-	return e
-}
-
-// badRequest is the google.rpc.BadRequest detail of err's invalid fields,
-// or nil if it names none.
-func badRequest(err error) *errdetails.BadRequest {
-	fields := field.All(err)
-	if len(fields) == 0 {
-		return nil
-	}
-	bad := &errdetails.BadRequest{FieldViolations: make([]*errdetails.BadRequest_FieldViolation, len(fields))}
-	for i, fe := range fields {
-		bad.FieldViolations[i] = &errdetails.BadRequest_FieldViolation{Field: fe.Field, Description: fe.Reason}
-	}
-	return bad
-}
-
-// codeOf is the gRPC code an error maps to.
+// codeOf is the gRPC code an error maps to: records count outcomes by
+// it, and every edge answers with it (hub/grpcapi as a status, hub/restapi
+// with its HTTP status). An error that is not the hub's is INTERNAL.
 func codeOf(err error) codes.Code {
 	if err == nil {
 		return codes.OK
@@ -148,9 +103,6 @@ func codeOf(err error) codes.Code {
 		if errors.Is(err, e.err) {
 			return e.code
 		}
-	}
-	if s, ok := status.FromError(err); ok {
-		return s.Code()
 	}
 	return codes.Internal
 }

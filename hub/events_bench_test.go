@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub/events"
-	"github.com/ndxp/ndxp/internal/hubtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 

@@ -1,9 +1,11 @@
-// Package hub is the national data-exchange hub: it keeps the registry of
-// agencies, routes each exchange from a consumer to a node of the provider
-// over NATS, records every transaction in JetStream and serves the
-// counters derived from those records. The gRPC API is assembled by
-// NewServer; the HTTP endpoints (dashboard, JSON, metrics, health) by
-// HTTPHandler.
+// Package hub is the exchange core of the national data-exchange hub: it
+// keeps the registry of agencies, admits each exchange (identity, grants,
+// limits, validation), carries it from a consumer to a node of the
+// provider over NATS, records every transaction in JetStream and serves
+// the counters derived from those records. It speaks no protocol: the
+// gRPC API is hub/grpcapi, the HTTP views (dashboard, JSON, metrics,
+// health) hub/httpapi, the REST ingress hub/restapi, all over the
+// exported methods of Hub.
 package hub
 
 import (
@@ -160,7 +162,6 @@ type Hub struct {
 	limits  *limiter
 	quota   *sharedQuota
 	metrics *metrics
-	watches watches
 	// msgIDs refuses a message id reused for another request; refused
 	// aggregates the refusals by the limits; store refuses exchanges
 	// before the record stream is full.
@@ -279,6 +280,10 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 	h.rates = startRates(cnt.Total)
 	return h, nil
 }
+
+// Config is the hub's configuration, its defaults filled in. The edges
+// read their bounds from it (MaxPayload, StreamLimit, Security).
+func (h *Hub) Config() Config { return h.cfg }
 
 // ID is this hub's instance name.
 func (h *Hub) ID() string { return h.cfg.ID }

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ndxp/ndxp/adapters/population"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 )
 
 // TestReadoutsAgree: after a run of exchanges, the gRPC API, /api/stats

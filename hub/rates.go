@@ -1,8 +1,6 @@
 package hub
 
 import (
-	"encoding/json"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -10,7 +8,8 @@ import (
 // Rate history served to the dashboard, so that its tx/s chart shows the
 // recent past as soon as the page opens, not only what it saw itself.
 const (
-	rateInterval = time.Second
+	// RateInterval is how often the hub samples its total for Rates.
+	RateInterval = time.Second
 	rateSamples  = 600 // ten minutes
 )
 
@@ -20,7 +19,7 @@ type rateSample struct {
 	Total int64     `json:"total"`
 }
 
-// rateHistory samples the counter's all-time total every rateInterval in
+// rateHistory samples the counter's all-time total every RateInterval in
 // a ring of rateSamples. It is safe for concurrent use.
 type rateHistory struct {
 	mu      sync.Mutex
@@ -37,7 +36,7 @@ func startRates(total func() int64) *rateHistory {
 
 func (r *rateHistory) run(total func() int64) {
 	defer close(r.done)
-	t := time.NewTicker(rateInterval)
+	t := time.NewTicker(RateInterval)
 	defer t.Stop()
 	for {
 		r.add(rateSample{At: time.Now(), Total: total()})
@@ -87,11 +86,6 @@ func (r *rateHistory) close() {
 	<-r.done
 }
 
-// serveRates answers /api/rates: the transactions per second counted by
-// this hub over the last ten minutes, one value a second, oldest first
-// ({"rates": [{"at": RFC 3339, "count": n, "per_second": r}, ...]}).
-func (h *Hub) serveRates(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(map[string]any{"rates": h.rates.rates(), "interval_s": rateInterval.Seconds()})
-}
+// Rates are the transactions per second this hub counted over the last
+// ten minutes, one value every RateInterval, oldest first.
+func (h *Hub) Rates() []Rate { return h.rates.rates() }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 )
 
 // TestRatesServed: the hub samples its tx/s itself, so /api/rates holds

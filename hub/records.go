@@ -18,18 +18,25 @@ const (
 )
 
 // QueryRecords returns one page of the records of a time window (of
-// received_at, or of business_time), filtered by agency or service.
-func (s *statsServer) QueryRecords(ctx context.Context, req *hubv1.QueryRecordsRequest) (*hubv1.QueryRecordsResponse, error) {
+// received_at, or of business_time), filtered by agency or service. An
+// authenticated agency may read only its own (the operator all).
+func (h *Hub) QueryRecords(ctx context.Context, req *hubv1.QueryRecordsRequest) (*hubv1.QueryRecordsResponse, error) {
 	if err := mayReadRecords(ctx, req.GetAgency()); err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
-	q, err := s.h.recordQuery(req)
+	q, err := h.RecordQuery(req)
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
-	page, err := s.h.txlog.Query(ctx, q)
+	return h.Records(ctx, q)
+}
+
+// Records returns the page of records q selects; its errors are the
+// record stream's (the hub cannot serve), never the query's.
+func (h *Hub) Records(ctx context.Context, q txlog.Query) (*hubv1.QueryRecordsResponse, error) {
+	page, err := h.txlog.Query(ctx, q)
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
 	return recordsResponse(page), nil
 }
@@ -42,8 +49,9 @@ func recordsResponse(page *txlog.Page) *hubv1.QueryRecordsResponse {
 	return resp
 }
 
-// recordQuery validates req into a query.
-func (h *Hub) recordQuery(req *hubv1.QueryRecordsRequest) (txlog.Query, error) {
+// RecordQuery validates req into a query; its errors are field errors
+// naming what is wrong with req. It does not check who may read.
+func (h *Hub) RecordQuery(req *hubv1.QueryRecordsRequest) (txlog.Query, error) {
 	q := txlog.Query{
 		Agency: req.GetAgency(), Service: req.GetService(), Limit: defaultPageSize,
 		// A record is stored at most the longest exchange plus the time to

@@ -6,7 +6,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 

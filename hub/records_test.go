@@ -12,7 +12,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )

@@ -12,24 +12,6 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
-type deliveryServer struct {
-	hubv1.UnimplementedDeliveryServiceServer
-	h *Hub
-}
-
-func (s *deliveryServer) Send(ctx context.Context, req *hubv1.SendRequest) (*hubv1.SendResponse, error) {
-	resp, err := s.h.send(ctx, req)
-	return resp, toStatus(err)
-}
-
-func (s *deliveryServer) GetDelivery(ctx context.Context, req *hubv1.GetDeliveryRequest) (*hubv1.GetDeliveryResponse, error) {
-	d, err := s.h.getDelivery(ctx, req)
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	return &hubv1.GetDeliveryResponse{Delivery: d}, nil
-}
-
 // send checks a request exactly as an exchange (admitTx) and stores it
 // for asynchronous delivery. A refused request is recorded (or counted in
 // aggregate) as a refused exchange is, and not stored: the caller learns

@@ -43,6 +43,17 @@ const MaxBusinessAhead = 24 * time.Hour
 // docs/validation.md for the cost.
 func checkRules(msg proto.Message) error { return field.Check(msg) }
 
+// CheckExchange validates req as the core validates an exchange from a
+// caller who may set the business time, under a payload limit of
+// maxPayload: it returns nil, field.Errors naming the bad fields, or
+// ErrPayloadTooLarge, and never panics, whatever req holds. It is
+// pure; the codec's fuzz test (hub/grpcapi) judges what the codec decodes
+// with it.
+func CheckExchange(req *hubv1.ExchangeRequest, maxPayload int) error {
+	h := &Hub{cfg: Config{MaxPayload: maxPayload}}
+	return h.validate(req, req, req.GetConsumer(), true)
+}
+
 // validate checks an exchange once, at the edge, and returns field.Errors
 // naming the bad fields, or ErrPayloadTooLarge. in is the message as it
 // arrived (an ExchangeRequest, or the SendRequest req was made from): its

@@ -19,7 +19,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/population/synth"
 	"github.com/ndxp/ndxp/adapters/topology"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/internal/vn"
 	"github.com/ndxp/ndxp/loadtest"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"

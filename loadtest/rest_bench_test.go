@@ -9,8 +9,8 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub/restapi"
-	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/loadtest"
 )
 

@@ -1,6 +1,6 @@
 // Package conformance is the suite every agency simulator passes, like
 // watermill's pubsub/tests: run through a real hub and real NATS
-// (internal/hubtest), it checks that a simulator serves each service its
+// (cmd/ndxp/platform/hubtest), it checks that a simulator serves each service its
 // topology entry declares with valid typed messages, rejects malformed
 // input with INVALID_ARGUMENT, serves again after a restart, and shares
 // its load with a second instance.
@@ -27,7 +27,7 @@ import (
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )

@@ -12,8 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/ndxp/ndxp/adapters/node"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub/events"
-	"github.com/ndxp/ndxp/internal/hubtest"
 	eventsv1 "github.com/ndxp/ndxp/proto/ndxp/events/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )

@@ -14,9 +14,9 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub/events"
-	"github.com/ndxp/ndxp/internal/hubtest"
-	"github.com/ndxp/ndxp/internal/platform"
 	"github.com/ndxp/ndxp/internal/vn"
 	civilv1 "github.com/ndxp/ndxp/proto/ndxp/civilregistry/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"

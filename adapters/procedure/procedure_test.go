@@ -16,7 +16,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	insurancev1 "github.com/ndxp/ndxp/proto/ndxp/insurance/v1"

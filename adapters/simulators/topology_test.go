@@ -11,7 +11,7 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	genericv1 "github.com/ndxp/ndxp/proto/ndxp/generic/v1"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )

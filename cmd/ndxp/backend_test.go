@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/internal/pki"
 )
 

@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
 	"github.com/ndxp/ndxp/internal/pki"
-	"github.com/ndxp/ndxp/internal/platform"
 )
 
 func newCertsCmd() *cobra.Command {

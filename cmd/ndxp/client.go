@@ -17,8 +17,8 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
 	"github.com/ndxp/ndxp/internal/pki"
-	"github.com/ndxp/ndxp/internal/platform"
 )
 
 // The environment variables that give client subcommands their default

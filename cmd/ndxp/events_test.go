@@ -7,8 +7,8 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub/events"
-	"github.com/ndxp/ndxp/internal/hubtest"
 )
 
 // TestEventsCommand lists the types, publishes two births as the civil

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.

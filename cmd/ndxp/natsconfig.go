@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
-	"github.com/ndxp/ndxp/internal/platform"
 )
 
 func newNATSConfigCmd() *cobra.Command {

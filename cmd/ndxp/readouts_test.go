@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/adapters/population"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/internal/vn"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"

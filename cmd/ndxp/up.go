@@ -12,10 +12,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/access"
 	"github.com/ndxp/ndxp/hub/txlog"
-	"github.com/ndxp/ndxp/internal/platform"
 )
 
 type upFlags struct {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 )
 
 // TestSecondProcessOnDataDir: `ndxp up` (or `ndxp hub`) on the data dir of

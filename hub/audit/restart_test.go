@@ -13,10 +13,10 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/audit"
 	"github.com/ndxp/ndxp/hub/txlog"
-	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/natsembed"
 )
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub/events"
-	"github.com/ndxp/ndxp/internal/hubtest"
 )
 
 func get(env *hubtest.Env, path string, headers ...string) []string {

@@ -19,11 +19,11 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/adapters/topology"
-	"github.com/ndxp/ndxp/internal/hubtest"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/natsproc"
 	"github.com/ndxp/ndxp/internal/pki"
-	"github.com/ndxp/ndxp/internal/platform"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"

@@ -15,10 +15,10 @@ import (
 
 	"github.com/ndxp/ndxp/adapters/node"
 	"github.com/ndxp/ndxp/adapters/population"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub"
-	"github.com/ndxp/ndxp/internal/hubtest"
 	"github.com/ndxp/ndxp/internal/natsembed"
-	"github.com/ndxp/ndxp/internal/platform"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 	populationv1 "github.com/ndxp/ndxp/proto/ndxp/population/v1"
 )

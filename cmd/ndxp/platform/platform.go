@@ -25,6 +25,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ndxp/ndxp/hub"
+	"github.com/ndxp/ndxp/hub/grpcapi"
+	"github.com/ndxp/ndxp/hub/httpapi"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -128,7 +130,7 @@ type Platform struct {
 	natsURL  string
 	nc       *nats.Conn
 	hub      *hub.Hub
-	grpc     *hub.Server
+	grpc     *grpcapi.Server
 	grpcLis  net.Listener
 	http     *http.Server
 	httpLis  net.Listener
@@ -253,7 +255,7 @@ func (p *Platform) startHub(ctx context.Context) error {
 		return err
 	}
 	p.hub = h
-	p.grpc = hub.NewServer(h, p.log.Named("grpc"), p.sec.grpcOpts...)
+	p.grpc = grpcapi.NewServer(h, p.log.Named("grpc"), p.sec.grpcOpts...)
 	p.Registry.MustRegister(append(h.Collectors(), p.grpc.Metrics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
 	if p.grpcLis, err = net.Listen("tcp", p.cfg.GRPCAddr); err != nil {
@@ -262,7 +264,7 @@ func (p *Platform) startHub(ctx context.Context) error {
 	if p.httpLis, err = net.Listen("tcp", p.cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("platform: HTTP listen on %s: %w (choose another with --http-addr)", p.cfg.HTTPAddr, err)
 	}
-	p.http = &http.Server{Handler: p.guardHTTP(p.readyWhenUp(h.HTTPHandler(p.Registry))), ReadHeaderTimeout: 10 * time.Second}
+	p.http = &http.Server{Handler: p.guardHTTP(p.readyWhenUp(httpapi.Handler(h, p.Registry))), ReadHeaderTimeout: 10 * time.Second}
 	go p.serve("grpc", func() error { return p.grpc.Serve(p.grpcLis) })
 	go p.serve("http", func() error { return p.http.Serve(p.httpLis) })
 	return p.startREST()

@@ -21,10 +21,10 @@ import (
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/adapters/simulators"
 	"github.com/ndxp/ndxp/adapters/topology"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/natsembed"
 	"github.com/ndxp/ndxp/internal/pki"
-	"github.com/ndxp/ndxp/internal/platform"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 

@@ -5,7 +5,7 @@ import (
 	"runtime/debug"
 	"testing"
 
-	"github.com/ndxp/ndxp/internal/platform"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
 )
 
 // TestMemoryLimit: the default applies unless GOMEMLIMIT is set, an

@@ -1,4 +1,4 @@
-package hub
+package grpcapi
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
+	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/auth"
 
 	// The simulators' message types, so that server reflection can resolve
@@ -36,26 +37,28 @@ import (
 	_ "github.com/ndxp/ndxp/proto/ndxp/reporting/v1"
 )
 
-// Server is the hub's gRPC server with its health service.
+// Server is the hub's gRPC server with its health service. It does not
+// own the hub: close the hub after Shutdown.
 type Server struct {
 	*grpc.Server
 	// Health is the standard health service; Shutdown marks it NOT_SERVING.
 	Health *health.Server
 	// Metrics are the per-RPC Prometheus metrics; register them too.
 	Metrics *grpcprom.ServerMetrics
-	hub     *Hub
+	edge    *edge
 }
 
-// NewServer assembles the gRPC server: the interceptors in a fixed order
-// (metrics -> logging (when log is at debug) -> auth -> recovery), the hub's services, the health
-// service and reflection. Auth is there when Security.RequireIdentity is
+// NewServer assembles the gRPC server over h: the interceptors in a fixed
+// order (metrics -> logging (when log is at debug) -> auth -> recovery),
+// the hub's services, the health service and reflection. Auth is there
+// when h's Security.RequireIdentity is
 // set: it puts the caller's certificate identity in the context and
 // refuses calls without one, except health and reflection; opts must then
 // carry TLS credentials (pki.Dir.ServerTLS). Rate limits are applied per
 // consumer inside the exchange, where refusals are recorded and counted.
-func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
+func NewServer(h *hub.Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 	// No handling-time histogram: an exchange's latency is measured once,
-	// by ndxp_exchange_duration_seconds (metrics.go).
+	// by ndxp_exchange_duration_seconds (hub/metrics.go).
 	m := grpcprom.NewServerMetrics()
 	lg := logging.LoggerFunc(func(_ context.Context, lvl logging.Level, msg string, fields ...any) {
 		log.Sugar().Logw(zapLevel(lvl), msg, fields...)
@@ -76,19 +79,21 @@ func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 		unary = append(unary, logging.UnaryServerInterceptor(lg, logOpts...))
 		stream = append(stream, logging.StreamServerInterceptor(lg, logOpts...))
 	}
-	if h.cfg.Security.RequireIdentity {
+	cfg := h.Config()
+	if cfg.Security.RequireIdentity {
 		unary = append(unary, auth.UnaryServerInterceptor())
 		stream = append(stream, auth.StreamServerInterceptor())
 	}
 	base := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(append(unary, recovery.UnaryServerInterceptor(rec))...),
 		grpc.ChainStreamInterceptor(append(stream, recovery.StreamServerInterceptor(rec))...),
-		grpc.MaxRecvMsgSize(h.cfg.MaxPayload + 64<<10),
+		grpc.MaxRecvMsgSize(cfg.MaxPayload + 64<<10),
 		grpc.ForceServerCodecV2(newCodec()), // invalid UTF-8 is the caller's mistake, not INTERNAL
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}
 	s := grpc.NewServer(append(base, opts...)...)
-	h.RegisterServices(s)
+	e := &edge{h: h, log: log}
+	register(s, e)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(s, hs)
 	reflection.Register(s)
@@ -96,14 +101,15 @@ func NewServer(h *Hub, log *zap.Logger, opts ...grpc.ServerOption) *Server {
 	for name := range s.GetServiceInfo() {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
-	return &Server{Server: s, Health: hs, Metrics: m, hub: h}
+	return &Server{Server: s, Health: hs, Metrics: m, edge: e}
 }
 
-// Shutdown marks the server NOT_SERVING, lets in-flight calls finish until
-// ctx ends, then stops hard.
+// Shutdown marks the server NOT_SERVING, ends the streams that never
+// finish by themselves, lets in-flight calls finish until ctx ends, then
+// stops hard.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.Health.Shutdown()
-	s.hub.watches.end() // WatchStats streams never finish by themselves
+	s.edge.watches.end() // WatchStats, Subscribe, ReceiveDocuments
 	done := make(chan struct{})
 	go func() { s.GracefulStop(); close(done) }()
 	select {

@@ -1,4 +1,4 @@
-package hub
+package grpcapi
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/internal/field"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
@@ -47,11 +48,10 @@ func FuzzCodec(f *testing.F) {
 // checkValidation fails t unless validating req answers nil, field
 // errors that name their fields, or ErrPayloadTooLarge.
 func checkValidation(t *testing.T, req *hubv1.ExchangeRequest) {
-	h := &Hub{cfg: Config{MaxPayload: 1024}}
-	err := h.validate(req, req, req.GetConsumer(), true)
+	err := hub.CheckExchange(req, 1024)
 	fields := field.All(err)
 	switch {
-	case err == nil, errors.Is(err, ErrPayloadTooLarge):
+	case err == nil, errors.Is(err, hub.ErrPayloadTooLarge):
 	case len(fields) == 0:
 		t.Fatalf("validating %v: not a field error: %v", req, err)
 	default:

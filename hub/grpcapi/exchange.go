@@ -1,6 +1,7 @@
-package hub
+package grpcapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"sync"
@@ -10,11 +11,21 @@ import (
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
+type exchangeServer struct {
+	hubv1.UnimplementedExchangeServiceServer
+	e *edge
+}
+
+func (s *exchangeServer) Exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.ExchangeResponse, error) {
+	resp, err := s.e.h.Exchange(ctx, req)
+	return resp, toStatus(err)
+}
+
 // ExchangeStream handles requests concurrently, up to Config.StreamLimit
 // in flight, and sends each result as soon as it is ready. When the client
 // closes its side, the stream ends after the last result is sent.
 func (s *exchangeServer) ExchangeStream(stream grpc.BidiStreamingServer[hubv1.ExchangeStreamRequest, hubv1.ExchangeStreamResponse]) error {
-	slots := make(chan struct{}, s.h.cfg.StreamLimit)
+	slots := make(chan struct{}, s.e.h.Config().StreamLimit)
 	var (
 		wg      sync.WaitGroup
 		sendMu  sync.Mutex
@@ -40,7 +51,7 @@ func (s *exchangeServer) ExchangeStream(stream grpc.BidiStreamingServer[hubv1.Ex
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			send(s.h.streamResult(stream, in.GetRequest()))
+			send(s.streamResult(stream.Context(), in.GetRequest()))
 		}()
 	}
 	wg.Wait()
@@ -50,8 +61,10 @@ func (s *exchangeServer) ExchangeStream(stream grpc.BidiStreamingServer[hubv1.Ex
 	return sendErr
 }
 
-func (h *Hub) streamResult(stream grpc.ServerStream, req *hubv1.ExchangeRequest) *hubv1.ExchangeStreamResponse {
-	resp, err := h.exchange(stream.Context(), req)
+// streamResult is the result of one exchange of a stream: the answer, or
+// the error the unary call would return (streamError).
+func (s *exchangeServer) streamResult(ctx context.Context, req *hubv1.ExchangeRequest) *hubv1.ExchangeStreamResponse {
+	resp, err := s.e.h.Exchange(ctx, req)
 	if err != nil {
 		return &hubv1.ExchangeStreamResponse{
 			MessageId: req.GetMessageId(),

@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/ndxp/ndxp/internal/platform"
+	"github.com/ndxp/ndxp/cmd/ndxp/platform"
 )
 
 // TestDataDirLock: a second platform on the same data dir (other ports)
