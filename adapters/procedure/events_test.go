@@ -71,23 +71,27 @@ func TestBirthByEventsMatchesOrchestrated(t *testing.T) {
 		events.Population + " " + events.TypePIDIssued + " OK":      1,
 		events.Insurance + " " + events.TypeChildCardIssued + " OK": 1,
 	})
-	// and to the other subscribers, each counted once
-	resp, err := env.Stats.GetStats(context.Background(), &hubv1.GetStatsRequest{Sync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, r := range resp.GetStats().GetRows() {
-		got[r.GetConsumer()+" <- "+r.GetProvider()+" "+r.GetService()] += r.GetCount()
-	}
-	for k, n := range map[string]int64{
-		events.Population + " <- " + events.CivilRegistry + " " + events.TypeBirthRegistered: 1,
-		events.Insurance + " <- " + events.Population + " " + events.TypePIDIssued:           1,
-	} {
-		if got[k] != n {
-			t.Errorf("%s counted %d, want %d", k, got[k], n)
+	// and to the other subscribers, each counted once (their deliveries
+	// are recorded after the procedure answered: wait for them)
+	hubtest.Eventually(t, 20*time.Second, func() error {
+		resp, err := env.Stats.GetStats(context.Background(), &hubv1.GetStatsRequest{Sync: true})
+		if err != nil {
+			return err
 		}
-	}
+		got := map[string]int64{}
+		for _, r := range resp.GetStats().GetRows() {
+			got[r.GetConsumer()+" <- "+r.GetProvider()+" "+r.GetService()] += r.GetCount()
+		}
+		for k, n := range map[string]int64{
+			events.Population + " <- " + events.CivilRegistry + " " + events.TypeBirthRegistered: 1,
+			events.Insurance + " <- " + events.Population + " " + events.TypePIDIssued:           1,
+		} {
+			if got[k] != n {
+				return fmt.Errorf("%s counted %d, want %d", k, got[k], n)
+			}
+		}
+		return nil
+	})
 }
 
 // TestBirthByEventsSecure: in the secure mode, the default grants
