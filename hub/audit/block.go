@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ndxp/ndxp/hub/auth"
@@ -90,8 +91,14 @@ func (s Signer) seal(b *Block) error {
 // Trust checks blocks' signatures: a block must be signed by a hub's
 // certificate (URI SAN urn:ndxp:hub) issued by one of Roots. A nil *Trust
 // checks hashes only (an insecure platform has no keys).
+// A *Trust is safe for concurrent use; it must not be copied once used.
 type Trust struct {
 	Roots *x509.CertPool
+
+	// signers holds the keys of signer certificates already found to be
+	// hubs' of Roots (DER as a string -> *ecdsa.PublicKey): a chain has
+	// thousands of blocks and a few signers.
+	signers sync.Map
 }
 
 // Errors of a block's seal.
@@ -111,25 +118,39 @@ func (t *Trust) check(b *Block) error {
 	if len(b.Signer) == 0 || len(b.Signature) == 0 {
 		return errNotSigned
 	}
-	cert, err := x509.ParseCertificate(b.Signer)
+	pub, err := t.signer(b.Signer)
 	if err != nil {
-		return fmt.Errorf("its signer certificate is not readable: %w", err)
-	}
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: t.Roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-		return fmt.Errorf("its signer certificate is not issued by the CA: %w", err)
-	}
-	if id, err := auth.FromCertificate(cert); err != nil || id.Role != auth.RoleHub {
-		return fmt.Errorf("its signer %q is not a hub", cert.Subject.String())
-	}
-	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
-	if !ok {
-		return fmt.Errorf("its signer's key is %T, not ECDSA", cert.PublicKey)
+		return err
 	}
 	h, _ := hex.DecodeString(b.Hash)
 	if !ecdsa.VerifyASN1(pub, h, b.Signature) {
 		return errBadSignature
 	}
 	return nil
+}
+
+// signer returns the public key of the hub certificate der, checked
+// against t.Roots once.
+func (t *Trust) signer(der []byte) (*ecdsa.PublicKey, error) {
+	if pub, ok := t.signers.Load(string(der)); ok {
+		return pub.(*ecdsa.PublicKey), nil
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("its signer certificate is not readable: %w", err)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: t.Roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return nil, fmt.Errorf("its signer certificate is not issued by the CA: %w", err)
+	}
+	if id, err := auth.FromCertificate(cert); err != nil || id.Role != auth.RoleHub {
+		return nil, fmt.Errorf("its signer %q is not a hub", cert.Subject.String())
+	}
+	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("its signer's key is %T, not ECDSA", cert.PublicKey)
+	}
+	t.signers.Store(string(der), pub)
+	return pub, nil
 }
 
 // covers checks that b's entries and absent ranges cover [TxFirst, TxLast]
