@@ -427,7 +427,7 @@ func (w *writer) reader(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("audit: read the records: %w", err)
 	}
-	if w.it, err = cons.Messages(); err != nil {
+	if w.it, err = cons.Messages(jetstream.PullMaxMessages(txlog.ReadAhead)); err != nil {
 		return fmt.Errorf("audit: read the records: %w", err)
 	}
 	w.itNext = w.next()

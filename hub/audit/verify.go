@@ -279,7 +279,7 @@ func linkBlock(ctx context.Context, v *Verifier, recs *recordCheck, c checkedBlo
 // pulls keep the reads from waiting on a round trip per few messages.
 var (
 	pullBlocks  = jetstream.PullMaxBytes(8 << 20)
-	pullRecords = jetstream.PullMaxMessages(8192)
+	pullRecords = jetstream.PullMaxMessages(txlog.ReadAhead)
 )
 
 // eachStored calls fn with every message stored in s from first to last,

@@ -170,11 +170,7 @@ func (c *Counter) Start(ctx context.Context, js jetstream.JetStream, stream stri
 	if err != nil {
 		return fmt.Errorf("counter: follow %s: %w", stream, err)
 	}
-	// A deep pull: under full load the follower's goroutines wait their
-	// turn among a thousand exchanges, and each turn must carry many
-	// records, not the client's default 500, or the counter (and the audit
-	// chain it feeds) falls minutes behind the stream.
-	cc, err := cons.Consume(c.handle, jetstream.PullMaxMessages(followBatch),
+	cc, err := cons.Consume(c.handle, jetstream.PullMaxMessages(txlog.ReadAhead),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			c.log.Warn("following the records", zap.Error(err))
 		}))
@@ -222,10 +218,6 @@ func (c *Counter) handle(msg jetstream.Msg) {
 		c.feed(seq, msg.Data(), rec)
 	}
 }
-
-// followBatch is how many records the follower asks the server for at
-// once (about 3 MB of records of 400 bytes).
-const followBatch = 8192
 
 // stopCatchUp bounds how long Stop waits for the records already stored
 // to be counted, so that the last checkpoint includes them.

@@ -40,6 +40,13 @@ const (
 	DefaultDuplicates = 30 * time.Second
 )
 
+// ReadAhead is how many records a reader of the stream (the counter's
+// follower, the audit writer, the verifier) asks the server for at once:
+// about 3 MB of records. Under full load a reader's goroutines wait their
+// turn among a thousand exchanges, and each turn must carry many records,
+// not the client's default 500, or the reader falls minutes behind.
+const ReadAhead = 8192
+
 // Config configures the record stream. Zero values mean defaults.
 type Config struct {
 	// Stream is the JetStream stream name.
