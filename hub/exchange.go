@@ -18,6 +18,7 @@ import (
 	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/vn"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -89,11 +90,11 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	ctx, cancel := h.deadline(ctx)
 	defer cancel()
 	tx.ForwardedAt = timestamppb.Now()
-	out, err := h.router.Route(ctx, &route.Request{
+	out, err := h.router.Route(ctx, &route.Request{Meta: wire.Meta{
 		MessageID: tx.MessageId, Consumer: tx.Consumer, Provider: req.GetProvider(), Service: req.GetService(),
 		BusinessTime: tx.BusinessTime.AsTime(), Purpose: req.GetPurpose(), UserID: req.GetUserId(),
-		PayloadType: req.GetPayload().GetTypeUrl(), Payload: req.GetPayload().GetValue(), Context: h.token(tx),
-	})
+		PayloadType: req.GetPayload().GetTypeUrl(), Context: h.token(tx),
+	}, Payload: req.GetPayload().GetValue()})
 	if err != nil {
 		return nil, err
 	}

@@ -94,18 +94,16 @@ func (n *Node) dispatch(e endpoint) func(*serviceEndpoint, *nats.Msg) {
 }
 
 func (n *Node) handle(e endpoint, se *serviceEndpoint, m *nats.Msg, start time.Time) {
-	h := m.Header
+	meta := wire.MetaOf(m.Header)
 	req := &Request{
-		MessageID: h.Get(wire.HeaderMsgID), Consumer: h.Get(wire.HeaderConsumer), Provider: h.Get(wire.HeaderProvider),
-		Service: e.svc.GetCode(), Purpose: h.Get(wire.HeaderPurpose), UserID: h.Get(wire.HeaderUserID),
-		PayloadType: h.Get(wire.HeaderPayloadType), Payload: m.Data,
+		MessageID: meta.MessageID, Consumer: meta.Consumer, Provider: meta.Provider,
+		Service: e.svc.GetCode(), Purpose: meta.Purpose, UserID: meta.UserID, BusinessTime: meta.BusinessTime,
+		ContextToken: meta.Context, PayloadType: meta.PayloadType, Payload: m.Data,
 	}
-	req.BusinessTime, _ = time.Parse(time.RFC3339Nano, h.Get(wire.HeaderBusinessTime))
-	req.ContextToken = h.Get(wire.HeaderContext)
 	ctx := withParent(n.ctx, req)
-	if d, err := time.Parse(time.RFC3339Nano, h.Get(wire.HeaderDeadline)); err == nil {
+	if !meta.Deadline.IsZero() {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, d)
+		ctx, cancel = context.WithDeadline(ctx, meta.Deadline)
 		defer cancel()
 	}
 	resp, err := n.call(ctx, e.h, req)

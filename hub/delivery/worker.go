@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/hub/route"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -84,11 +85,11 @@ func (s *Service) deliver(m jetstream.Msg) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AttemptTimeout)
-	out, err := s.deps.Router.Route(ctx, &route.Request{
+	out, err := s.deps.Router.Route(ctx, &route.Request{Meta: wire.Meta{
 		MessageID: a.req.GetMessageId(), Consumer: a.req.GetConsumer(), Provider: a.req.GetProvider(), Service: a.req.GetService(),
 		BusinessTime: a.req.GetBusinessTime().AsTime(), Purpose: a.req.GetPurpose(), UserID: a.req.GetUserId(),
-		PayloadType: a.req.GetPayload().GetTypeUrl(), Payload: a.req.GetPayload().GetValue(), Context: s.token(a.req),
-	})
+		PayloadType: a.req.GetPayload().GetTypeUrl(), Context: s.token(a.req),
+	}, Payload: a.req.GetPayload().GetValue()})
 	cancel()
 	if retry(err) && a.n < s.cfg.MaxDeliver {
 		s.log.Debug("provider unreachable; delivery postponed", zap.String("msg_id", a.req.GetMessageId()), zap.Int("attempt", a.n), zap.Error(err))

@@ -58,17 +58,10 @@ type Requester interface {
 
 // Request is one exchange to route.
 type Request struct {
-	MessageID    string
-	Consumer     string
-	Provider     string
-	Service      string
-	BusinessTime time.Time
-	Purpose      string
-	UserID       string
-	PayloadType  string
-	Payload      []byte
-	// Context is the context token sent to the provider (hub/callctx).
-	Context string
+	// Meta travels in the NATS request's headers; its Deadline is set
+	// from the context Route is given.
+	wire.Meta
+	Payload []byte
 }
 
 // Response is the provider's answer.
@@ -128,26 +121,9 @@ func (r *Router) Route(ctx context.Context, req *Request) (*Response, error) {
 }
 
 func setHeaders(ctx context.Context, h nats.Header, req *Request) {
-	h.Set(wire.HeaderMsgID, req.MessageID)
-	h.Set(wire.HeaderConsumer, req.Consumer)
-	h.Set(wire.HeaderProvider, req.Provider)
-	h.Set(wire.HeaderService, req.Service)
-	h.Set(wire.HeaderBusinessTime, req.BusinessTime.UTC().Format(time.RFC3339Nano))
-	if req.Context != "" {
-		h.Set(wire.HeaderContext, req.Context)
-	}
-	if req.PayloadType != "" {
-		h.Set(wire.HeaderPayloadType, req.PayloadType)
-	}
-	if req.Purpose != "" {
-		h.Set(wire.HeaderPurpose, req.Purpose)
-	}
-	if req.UserID != "" {
-		h.Set(wire.HeaderUserID, req.UserID)
-	}
-	if d, ok := ctx.Deadline(); ok {
-		h.Set(wire.HeaderDeadline, d.UTC().Format(time.RFC3339Nano))
-	}
+	m := req.Meta
+	m.Deadline, _ = ctx.Deadline()
+	m.SetHeader(h)
 }
 
 // watch derives a context of ctx that is cancelled with ErrConnectionLost
