@@ -13,14 +13,8 @@
 # folder (kept with KEEP=1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ "${KEEP:-}" = 1 ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=loadtest/scripts/lib.sh
+. loadtest/scripts/lib.sh
 go build -o "$work/ndxp" ./cmd/ndxp
 go build -o "$work/nats-server" github.com/nats-io/nats-server/v2
 ndxp=$work/ndxp
@@ -52,8 +46,7 @@ ready http://127.0.0.1:28090/readyz
 # one sample a second: time, the record stream's last sequence, each hub's
 # chained sequence
 ( while true; do
-    last=$(curl -s 'http://127.0.0.1:28222/jsz?streams=true' | python3 -c 'import json,sys
-d=json.load(sys.stdin); print(max([s["state"]["last_seq"] for a in d.get("account_details",[]) for s in a.get("stream_detail",[]) if s["name"]=="NDXP_TX"] or [0]))' 2>/dev/null || echo 0)
+    last=$(stream_last 127.0.0.1:28222)
     c=""
     for i in 1 2; do c="$c $(curl -s "http://127.0.0.1:2808$i/metrics" | awk '/^ndxp_audit_chained_sequence /{printf "%d", $2}')"; done
     echo "$(date +%s) $last$c" >> "$work/samples.txt"
@@ -64,6 +57,6 @@ pids+=("$!")
 sleep 5
 start=$(date +%s%N)
 "$ndxp" audit verify --nats-url "$urls" --certs "$work/pki" --records | tail -2
-echo "audit verify --records: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+echo "audit verify --records: $(millis_since "$start") ms"
 awk '$2 > 0 { c = ($3 > $4 ? $3 : $4); if ($2 - c > m) m = $2 - c }
      END { printf "audit chain farthest behind the record stream (1 s samples): %d records\n", m }' "$work/samples.txt"

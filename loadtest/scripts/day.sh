@@ -14,14 +14,8 @@
 # dir is a fresh temporary folder (kept with KEEP=1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ "${KEEP:-}" = 1 ] && echo "kept $work" || rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=loadtest/scripts/lib.sh
+. loadtest/scripts/lib.sh
 go build -o "$work/ndxp" ./cmd/ndxp
 ndxp=$work/ndxp
 # shellcheck disable=SC2086 # UPFLAGS is a list of flags
@@ -34,8 +28,7 @@ for _ in $(seq 120); do "$ndxp" healthcheck http://127.0.0.1:19380/readyz >/dev/
 # one sample a second: time, up's RSS (kB), the record stream's last
 # sequence, the counter's and the audit chain's
 ( while kill -0 "$up" 2>/dev/null; do
-    last=$(curl -s 'http://127.0.0.1:18222/jsz?streams=true' | python3 -c 'import json,sys
-d=json.load(sys.stdin); print(max([s["state"]["last_seq"] for a in d.get("account_details",[]) for s in a.get("stream_detail",[]) if s["name"]=="NDXP_TX"] or [0]))' 2>/dev/null || echo 0)
+    last=$(stream_last 127.0.0.1:18222)
     echo "$(date +%s) $(awk '/VmRSS/{print $2}' /proc/"$up"/status) $last $(curl -s http://127.0.0.1:19380/metrics |
       awk '/^ndxp_records_applied_sequence /{r=$2} /^ndxp_audit_chained_sequence /{a=$2} END{printf "%d %d", r, a}')" >> "$work/samples.txt"
     sleep 1
@@ -45,7 +38,7 @@ pids+=("$!")
 sleep 5
 start=$(date +%s%N)
 "$ndxp" audit verify --data-dir "$work/data" --nats-url tls://127.0.0.1:14322 --records | tail -2
-echo "audit verify --records: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+echo "audit verify --records: $(millis_since "$start") ms"
 echo "up's peak RSS: $(awk '/VmHWM/{printf "%d MB", $2/1024}' /proc/"$up"/status)"
 awk '$3 > 0 { c = $3 - $4; a = $3 - $5; if (c > mc) mc = c; if (a > ma) ma = a }
      END { printf "farthest behind the record stream (1 s samples): counter %d records, audit chain %d records\n", mc, ma }' "$work/samples.txt"
