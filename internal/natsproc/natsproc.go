@@ -309,7 +309,34 @@ type ClusterConf func(name string, port, clusterPort int, routes []string, dir s
 // StartClusterWith is StartCluster with each member's configuration
 // written by conf (nil: the default one) and the readiness checks made
 // with tlsCfg (nil: plaintext).
+//
+// The ports are picked free before the servers start, so another process
+// may take one meanwhile (the tests of other packages run at the same
+// time): a member that cannot bind exits, and the others wait forever for
+// a quorum. So a cluster whose member exits while it forms is stopped and
+// started again on other ports, up to clusterAttempts times.
 func StartClusterWith(t testing.TB, n int, conf ClusterConf, tlsCfg *tls.Config) []*Server {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		servers := launchCluster(t, n, conf, tlsCfg)
+		err := waitCluster(servers)
+		if err == nil {
+			return servers
+		}
+		for _, s := range servers {
+			s.stop()
+		}
+		if attempt == clusterAttempts {
+			t.Fatalf("natsproc: cluster of %d not formed: %v", n, err)
+		}
+		t.Logf("natsproc: %v; starting the cluster again on other ports", err)
+	}
+}
+
+// clusterAttempts bounds StartClusterWith's tries.
+const clusterAttempts = 3
+
+func launchCluster(t testing.TB, n int, conf ClusterConf, tlsCfg *tls.Config) []*Server {
 	t.Helper()
 	ports := make([]int, n)
 	routes := make([]string, n)
@@ -326,26 +353,55 @@ func StartClusterWith(t testing.TB, n int, conf ClusterConf, tlsCfg *tls.Config)
 		}
 		servers[i] = Launch(t, o)
 	}
-	for _, s := range servers {
-		s.WaitReady(t)
-	}
-	waitPeers(t, servers[0], n)
 	return servers
 }
 
-// waitPeers waits until a stream replicated on all n servers can be
-// created: placing one needs the meta leader to know every peer online.
-func waitPeers(t testing.TB, s *Server, n int) {
-	t.Helper()
+// waitCluster waits until every member serves JetStream and a stream
+// replicated on all of them can be created (the meta leader knows every
+// peer online); it gives up at once when a member exits.
+func waitCluster(servers []*Server) error {
 	deadline := time.Now().Add(90 * time.Second)
 	var err error
 	for time.Now().Before(deadline) {
-		if err = s.probeStream(n); err == nil {
-			return
+		if err = clusterReady(servers); err == nil {
+			return nil
+		}
+		if errors.Is(err, errExited) {
+			return err
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("natsproc: cluster of %d not formed: %v", n, err)
+	return err
+}
+
+func clusterReady(servers []*Server) error {
+	for _, s := range servers {
+		if s.exited() {
+			return fmt.Errorf("%s: %w (a port it was given may have been taken meanwhile)", s.name, errExited)
+		}
+	}
+	for _, s := range servers {
+		if err := s.jetStreamReady(); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return servers[0].probeStream(len(servers))
+}
+
+// errExited: the server's process ended.
+var errExited = errors.New("the process exited")
+
+// exited reports whether the process has ended.
+func (s *Server) exited() bool {
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 func (s *Server) probeStream(replicas int) error {
