@@ -132,9 +132,7 @@ func FreePort(t testing.TB) int {
 // JetStream. t.Cleanup kills it.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := Launch(t, Options{})
-	s.WaitReady(t)
-	return s
+	return StartClusterWith(t, 1, nil, nil)[0]
 }
 
 // Launch starts the process without waiting for JetStream (a cluster
@@ -211,11 +209,14 @@ func (s *Server) WaitReady(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	var err error
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && !s.exited() {
 		if err = s.jetStreamReady(); err == nil {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if s.exited() {
+		err = errExited
 	}
 	t.Fatalf("natsproc: %s not ready: %v", s.name, err)
 }
@@ -347,6 +348,9 @@ func launchCluster(t testing.TB, n int, conf ClusterConf, tlsCfg *tls.Config) []
 	servers := make([]*Server, n)
 	for i := range n {
 		o := Options{Name: fmt.Sprintf("n%d", i+1), Cluster: "ndxp-test", ClusterPort: ports[i], Routes: routes, TLS: tlsCfg}
+		if n == 1 {
+			o = Options{Name: o.Name, TLS: tlsCfg} // a single server, no cluster
+		}
 		if conf != nil {
 			name, cport := o.Name, ports[i]
 			o.Conf = func(port int, dir string) ([]byte, error) { return conf(name, port, cport, routes, dir) }
