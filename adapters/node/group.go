@@ -52,6 +52,9 @@ type Group struct {
 	hubConn *grpc.ClientConn
 	certs   pki.Dir // set by UseCerts: one identity, so one connection, per node
 	natsTLS bool
+	// natsConn, set by UseNATS, gives a node's NATS URL and identity
+	// instead of its certificate.
+	natsConn func(code string) (string, []nats.Option)
 }
 
 // Start starts every node against natsURL, registering with the hub at

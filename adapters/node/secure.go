@@ -22,6 +22,16 @@ func (g *Group) UseCerts(dir pki.Dir, natsTLS bool) {
 	g.certs, g.natsTLS = dir, natsTLS
 }
 
+// UseNATS makes a node of the group connect to NATS at the URL and with
+// the options conn gives for its agency code, in place of its
+// certificate and the group's URL (e.g. a connection in process to an
+// embedded server, with an identity of that agency's permissions); a code
+// conn gives no options for keeps its certificate. It matters only after
+// UseCerts with natsTLS. Call it before Start.
+func (g *Group) UseNATS(conn func(code string) (url string, opts []nats.Option)) {
+	g.natsConn = conn
+}
+
 // secure adds the agency's certificate to cfg.
 func (g *Group) secure(cfg *Config) error {
 	if g.certs == "" {
@@ -33,7 +43,13 @@ func (g *Group) secure(cfg *Config) error {
 	}
 	cfg.TLS = t
 	if g.natsTLS {
-		cfg.NATSOptions = append(append([]nats.Option(nil), cfg.NATSOptions...), nats.Secure(t))
+		id := []nats.Option{nats.Secure(t)}
+		if g.natsConn != nil {
+			if url, o := g.natsConn(cfg.Agency.GetCode()); o != nil {
+				cfg.NATSURL, id = url, o
+			}
+		}
+		cfg.NATSOptions = append(append([]nats.Option(nil), cfg.NATSOptions...), id...)
 	}
 	return nil
 }

@@ -9,6 +9,12 @@ import (
 	"github.com/nats-io/nkeys"
 )
 
+// InProcessURL stands for the embedded server's in-process connection
+// where a URL is asked for (it is never dialled: the connection's
+// InProcessServer option takes its place); plain nats://, since an
+// in-process connection carries no TLS.
+const InProcessURL = "nats://in-process"
+
 // InProcessUser is a NATS identity for a client in the same process as
 // the embedded server: an nkey user generated at start, whose seed never
 // leaves the process's memory, and whom the server admits only on an

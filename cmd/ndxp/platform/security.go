@@ -39,6 +39,16 @@ type SecureAgency interface {
 	UseCerts(dir pki.Dir, natsTLS bool)
 }
 
+// InProcessAgency is a SecureAgency whose nodes can reach the embedded
+// NATS in process, each with an identity of its agency's permissions,
+// instead of over TLS on loopback.
+type InProcessAgency interface {
+	SecureAgency
+	// UseNATS gives the NATS URL and options of each agency code it
+	// runs; a code given no options keeps its certificate.
+	UseNATS(conn func(code string) (url string, opts []nats.Option))
+}
+
 // security is the secure mode's wiring, zero in insecure mode.
 type security struct {
 	certs      pki.Dir
@@ -47,8 +57,11 @@ type security struct {
 	// hubInProcess is the hub's identity on its in-process connection to
 	// the embedded NATS (nil with an external one).
 	hubInProcess *natsembed.InProcessUser
-	grpcOpts     []grpc.ServerOption
-	serverTLS    *tls.Config // the hub's, for the REST ingress
+	// agencyInProcess are the in-process identities of the agencies
+	// started here (InProcessAgency), by code, with an embedded NATS.
+	agencyInProcess map[string]*natsembed.InProcessUser
+	grpcOpts        []grpc.ServerOption
+	serverTLS       *tls.Config // the hub's, for the REST ingress
 }
 
 // setupSecurity issues missing development certificates (for every
@@ -109,6 +122,9 @@ func (p *Platform) setupSecurity() error {
 	}
 	if hubID != nil {
 		p.sec.natsServer.InProcess = []*natsembed.InProcessUser{hubID}
+		if err := p.agencyIdentities(); err != nil {
+			return err
+		}
 	}
 	if p.cfg.NATSURL != "" {
 		// An external NATS: the hub's certificate (or the one given);
@@ -236,10 +252,48 @@ func (n NATSTLS) config(def *tls.Config) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// secureAgency hands the certificates to an agency before it starts.
+// agencyIdentities gives every agency started here that can take one
+// (InProcessAgency) an in-process identity with the permissions its
+// certificate maps to (natsembed.AgencyUser), so that its nodes reach the
+// embedded NATS through a pipe in the process instead of TLS on loopback.
+func (p *Platform) agencyIdentities() error {
+	p.sec.agencyInProcess = map[string]*natsembed.InProcessUser{}
+	for _, a := range p.cfg.Agencies {
+		s, ok := a.(InProcessAgency)
+		if !ok {
+			continue
+		}
+		for _, ag := range s.CertAgencies() {
+			u, err := natsembed.AgencyUser(wire.AgencyURI(ag.Code), ag.Code)
+			if err != nil {
+				return err
+			}
+			id, err := natsembed.NewInProcessUser(u.Permissions)
+			if err != nil {
+				return err
+			}
+			p.sec.agencyInProcess[ag.Code] = id
+			p.sec.natsServer.InProcess = append(p.sec.natsServer.InProcess, id)
+		}
+	}
+	return nil
+}
+
+// secureAgency hands the certificates to an agency before it starts, and
+// with an embedded NATS its nodes' in-process identities.
 func (p *Platform) secureAgency(a Agency) {
-	if s, ok := a.(SecureAgency); ok && p.sec.certs != "" {
-		s.UseCerts(p.sec.certs, p.natsTLS)
+	s, ok := a.(SecureAgency)
+	if !ok || p.sec.certs == "" {
+		return
+	}
+	s.UseCerts(p.sec.certs, p.natsTLS)
+	if in, ok := a.(InProcessAgency); ok && p.nats != nil && len(p.sec.agencyInProcess) > 0 {
+		in.UseNATS(func(code string) (string, []nats.Option) {
+			if id := p.sec.agencyInProcess[code]; id != nil {
+				return natsembed.InProcessURL, id.Options(p.nats)
+			}
+			return "", nil
+		})
 	}
 }
 
