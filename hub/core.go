@@ -2,9 +2,9 @@ package hub
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/internal/field"
@@ -30,11 +30,8 @@ func (h *Hub) Exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 // names, records and returns that refusal instead. It is counted as a
 // refused exchange is: on the day the hub received it.
 func (h *Hub) Refuse(ctx context.Context, req *hubv1.ExchangeRequest, err error) error {
-	now := timestamppb.Now()
-	tx := &hubv1.TransactionRecord{
-		MessageId: req.GetMessageId(), Provider: req.GetProvider(), Service: req.GetService(),
-		ReceivedAt: now, BusinessTime: now, HubId: h.cfg.ID, Purpose: req.GetPurpose(), UserId: req.GetUserId(),
-	}
+	tx := h.newRecord(req, time.Now())
+	tx.BusinessTime = tx.ReceivedAt
 	consumer, cerr := h.consumer(ctx, req.GetConsumer())
 	tx.Consumer = consumer
 	if cerr != nil {

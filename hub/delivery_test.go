@@ -440,3 +440,39 @@ func TestSendSurvivesHubRestart(t *testing.T) {
 	wantDelivered(t, second, finished(t, deliveryClient(second), "restart-1"))
 	wantCounted(t, second, 1, "OK", 1)
 }
+
+// TestDeliveryRecordedAsExchange: a request sent for asynchronous delivery
+// is opened, carried and recorded by the same core as a synchronous
+// exchange, so the two records of one request differ only in what names
+// the transaction (message id) and when it happened.
+func TestDeliveryRecordedAsExchange(t *testing.T) {
+	env := hubtest.Start(t, quickDelivery(0))
+	c := deliveryClient(env)
+	sent := sendLookup(t, "as-async", knownID)
+	send(t, c, sent)
+	wantDelivered(t, env, finished(t, c, "as-async"))
+	req := lookup(t, knownID)
+	req.MessageId, req.BusinessTime = "as-sync", sent.GetBusinessTime()
+	if _, err := env.Exchange.Exchange(ctxT(t), req); err != nil {
+		t.Fatal(err)
+	}
+	var async, sync []*hubv1.TransactionRecord
+	hubtest.Eventually(t, 30*time.Second, func() error {
+		async, sync = records(t, env, "as-async"), records(t, env, "as-sync")
+		if len(async) != 1 || len(sync) != 1 {
+			return fmt.Errorf("%d records of the delivery and %d of the exchange, want 1 each", len(async), len(sync))
+		}
+		return nil
+	})
+	strip := func(r *hubv1.TransactionRecord) *hubv1.TransactionRecord {
+		r = proto.Clone(r).(*hubv1.TransactionRecord)
+		if r.GetForwardedAt() == nil || r.GetAnsweredAt() == nil || r.GetReceivedAt() == nil {
+			t.Errorf("record %s lacks a time: %v", r.GetMessageId(), r)
+		}
+		r.MessageId, r.ReceivedAt, r.ForwardedAt, r.AnsweredAt = "", nil, nil, nil
+		return r
+	}
+	if a, s := strip(async[0]), strip(sync[0]); !proto.Equal(a, s) {
+		t.Fatalf("the delivery's record\n%v\ndiffers from the exchange's\n%v", a, s)
+	}
+}

@@ -15,10 +15,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/hub/auth"
-	"github.com/ndxp/ndxp/hub/route"
 	"github.com/ndxp/ndxp/hub/txlog"
 	"github.com/ndxp/ndxp/internal/vn"
-	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -29,12 +27,7 @@ func (h *Hub) exchange(ctx context.Context, req *hubv1.ExchangeRequest) (*hubv1.
 	h.metrics.inFlight.Inc()
 	defer h.metrics.inFlight.Dec()
 
-	tx := &hubv1.TransactionRecord{
-		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(),
-		Service: req.GetService(), ReceivedAt: timestamppb.New(received),
-		HubId: h.cfg.ID, Purpose: req.GetPurpose(), UserId: req.GetUserId(),
-		RequestSize: int64(len(req.GetPayload().GetValue())), RequestHash: digest(req.GetPayload().GetValue()),
-	}
+	tx := h.newRecord(req, received)
 	if tx.MessageId == "" {
 		tx.MessageId = nuid.Next()
 	}
@@ -89,17 +82,10 @@ func (h *Hub) forward(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1
 	}
 	ctx, cancel := h.deadline(ctx)
 	defer cancel()
-	tx.ForwardedAt = timestamppb.Now()
-	out, err := h.router.Route(ctx, &route.Request{Meta: wire.Meta{
-		MessageID: tx.MessageId, Consumer: tx.Consumer, Provider: req.GetProvider(), Service: req.GetService(),
-		BusinessTime: tx.BusinessTime.AsTime(), Purpose: req.GetPurpose(), UserID: req.GetUserId(),
-		PayloadType: req.GetPayload().GetTypeUrl(), Context: h.token(tx),
-	}, Payload: req.GetPayload().GetValue()})
+	out, err := h.carry(ctx, req, tx)
 	if err != nil {
 		return nil, err
 	}
-	tx.ResponseSize = int64(len(out.Payload))
-	tx.ResponseHash = digest(out.Payload)
 	return &hubv1.ExchangeResponse{Payload: &anypb.Any{TypeUrl: out.PayloadType, Value: out.Payload}}, nil
 }
 

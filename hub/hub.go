@@ -236,10 +236,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Hub,
 		return nil, err
 	}
 	h.refused = newRefusals(h.record, log)
-	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, delivery.Deps{
-		Router: h.router, Recorder: deliveryRecorder{h}, Outcome: outcome, HubID: cfg.ID,
-		Authorize: h.stillGranted, Token: h.deliveryToken,
-	}, log.Named("delivery"))
+	h.deliver, err = delivery.Open(ctx, js, cfg.Delivery, deliveryCore{h}, log.Named("delivery"))
 	if err != nil {
 		h.refused.stop()
 		h.store.stop()

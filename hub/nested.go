@@ -87,11 +87,3 @@ func (h *Hub) token(tx *hubv1.TransactionRecord) string {
 	}
 	return t
 }
-
-// deliveryToken is the context token of an asynchronous delivery's
-// attempt, as token is an exchange's.
-func (h *Hub) deliveryToken(req *hubv1.ExchangeRequest) string {
-	return h.token(&hubv1.TransactionRecord{
-		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), BusinessTime: req.GetBusinessTime(),
-	})
-}

@@ -23,12 +23,7 @@ func (h *Hub) send(ctx context.Context, in *hubv1.SendRequest) (*hubv1.SendRespo
 		MessageId: in.GetMessageId(), Consumer: in.GetConsumer(), Provider: in.GetProvider(), Service: in.GetService(),
 		Payload: in.GetPayload(), BusinessTime: in.GetBusinessTime(), Purpose: in.GetPurpose(), UserId: in.GetUserId(),
 	}
-	tx := &hubv1.TransactionRecord{
-		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), Service: req.GetService(),
-		BusinessTime: req.GetBusinessTime(), ReceivedAt: timestamppb.New(accepted), HubId: h.cfg.ID,
-		Purpose: req.GetPurpose(), UserId: req.GetUserId(),
-		RequestSize: int64(len(req.GetPayload().GetValue())), RequestHash: digest(req.GetPayload().GetValue()),
-	}
+	tx := h.newRecord(req, accepted)
 	nest := h.nestedCall(ctx, req)
 	// As for an exchange: counted at the business time the caller (or its
 	// context token) may set, else on the day the hub received it.
@@ -95,10 +90,11 @@ func (h *Hub) stillGranted(consumer, provider, service string) error {
 	return h.access.Check(consumer, kind, provider, service)
 }
 
-// deliveryRecorder records a finished delivery as a transaction.
+// deliveryRecorder records an event's or a document's delivery as a
+// transaction.
 type deliveryRecorder struct{ h *Hub }
 
-// Record implements delivery.Recorder.
+// Record implements events.Recorder and documents.Recorder.
 func (r deliveryRecorder) Record(tx *hubv1.TransactionRecord) error {
 	sanitize(tx)
 	return r.h.record(tx)

@@ -2,9 +2,9 @@
 // national document exchange axis). Send stores an already checked request
 // in a JetStream work-queue stream and returns once JetStream has it; a
 // worker in every hub, sharing one durable pull consumer, takes each
-// request and delivers it to a node of the provider over the same
-// request-reply subject as a synchronous exchange (package route), so
-// provider nodes need no JetStream access. While no node answers, the
+// request and has the hub's exchange core (Core) admit it again and carry
+// it to a node of the provider exactly as a synchronous exchange, over the
+// same request-reply subject, so provider nodes need no JetStream access. While no node answers, the
 // request waits and is tried again with backoff; the final outcome is
 // recorded once as a transaction and kept in a key-value bucket for the
 // consumer to fetch.
@@ -43,43 +43,30 @@ var (
 // headerAcceptedAt carries the time a hub accepted the request.
 const headerAcceptedAt = "Ndxp-Accepted-At"
 
-// Router delivers one request to a node of the provider; *route.Router is
-// one.
-type Router interface {
-	Route(ctx context.Context, req *route.Request) (*route.Response, error)
-}
-
-// Recorder stores the transaction record of a finished delivery and waits
-// until it is stored; a record with a consumer and message id already
-// stored is stored once.
-type Recorder interface {
-	Record(tx *hubv1.TransactionRecord) error
-}
-
-// Deps are what the delivery path uses of the hub.
-type Deps struct {
-	// Router carries each attempt to the provider.
-	Router Router
-	// Recorder stores the final outcome as a transaction.
-	Recorder Recorder
+// Core is the hub's exchange core as the delivery path uses it: each
+// attempt of a stored request is admitted, carried to the provider and,
+// when it is the last, recorded as a synchronous exchange is.
+type Core interface {
+	// Admit opens the record of an attempt to deliver req and checks again
+	// what may have changed since req was accepted: its consumer's grant.
+	// Its error fails the delivery at once (the record is still returned).
+	Admit(req *hubv1.ExchangeRequest) (*hubv1.TransactionRecord, error)
+	// Carry carries req to a node of the provider as its record tx states
+	// it, noting the answer in tx, and returns the answer.
+	Carry(ctx context.Context, req *hubv1.ExchangeRequest, tx *hubv1.TransactionRecord) (*route.Response, error)
 	// Outcome maps an attempt's error to its gRPC code number and the
 	// message a caller sees (the hub's one error table).
-	Outcome func(error) (code int32, message string)
-	// HubID names this hub in records.
-	HubID string
-	// Authorize, when set, is asked before each attempt whether consumer
-	// may still call provider's service (a grant revoked after Send); its
-	// error fails the delivery at once.
-	Authorize func(consumer, provider, service string) error
-	// Token, when set, issues the context token each attempt carries to
-	// the provider (see hub/callctx), as an exchange does.
-	Token func(req *hubv1.ExchangeRequest) string
+	Outcome(err error) (code int32, message string)
+	// Record stores the record of a delivery's final attempt, its outcome
+	// set, and waits until it is stored; a record with a consumer and
+	// message id already stored is stored once.
+	Record(tx *hubv1.TransactionRecord) error
 }
 
 // Service is safe for concurrent use. Stop releases it.
 type Service struct {
 	cfg  Config
-	deps Deps
+	core Core
 	log  *zap.Logger
 	js   jetstream.JetStream
 	kv   jetstream.KeyValue
@@ -96,7 +83,7 @@ type Service struct {
 
 // Open creates or updates the stream, the state bucket and the shared
 // consumer, and starts delivering.
-func Open(ctx context.Context, js jetstream.JetStream, cfg Config, deps Deps, log *zap.Logger) (*Service, error) {
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config, core Core, log *zap.Logger) (*Service, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -138,7 +125,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, deps Deps, lo
 		return nil, fmt.Errorf("delivery: open consumer %s: %w", cfg.Consumer, err)
 	}
 	s := &Service{
-		cfg: cfg, deps: deps, log: log, js: js, kv: kv,
+		cfg: cfg, core: core, log: log, js: js, kv: kv,
 		sem: make(chan struct{}, cfg.Workers), stopping: make(chan struct{}), metrics: newMetrics(),
 	}
 	s.cc, err = cons.Consume(s.take, jetstream.PullMaxMessages(cfg.Workers),

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ndxp/ndxp/hub/route"
-	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -78,18 +76,14 @@ func (s *Service) deliver(m jetstream.Msg) {
 	}
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
-	// The grant is checked again: one revoked after Send stops the
-	// requests still waiting (they fail with the refusal, not retried).
-	if err := s.authorize(a.req); err != nil {
-		s.settle(m, a, key, nil, err)
+	tx, err := s.core.Admit(a.req)
+	if err != nil {
+		// Refused (a grant revoked after Send): final, not retried.
+		s.settle(m, a, key, tx, nil, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AttemptTimeout)
-	out, err := s.deps.Router.Route(ctx, &route.Request{Meta: wire.Meta{
-		MessageID: a.req.GetMessageId(), Consumer: a.req.GetConsumer(), Provider: a.req.GetProvider(), Service: a.req.GetService(),
-		BusinessTime: a.req.GetBusinessTime().AsTime(), Purpose: a.req.GetPurpose(), UserID: a.req.GetUserId(),
-		PayloadType: a.req.GetPayload().GetTypeUrl(), Context: s.token(a.req),
-	}, Payload: a.req.GetPayload().GetValue()})
+	out, err := s.core.Carry(ctx, a.req, tx)
 	cancel()
 	if retry(err) && a.n < s.cfg.MaxDeliver {
 		s.log.Debug("provider unreachable; delivery postponed", zap.String("msg_id", a.req.GetMessageId()), zap.Int("attempt", a.n), zap.Error(err))
@@ -97,29 +91,13 @@ func (s *Service) deliver(m jetstream.Msg) {
 		_ = m.NakWithDelay(s.cfg.backoff(a.n))
 		return
 	}
-	s.settle(m, a, key, out, err)
-}
-
-// token applies Deps.Token, if set, to req.
-func (s *Service) token(req *hubv1.ExchangeRequest) string {
-	if s.deps.Token == nil {
-		return ""
-	}
-	return s.deps.Token(req)
-}
-
-// authorize applies Deps.Authorize, if set, to req.
-func (s *Service) authorize(req *hubv1.ExchangeRequest) error {
-	if s.deps.Authorize == nil {
-		return nil
-	}
-	return s.deps.Authorize(req.GetConsumer(), req.GetProvider(), req.GetService())
+	s.settle(m, a, key, tx, out, err)
 }
 
 // settle stores the final outcome (answer out, or err) and acknowledges m;
 // when the outcome cannot be stored, m is tried again after the backoff.
-func (s *Service) settle(m jetstream.Msg, a *attempt, key string, out *route.Response, err error) {
-	if err := s.finish(a, key, out, err); err != nil {
+func (s *Service) settle(m jetstream.Msg, a *attempt, key string, tx *hubv1.TransactionRecord, out *route.Response, err error) {
+	if err := s.finish(a, key, tx, out, err); err != nil {
 		s.log.Warn("delivery outcome not stored; will try again", zap.String("msg_id", a.req.GetMessageId()), zap.Error(err))
 		_ = m.NakWithDelay(s.cfg.backoff(a.n))
 		return
@@ -165,37 +143,27 @@ func (s *Service) open(m jetstream.Msg) (*attempt, error) {
 	return &attempt{req: req, accepted: accepted, n: int(meta.NumDelivered), started: time.Now()}, nil
 }
 
-// finish records the final outcome of a (its answer out, or err) as one
-// transaction, then stores the delivery's state. The record carries the
-// consumer and message id, so a request finished twice (a hub died before
-// its Ack) is counted once.
-func (s *Service) finish(a *attempt, key string, out *route.Response, err error) error {
-	now := time.Now()
+// finish records the final outcome of a (its record tx, its answer out,
+// or err) as one transaction, then stores the delivery's state. The record
+// carries the consumer and message id, so a request finished twice (a hub
+// died before its Ack) is counted once.
+func (s *Service) finish(a *attempt, key string, tx *hubv1.TransactionRecord, out *route.Response, err error) error {
 	req := a.req
-	tx := &hubv1.TransactionRecord{
-		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), Service: req.GetService(),
-		BusinessTime: req.GetBusinessTime(), HubId: s.deps.HubID, Purpose: req.GetPurpose(), UserId: req.GetUserId(),
-		// The final attempt's times: latency figures measure the provider,
-		// not how long the request waited for it.
-		ReceivedAt: timestamppb.New(a.started), ForwardedAt: timestamppb.New(a.started), AnsweredAt: timestamppb.New(now),
-		RequestSize: int64(len(req.GetPayload().GetValue())), RequestHash: digest(req.GetPayload().GetValue()),
-	}
 	d := &hubv1.Delivery{
 		MessageId: req.GetMessageId(), Consumer: req.GetConsumer(), Provider: req.GetProvider(), Service: req.GetService(),
-		AcceptedAt: timestamppb.New(a.accepted), FinishedAt: timestamppb.New(now), Attempts: int32(a.n),
+		AcceptedAt: timestamppb.New(a.accepted), FinishedAt: timestamppb.Now(), Attempts: int32(a.n),
 	}
 	if err == nil {
-		tx.ResponseSize, tx.ResponseHash = int64(len(out.Payload)), digest(out.Payload)
 		d.State, d.Payload = hubv1.DeliveryState_DELIVERY_STATE_DELIVERED, &anypb.Any{TypeUrl: out.PayloadType, Value: out.Payload}
 	} else {
-		code, msg := s.deps.Outcome(err)
+		code, msg := s.core.Outcome(err)
 		if retry(err) {
 			msg = fmt.Sprintf("not delivered after %d attempts: %s", a.n, msg)
 		}
 		tx.Code, tx.Error = code, msg
 		d.State, d.Error = hubv1.DeliveryState_DELIVERY_STATE_FAILED, &hubv1.Error{Code: code, Message: msg}
 	}
-	if err := s.deps.Recorder.Record(tx); err != nil {
+	if err := s.core.Record(tx); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -212,12 +180,4 @@ func (s *Service) ack(m jetstream.Msg, a *attempt) {
 	if err := m.Ack(); err != nil {
 		s.log.Warn("delivery not acknowledged", zap.String("msg_id", a.req.GetMessageId()), zap.Error(err))
 	}
-}
-
-func digest(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	d := sha256.Sum256(b)
-	return d[:]
 }
