@@ -8,6 +8,7 @@
 #   bash loadtest/scripts/day.sh                 # the full 2022-h1 day (about 2.6 million)
 #   bash loadtest/scripts/day.sh --scale 0.1     # a tenth of it
 #   UPFLAGS="--memory-limit 360MiB" bash loadtest/scripts/day.sh --scale 0.1
+#   UPENV="GOGC=200" bash loadtest/scripts/day.sh   # environment of "ndxp up" only
 #
 # Extra arguments go to "ndxp loadtest". Everything listens on 127.0.0.1
 # (ports 19380, 19390, 14322, 18222) and is stopped at the end; the data
@@ -18,8 +19,8 @@ cd "$(dirname "$0")/../.."
 . loadtest/scripts/lib.sh
 go build -o "$work/ndxp" ./cmd/ndxp
 ndxp=$work/ndxp
-# shellcheck disable=SC2086 # UPFLAGS is a list of flags
-"$ndxp" up --data-dir "$work/data" --grpc-addr 127.0.0.1:19390 --http-addr 127.0.0.1:19380 \
+# shellcheck disable=SC2086 # UPENV and UPFLAGS are lists
+env ${UPENV:-} "$ndxp" up --data-dir "$work/data" --grpc-addr 127.0.0.1:19390 --http-addr 127.0.0.1:19380 \
   --nats-listen 127.0.0.1:14322 --nats-monitor 127.0.0.1:18222 --rest-addr "" --log-level warn ${UPFLAGS:-} > "$work/up.log" 2>&1 &
 up=$!
 pids+=("$up")
