@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -60,3 +61,25 @@ func (h *Hub) Subscribe(ctx context.Context, open *hubv1.SubscribeOpen) (*events
 // Done is closed when Close begins: the streams an edge serves from
 // subscriptions and inboxes end then (ErrShuttingDown).
 func (h *Hub) Done() <-chan struct{} { return h.events.ctx.Done() }
+
+// FetchEvents hands out up to max of the named subscriber's (the caller's
+// own agency when it has a certificate) events of eventType, waiting up to
+// wait for the first, each with the token that acknowledges it: a
+// subscription without a stream, for the REST ingress (events.Fetch).
+func (h *Hub) FetchEvents(ctx context.Context, named, eventType string, max int, wait time.Duration) ([]events.Fetched, error) {
+	subscriber, err := h.consumer(ctx, named)
+	if err != nil {
+		return nil, err
+	}
+	return h.events.svc.Fetch(ctx, subscriber, eventType, max, wait)
+}
+
+// AckEvent records and acknowledges the delivery of the event a token of
+// FetchEvents names, to the named subscriber (events.AckFetched).
+func (h *Hub) AckEvent(ctx context.Context, named, eventType, token string) (*hubv1.Event, error) {
+	subscriber, err := h.consumer(ctx, named)
+	if err != nil {
+		return nil, err
+	}
+	return h.events.svc.AckFetched(ctx, subscriber, eventType, token)
+}

@@ -214,20 +214,26 @@ func checkEventID(id string) error {
 	return nil
 }
 
-// decode rebuilds the event of a stored message.
+// decode rebuilds the event of a stored message delivered by a consumer.
 func decode(m jetstream.Msg, t Type) (*hubv1.Event, error) {
 	meta, err := m.Metadata()
 	if err != nil {
 		return nil, fmt.Errorf("events: metadata: %w", err)
 	}
-	occurred, err := time.Parse(time.RFC3339Nano, m.Headers().Get(headerOccurredAt))
+	return event(m.Headers(), m.Data(), meta.Timestamp, meta.Sequence.Stream, meta.NumDelivered, t), nil
+}
+
+// event is the event of type t stored with header and data at sequence,
+// published at published, delivered delivery times.
+func event(header nats.Header, data []byte, published time.Time, sequence, delivery uint64, t Type) *hubv1.Event {
+	occurred, err := time.Parse(time.RFC3339Nano, header.Get(headerOccurredAt))
 	if err != nil {
-		occurred = meta.Timestamp
+		occurred = published
 	}
 	return &hubv1.Event{
-		EventId: m.Headers().Get(headerEventID), Publisher: t.Publisher, Type: t.Code,
-		Payload:    anyOf(m.Headers().Get(headerPayload), m.Data()),
-		OccurredAt: timestamppb.New(occurred), PublishedAt: timestamppb.New(meta.Timestamp),
-		Sequence: meta.Sequence.Stream, Delivery: uint32(meta.NumDelivered),
-	}, nil
+		EventId: header.Get(headerEventID), Publisher: t.Publisher, Type: t.Code,
+		Payload:    anyOf(header.Get(headerPayload), data),
+		OccurredAt: timestamppb.New(occurred), PublishedAt: timestamppb.New(published),
+		Sequence: sequence, Delivery: uint32(delivery),
+	}
 }

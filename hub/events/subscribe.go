@@ -56,10 +56,7 @@ func ConsumerName(subscriber, eventType string) string {
 // unacknowledged at once. The durable consumer is created on the first
 // subscription and starts with the oldest event kept.
 func (s *Service) Subscribe(ctx context.Context, subscriber, eventType string, window int) (*Subscription, error) {
-	if err := wire.ValidateAgencyCode(subscriber); err != nil {
-		return nil, field.Wrap("subscriber", err)
-	}
-	t, err := s.Type(eventType)
+	t, err := s.subscribed(subscriber, eventType)
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +67,24 @@ func (s *Service) Subscribe(ctx context.Context, subscriber, eventType string, w
 	if err := s.authorize(subscriber, t); err != nil {
 		return nil, err
 	}
+	cons, err := s.consumer(ctx, subscriber, t)
+	if err != nil {
+		return nil, err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(window))
+	if err != nil {
+		return nil, errors.Join(ErrNotStored, err)
+	}
+	return &Subscription{
+		s: s, t: t, subscriber: subscriber, it: it,
+		slots: make(chan struct{}, window), pending: map[uint64]delivered{},
+	}, nil
+}
+
+// consumer creates, or finds, subscriber's durable consumer of events of
+// t: every stream and every fetch of the same subscriber and type read
+// from it, so they share its position and its unacknowledged events.
+func (s *Service) consumer(ctx context.Context, subscriber string, t Type) (jetstream.Consumer, error) {
 	subject, _ := wire.EventSubject(t.Publisher, t.Code) // checked by Validate
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, s.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:       ConsumerName(subscriber, t.Code),
@@ -83,14 +98,16 @@ func (s *Service) Subscribe(ctx context.Context, subscriber, eventType string, w
 	if err != nil {
 		return nil, errors.Join(ErrNotStored, fmt.Errorf("events: consumer of %s: %w", subscriber, err))
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(window))
-	if err != nil {
-		return nil, errors.Join(ErrNotStored, err)
+	return cons, nil
+}
+
+// subscribed checks a subscriber's code and finds the event type it
+// subscribes to.
+func (s *Service) subscribed(subscriber, eventType string) (Type, error) {
+	if err := wire.ValidateAgencyCode(subscriber); err != nil {
+		return Type{}, field.Wrap("subscriber", err)
 	}
-	return &Subscription{
-		s: s, t: t, subscriber: subscriber, it: it,
-		slots: make(chan struct{}, window), pending: map[uint64]delivered{},
-	}, nil
+	return s.Type(eventType)
 }
 
 func (s *Service) authorize(subscriber string, t Type) error {
@@ -141,7 +158,7 @@ func (sub *Subscription) Ack(sequence uint64) error {
 	if !ok {
 		return fmt.Errorf("%w: sequence %d", ErrNotPending, sequence)
 	}
-	if err := sub.s.deps.Recorder.Record(sub.record(d)); err != nil {
+	if err := sub.s.deps.Recorder.Record(sub.s.record(sub.subscriber, d.ev, d.at)); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
@@ -158,15 +175,14 @@ func (sub *Subscription) Ack(sequence uint64) error {
 	return nil
 }
 
-// record is the transaction of one acknowledged delivery, counted on the
-// day the event occurred.
-func (sub *Subscription) record(d delivered) *hubv1.TransactionRecord {
-	ev := d.ev
+// record is the transaction of one acknowledged delivery of ev to
+// subscriber, handed out at at, counted on the day the event occurred.
+func (s *Service) record(subscriber string, ev *hubv1.Event, at time.Time) *hubv1.TransactionRecord {
 	payload := ev.GetPayload().GetValue()
 	return &hubv1.TransactionRecord{
-		MessageId: MessageID(ev.GetType(), ev.GetEventId()), Consumer: sub.subscriber, Provider: ev.GetPublisher(), Service: ev.GetType(),
-		BusinessTime: ev.GetOccurredAt(), HubId: sub.s.deps.HubID,
-		ReceivedAt: timestamppb.New(d.at), ForwardedAt: timestamppb.New(d.at), AnsweredAt: timestamppb.Now(),
+		MessageId: MessageID(ev.GetType(), ev.GetEventId()), Consumer: subscriber, Provider: ev.GetPublisher(), Service: ev.GetType(),
+		BusinessTime: ev.GetOccurredAt(), HubId: s.deps.HubID,
+		ReceivedAt: timestamppb.New(at), ForwardedAt: timestamppb.New(at), AnsweredAt: timestamppb.Now(),
 		RequestSize: int64(len(payload)), RequestHash: digest(payload),
 	}
 }

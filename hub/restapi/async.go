@@ -2,6 +2,7 @@ package restapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/auth"
 	"github.com/ndxp/ndxp/hub/documents"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -28,6 +30,8 @@ import (
 // SendDocument, ...).
 //
 //	POST /r1/events/{type}                            publish an event (body: its payload)
+//	POST /r1/events/{type}/fetch?max=&wait=           take the caller's waiting events, each with an ack token
+//	POST /r1/events/{type}/ack                        acknowledge one (body: {"ack": token}): recorded delivered
 //	POST /r1/documents                                send a document (body: its envelope)
 //	GET  /r1/documents/inbox?from=&max=               list the caller's inbox
 //	POST /r1/documents/inbox/{sequence}/ack           take one (receipt RECEIVED)
@@ -44,6 +48,8 @@ const DefaultInboxMax = 10
 
 func (a *API) routeAsync() {
 	a.mux.HandleFunc("POST /r1/events/{type}", a.identified(a.servePublish))
+	a.mux.HandleFunc("POST /r1/events/{type}/fetch", a.identified(a.serveFetchEvents))
+	a.mux.HandleFunc("POST /r1/events/{type}/ack", a.identified(a.serveAckEvent))
 	a.mux.HandleFunc("POST /r1/documents", a.identified(a.serveSendDocument))
 	a.mux.HandleFunc("GET /r1/documents/inbox", a.identified(a.serveInbox))
 	a.mux.HandleFunc("POST /r1/documents/inbox/{sequence}/ack", a.identified(a.serveTake))
@@ -82,6 +88,69 @@ func (a *API) servePublish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, a.marshal(resp))
+}
+
+// DefaultFetchMax is how many events POST /r1/events/{type}/fetch hands
+// out without ?max.
+const DefaultFetchMax = 10
+
+func (a *API) serveFetchEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := uintParam(q.Get("max"), "max", DefaultFetchMax)
+	if err == nil && limit > events.MaxFetch {
+		err = field.Errorf("max", "is %d; want 1 to %d", limit, events.MaxFetch)
+	}
+	var wait time.Duration
+	if v := q.Get("wait"); v != "" && err == nil {
+		if wait, err = time.ParseDuration(v); err != nil {
+			err = field.Errorf("wait", "%q is not a duration such as 5s", v)
+		}
+	}
+	if err != nil {
+		writeError(w, fromHub(err))
+		return
+	}
+	got, err := a.core.FetchEvents(r.Context(), r.Header.Get(wire.HeaderConsumer), r.PathValue("type"), int(limit), wait)
+	if err != nil {
+		writeError(w, fromHub(err))
+		return
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"events":[`)
+	for i, f := range got {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		ack, _ := json.Marshal(f.Ack)
+		b.WriteString(`{"event":`)
+		b.Write(a.marshal(f.Event))
+		b.WriteString(`,"ack":`)
+		b.Write(ack)
+		b.WriteByte('}')
+	}
+	b.WriteString(`]}`)
+	writeJSON(w, http.StatusOK, b.Bytes())
+}
+
+func (a *API) serveAckEvent(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Ack string `json:"ack"`
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBody))
+	if err == nil {
+		err = json.Unmarshal(b, &body)
+	}
+	if err != nil || body.Ack == "" {
+		writeError(w, fromHub(field.Errorf("ack", `is required: send {"ack": "<the ack of an event from POST /r1/events/{type}/fetch>"}`)))
+		return
+	}
+	ev, err := a.core.AckEvent(r.Context(), r.Header.Get(wire.HeaderConsumer), r.PathValue("type"), body.Ack)
+	if err != nil {
+		writeError(w, fromHub(err))
+		return
+	}
+	ev.Payload = nil
+	writeJSON(w, http.StatusOK, a.marshal(ev))
 }
 
 // eventPayload reads r's body as the payload of req's event type, and the

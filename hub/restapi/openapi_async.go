@@ -16,12 +16,32 @@ func (s *schemas) asyncPaths(paths obj) {
 	}
 	paths["/r1/events/{type}"] = obj{"post": obj{
 		"operationId": "publishEvent", "summary": "Publish an event of a declared type (e.g. birth-registered)",
-		"description": "The body is the type's payload message in protobuf JSON form (ListEventTypes names it). Ndxp-Message-Id is the event id, required: a re-publish is stored once. Subscribers granted the type receive it over gRPC (EventService.Subscribe). The publisher's rate limit and daily quota apply.",
+		"description": "The body is the type's payload message in protobuf JSON form (ListEventTypes names it). Ndxp-Message-Id is the event id, required: a re-publish is stored once. Subscribers granted the type receive it over gRPC (EventService.Subscribe) or with POST /r1/events/{type}/fetch. The publisher's rate limit and daily quota apply.",
 		"parameters": []obj{path("type", "the event type's code"), consumer,
 			{"name": wire.HTTPHeaderMessageID, "in": "header", "required": true, "description": "the event id (at most 128 printable ASCII characters)", "schema": obj{"type": "string"}},
 			{"name": HTTPHeaderOccurredAt, "in": "header", "required": false, "description": "when it happened (RFC 3339); default: when the hub receives it", "schema": obj{"type": "string"}}},
 		"requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"type": "object"}}}},
 		"responses":   answer("201", "stored for the subscribers", "ndxp.hub.v1.PublishResponse"),
+	}}
+	fetched := obj{"type": "object", "properties": obj{
+		"event": s.ref("ndxp.hub.v1.Event"),
+		"ack":   obj{"type": "string", "description": "the token that acknowledges this event (POST /r1/events/{type}/ack)"},
+	}}
+	paths["/r1/events/{type}/fetch"] = obj{"post": obj{
+		"operationId": "fetchEvents", "summary": "Take the caller's waiting events of a type, oldest first, each with an ack token",
+		"description": "The subscription without a stream: the same durable subscription as EventService.Subscribe (deny by default: the publisher's grant of the type). An event handed out is not handed out again for the ack wait (30 s by default); acknowledge it with its token, or it comes again. Every event comes at least once, in order.",
+		"parameters": []obj{path("type", "the event type's code"), consumer,
+			{"name": "max", "in": "query", "required": false, "description": "how many to take (default 10, at most 100)", "schema": obj{"type": "integer", "minimum": 1, "maximum": 100}},
+			{"name": "wait", "in": "query", "required": false, "description": "how long to wait for a first event, e.g. 5s (default 0: only those waiting; at most 30s)", "schema": obj{"type": "string"}}},
+		"responses": withErrors(obj{"200": obj{"description": "the events taken (maybe none)",
+			"content": obj{"application/json": obj{"schema": obj{"type": "object", "properties": obj{"events": obj{"type": "array", "items": fetched}}}}}}}),
+	}}
+	paths["/r1/events/{type}/ack"] = obj{"post": obj{
+		"operationId": "ackEvent", "summary": "Acknowledge an event taken: the hub records its delivery (one transaction) and it is not handed out again",
+		"description": "Acknowledging it again is harmless: it is counted once. It may go to any hub.",
+		"parameters":  []obj{path("type", "the event type's code"), consumer},
+		"requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"type": "object", "required": []string{"ack"}, "properties": obj{"ack": obj{"type": "string"}}}}}},
+		"responses":   answer("200", "the event acknowledged, without its payload", "ndxp.hub.v1.Event"),
 	}}
 	paths["/r1/documents"] = obj{"post": obj{
 		"operationId": "sendDocument", "summary": "Send a document to the inboxes of its recipients (store and forward)",

@@ -38,6 +38,7 @@ import (
 
 	"github.com/ndxp/ndxp/hub"
 	"github.com/ndxp/ndxp/hub/auth"
+	"github.com/ndxp/ndxp/hub/events"
 	"github.com/ndxp/ndxp/internal/field"
 	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
@@ -60,6 +61,8 @@ type Core interface {
 
 	Publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.PublishResponse, error)
 	EventPayloadType(eventType string) (string, error)
+	FetchEvents(ctx context.Context, subscriber, eventType string, max int, wait time.Duration) ([]events.Fetched, error)
+	AckEvent(ctx context.Context, subscriber, eventType, token string) (*hubv1.Event, error)
 	SendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) (*hubv1.SendDocumentResponse, error)
 	GetDocument(ctx context.Context, req *hubv1.GetDocumentRequest) (*hubv1.GetDocumentResponse, error)
 	SendReceipt(ctx context.Context, req *hubv1.SendReceiptRequest) (*hubv1.SendReceiptResponse, error)
