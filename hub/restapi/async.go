@@ -47,14 +47,14 @@ const HTTPHeaderOccurredAt = "Ndxp-Occurred-At"
 const DefaultInboxMax = 10
 
 func (a *API) routeAsync() {
-	a.mux.HandleFunc("POST /r1/events/{type}", a.identified(a.servePublish))
-	a.mux.HandleFunc("POST /r1/events/{type}/fetch", a.identified(a.serveFetchEvents))
-	a.mux.HandleFunc("POST /r1/events/{type}/ack", a.identified(a.serveAckEvent))
-	a.mux.HandleFunc("POST /r1/documents", a.identified(a.serveSendDocument))
-	a.mux.HandleFunc("GET /r1/documents/inbox", a.identified(a.serveInbox))
-	a.mux.HandleFunc("POST /r1/documents/inbox/{sequence}/ack", a.identified(a.serveTake))
-	a.mux.HandleFunc("GET /r1/documents/{sender}/{id}", a.identified(a.serveGetDocument))
-	a.mux.HandleFunc("POST /r1/documents/{sender}/{id}/receipts", a.identified(a.serveReceipt))
+	a.handle("POST /r1/events/{type}", a.identified(a.servePublish))
+	a.handle("POST /r1/events/{type}/fetch", a.identified(a.serveFetchEvents))
+	a.handle("POST /r1/events/{type}/ack", a.identified(a.serveAckEvent))
+	a.handle("POST /r1/documents", a.identified(a.serveSendDocument))
+	a.handle("GET /r1/documents/inbox", a.identified(a.serveInbox))
+	a.handle("POST /r1/documents/inbox/{sequence}/ack", a.identified(a.serveTake))
+	a.handle("GET /r1/documents/{sender}/{id}", a.identified(a.serveGetDocument))
+	a.handle("POST /r1/documents/{sender}/{id}/receipts", a.identified(a.serveReceipt))
 }
 
 // body reads r's JSON body into m (an empty body leaves m empty).

@@ -94,6 +94,8 @@ type API struct {
 	cfg  Config
 	log  *zap.Logger
 	mux  *http.ServeMux
+
+	metrics *metrics
 }
 
 // New returns the ingress over core; log gets its failures (never one
@@ -105,14 +107,14 @@ func New(core Core, cfg Config, log *zap.Logger) *API {
 	if cfg.Types == nil {
 		cfg.Types = protoregistry.GlobalTypes
 	}
-	a := &API{core: core, cfg: cfg, log: log, mux: http.NewServeMux()}
-	a.mux.HandleFunc("POST /r1/send/{provider}/{service}", a.identified(a.serveSend))
-	a.mux.HandleFunc("GET /r1/deliveries/{id}", a.identified(a.serveDelivery))
-	a.mux.HandleFunc("GET /r1/allowed", a.identified(a.serveAllowed))
-	a.mux.HandleFunc("GET /r1/openapi.json", a.serveOpenAPI)
+	a := &API{core: core, cfg: cfg, log: log, mux: http.NewServeMux(), metrics: newMetrics()}
+	a.handle("POST /r1/send/{provider}/{service}", a.identified(a.serveSend))
+	a.handle("GET /r1/deliveries/{id}", a.identified(a.serveDelivery))
+	a.handle("GET /r1/allowed", a.identified(a.serveAllowed))
+	a.handle("GET /r1/openapi.json", a.serveOpenAPI)
 	a.routeAsync()
-	a.mux.HandleFunc("POST /r1/{provider}/{service}", a.identified(a.serveExchange))
-	a.mux.HandleFunc("/r1/", func(w http.ResponseWriter, r *http.Request) {
+	a.handle("POST /r1/{provider}/{service}", a.identified(a.serveExchange))
+	a.handle("/r1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errNotFound(r))
 	})
 	return a

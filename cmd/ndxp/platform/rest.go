@@ -21,6 +21,7 @@ func (p *Platform) startREST() error {
 		return fmt.Errorf("platform: REST listen on %s: %w (choose another with --rest-addr)", p.cfg.RESTAddr, err)
 	}
 	api := restapi.New(p.hub, restapi.Config{RequireIdentity: p.cfg.Hub.Security.RequireIdentity}, p.log.Named("rest"))
+	p.Registry.MustRegister(api.Collectors()...)
 	p.restLis = lis
 	p.rest = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	if p.sec.serverTLS != nil {
