@@ -65,7 +65,7 @@ func TestRESTEventsFetchAndAck(t *testing.T) {
 		}
 	}
 
-	first := fetch(t, asSub, "?max=2")
+	first := fetch(t, asSub, "?max=2&wait=10s")
 	if len(first.Events) != 2 || first.Events[0].Event.EventID != "ev-f-1" || first.Events[1].Event.EventID != "ev-f-2" ||
 		first.Events[0].Ack == "" || first.Events[0].Event.Payload.Type != "type.googleapis.com/ndxp.events.v1.BirthRegistered" {
 		t.Fatalf("first fetch: %+v, want ev-f-1 and ev-f-2 with their payloads and acks", first)
@@ -117,7 +117,7 @@ func TestRESTEventsFetchAndAck(t *testing.T) {
 		t.Fatalf("after every ack, fetched %+v", left)
 	}
 	// The other subscriber has its own position: all three wait for it.
-	if got := fetch(t, asOther, "?max=10"); len(got.Events) != 3 {
+	if got := fetch(t, asOther, "?max=3&wait=10s"); len(got.Events) != 3 {
 		t.Fatalf("the other subscriber fetched %+v, want all three", got)
 	}
 	hubtest.Eventually(t, 30*time.Second, func() error {
