@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ndxp/ndxp/internal/field"
+	"github.com/ndxp/ndxp/internal/wire"
 	hubv1 "github.com/ndxp/ndxp/proto/ndxp/hub/v1"
 )
 
@@ -107,6 +108,9 @@ func (s *Service) AckFetched(ctx context.Context, subscriber, eventType, token s
 	if err != nil {
 		return nil, errors.Join(ErrNotStored, err)
 	}
+	if subject, _ := wire.EventSubject(t.Publisher, t.Code); m.Subject != subject {
+		return nil, field.Errorf("ack", "names sequence %d, which is not an event of type %s", seq, t.Code)
+	}
 	ev := event(m.Header, m.Data, m.Time, m.Sequence, 0, t)
 	if err := s.deps.Recorder.Record(s.record(subscriber, ev, time.Now())); err != nil {
 		return nil, err
@@ -126,6 +130,8 @@ func (s *Service) ackedSequence(token, consumer string) (uint64, error) {
 	toks := strings.Split(token, ".")
 	var i int
 	switch {
+	case strings.ContainsAny(token, "*> \t\r\n"):
+		return 0, errors.New("is not an acknowledgement token handed out by a fetch") // not a literal subject
 	case len(toks) == 9 && toks[0] == "$JS" && toks[1] == "ACK":
 		i = 2
 	case len(toks) >= 11 && toks[0] == "$JS" && toks[1] == "ACK":
@@ -136,9 +142,17 @@ func (s *Service) ackedSequence(token, consumer string) (uint64, error) {
 	if toks[i] != s.cfg.Stream || toks[i+1] != consumer {
 		return 0, fmt.Errorf("acknowledges another subscriber's or type's events (%s)", toks[i+1])
 	}
-	seq, err := strconv.ParseUint(toks[i+3], 10, 64)
-	if err != nil || seq == 0 {
+	// delivered, stream sequence, consumer sequence, time, pending: numbers
+	var n [5]uint64
+	for k := range n {
+		v, err := strconv.ParseUint(toks[i+2+k], 10, 64)
+		if err != nil {
+			return 0, errors.New("is not an acknowledgement token handed out by a fetch")
+		}
+		n[k] = v
+	}
+	if n[1] == 0 {
 		return 0, errors.New("is not an acknowledgement token handed out by a fetch")
 	}
-	return seq, nil
+	return n[1], nil
 }

@@ -81,6 +81,9 @@ func TestRESTEventsFetchAndAck(t *testing.T) {
 		{"another subscriber's ack", "ack", "INVALID_ARGUMENT", 400, post(env, nil, base+"/ack", fmt.Sprintf(`{"ack": %q}`, first.Events[1].Ack), asOther)},
 		{"a made-up ack", "ack", "INVALID_ARGUMENT", 400, post(env, nil, base+"/ack", `{"ack": "$JS.ACK.NDXP_EVENTS.x.1.1.1.1.0"}`, asSub)},
 		{"an empty ack", "ack", "INVALID_ARGUMENT", 400, post(env, nil, base+"/ack", `{}`, asSub)},
+		{"an ack with a wildcard", "ack", "INVALID_ARGUMENT", 400, post(env, nil, base+"/ack", fmt.Sprintf(`{"ack": %q}`, first.Events[1].Ack+".>"), asSub)},
+		{"an ack of its own consumer naming a sequence that is not a number", "ack", "INVALID_ARGUMENT", 400,
+			post(env, nil, base+"/ack", fmt.Sprintf(`{"ack": %q}`, notANumber(first.Events[1].Ack)), asSub)},
 		{"a max too large", "max", "INVALID_ARGUMENT", 400, post(env, nil, base+"/fetch?max=500", "", asSub)},
 		{"a wait too long", "wait", "INVALID_ARGUMENT", 400, post(env, nil, base+"/fetch?wait=1h", "", asSub)},
 		{"an unknown type", "", "NOT_FOUND", 404, post(env, nil, "/r1/events/no-such-type/fetch", "", asSub)},
@@ -134,4 +137,12 @@ func TestRESTEventsFetchAndAck(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// notANumber is ack with its stream sequence ("$JS.ACK.<stream>.<consumer>.
+// <delivered>.<stream seq>.<consumer seq>.<time>.<pending>") made a word.
+func notANumber(ack string) string {
+	toks := strings.Split(ack, ".")
+	toks[len(toks)-4] = "x"
+	return strings.Join(toks, ".")
 }
