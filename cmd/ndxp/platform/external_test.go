@@ -96,18 +96,7 @@ func TestHubOnASecureExternalNATS(t *testing.T) {
 	}
 
 	connect := func(t *testing.T, name string) (*nats.Conn, *asyncErrors) {
-		t.Helper()
-		cfg, err := d.ClientTLS(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := &asyncErrors{}
-		nc, err := nats.Connect(tlsURL, nats.Secure(cfg), nats.ErrorHandler(errs.handler))
-		if err != nil {
-			t.Fatalf("connect as %s: %v", name, err)
-		}
-		t.Cleanup(nc.Close)
-		return nc, errs
+		return connectAs(t, d, tlsURL, name)
 	}
 	t.Run("an agency keeps to its subjects", func(t *testing.T) {
 		nc, errs := connect(t, "000.00.00.H29")

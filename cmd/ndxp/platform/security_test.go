@@ -53,21 +53,28 @@ func (a *asyncErrors) count() int {
 	return len(a.errs)
 }
 
+// connectAs connects to the NATS at url with name's certificate of certs
+// and collects the asynchronous errors the server sends it (permission
+// violations); the connection is closed when t ends.
+func connectAs(t *testing.T, certs pki.Dir, url, name string) (*nats.Conn, *asyncErrors) {
+	t.Helper()
+	cfg, err := certs.ClientTLS(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := &asyncErrors{}
+	nc, err := nats.Connect(url, nats.Secure(cfg), nats.ErrorHandler(errs.handler))
+	if err != nil {
+		t.Fatalf("connect as %s: %v", name, err)
+	}
+	t.Cleanup(nc.Close)
+	return nc, errs
+}
+
 func TestNATSIsNotASideDoor(t *testing.T) {
 	env := hubtest.Start(t, hubtest.WithSecurity())
-	connectAs := func(t *testing.T, code string) (*nats.Conn, *asyncErrors) {
-		t.Helper()
-		cfg, err := env.Certs().ClientTLS(code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := &asyncErrors{}
-		nc, err := nats.Connect(env.NATSURL(), nats.Secure(cfg), nats.ErrorHandler(errs.handler))
-		if err != nil {
-			t.Fatalf("connect as %s: %v", code, err)
-		}
-		t.Cleanup(nc.Close)
-		return nc, errs
+	connect := func(t *testing.T, code string) (*nats.Conn, *asyncErrors) {
+		return connectAs(t, env.Certs(), env.NATSURL(), code)
 	}
 	popSubject, err := wire.ServiceSubject(population.Code, population.ServiceLookup)
 	if err != nil {
@@ -82,7 +89,7 @@ func TestNATSIsNotASideDoor(t *testing.T) {
 		}
 	})
 	t.Run("an agency serves its own subjects", func(t *testing.T) {
-		nc, errs := connectAs(t, "000.00.00.H29")
+		nc, errs := connect(t, "000.00.00.H29")
 		own, _ := wire.AgencySubjects("000.00.00.H29")
 		if _, err := nc.QueueSubscribe(own, "q", func(*nats.Msg) {}); err != nil {
 			t.Fatal(err)
@@ -95,7 +102,7 @@ func TestNATSIsNotASideDoor(t *testing.T) {
 		}
 	})
 	t.Run("cannot eavesdrop on another agency", func(t *testing.T) {
-		nc, errs := connectAs(t, "000.00.00.H29")
+		nc, errs := connect(t, "000.00.00.H29")
 		for _, subj := range []string{popAll, popSubject, ">", "ndxp.>", "ndxp.tx.>"} {
 			if _, err := nc.Subscribe(subj, func(*nats.Msg) {}); err != nil {
 				t.Fatal(err)
@@ -106,7 +113,7 @@ func TestNATSIsNotASideDoor(t *testing.T) {
 		}
 	})
 	t.Run("cannot inject into another agency", func(t *testing.T) {
-		nc, errs := connectAs(t, "000.00.00.H29")
+		nc, errs := connect(t, "000.00.00.H29")
 		if err := nc.Publish(popSubject, []byte("forged")); err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +126,7 @@ func TestNATSIsNotASideDoor(t *testing.T) {
 		}
 	})
 	t.Run("cannot reach JetStream", func(t *testing.T) {
-		nc, errs := connectAs(t, "000.00.00.H29")
+		nc, errs := connect(t, "000.00.00.H29")
 		_, err := nc.Request("$JS.API.STREAM.INFO.NDXP_TX", nil, 2*time.Second)
 		if err == nil {
 			t.Fatal("an agency reached the JetStream API")
@@ -142,18 +149,7 @@ func TestNATSIsNotASideDoor(t *testing.T) {
 func TestDiscoveryIsOwnOnly(t *testing.T) {
 	env := hubtest.Start(t, hubtest.WithSecurity())
 	connect := func(t *testing.T, name string) (*nats.Conn, *asyncErrors) {
-		t.Helper()
-		cfg, err := env.Certs().ClientTLS(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := &asyncErrors{}
-		nc, err := nats.Connect(env.NATSURL(), nats.Secure(cfg), nats.ErrorHandler(errs.handler))
-		if err != nil {
-			t.Fatalf("connect as %s: %v", name, err)
-		}
-		t.Cleanup(nc.Close)
-		return nc, errs
+		return connectAs(t, env.Certs(), env.NATSURL(), name)
 	}
 	popSvc := wire.ServiceName(population.Code)
 	attacker, attackerErrs := connect(t, "000.00.00.H29")
@@ -268,18 +264,7 @@ func TestDiscoveryIsOwnOnly(t *testing.T) {
 func TestSystemAccount(t *testing.T) {
 	env := hubtest.Start(t, hubtest.WithSecurity(), hubtest.WithoutPopulation())
 	connect := func(t *testing.T, name string) (*nats.Conn, *asyncErrors) {
-		t.Helper()
-		cfg, err := env.Certs().ClientTLS(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		errs := &asyncErrors{}
-		nc, err := nats.Connect(env.NATSURL(), nats.Secure(cfg), nats.ErrorHandler(errs.handler))
-		if err != nil {
-			t.Fatalf("connect as %s: %v", name, err)
-		}
-		t.Cleanup(nc.Close)
-		return nc, errs
+		return connectAs(t, env.Certs(), env.NATSURL(), name)
 	}
 	operator, _ := connect(t, pki.Operator)
 	var id string
