@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 )
@@ -188,7 +189,7 @@ func (c *Counter) storedSequence(ctx context.Context) (uint64, error) {
 func (c *Counter) restore(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, checkpointTimeout)
 	defer cancel()
-	obj, err := c.store.Get(ctx, c.objectName())
+	obj, err := c.openCheckpoint(ctx)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil
 	}
@@ -212,6 +213,28 @@ func (c *Counter) restore(ctx context.Context) error {
 	}
 	return c.load(cp)
 }
+
+// openCheckpoint opens the stored checkpoint. The bucket's stream answers
+// reads (direct gets) only once its replicas run, which on a cluster may be
+// a moment after the bucket was created: until then a read finds no
+// responders, and it is tried again until ctx ends.
+func (c *Counter) openCheckpoint(ctx context.Context) (jetstream.ObjectResult, error) {
+	for {
+		obj, err := c.store.Get(ctx, c.objectName())
+		if !errors.Is(err, nats.ErrNoResponders) {
+			return obj, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(noRespondersWait):
+		}
+	}
+}
+
+// noRespondersWait is the pause before reading again a stream that had no
+// responders.
+const noRespondersWait = 100 * time.Millisecond
 
 func decodeCheckpoint(r io.Reader) (*checkpoint, error) {
 	zr, err := gzip.NewReader(r)
