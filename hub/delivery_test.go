@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -264,16 +263,7 @@ func TestSendGivesUp(t *testing.T) {
 // jetStream connects to env's NATS (insecure) for inspecting streams.
 func jetStream(t *testing.T, env *hubtest.Env) jetstream.JetStream {
 	t.Helper()
-	nc, err := nats.Connect(env.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return hubtest.JetStream(t, env.NATSURL())
 }
 
 func TestSendBadInput(t *testing.T) {

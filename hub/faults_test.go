@@ -33,15 +33,7 @@ import (
 // prefix-(n-1).
 func storeRecords(t *testing.T, url, prefix string, n int) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := hubtest.JetStream(t, url)
 	ctx := ctxT(t)
 	now := timestamppb.Now()
 	for i := range n {

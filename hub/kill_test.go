@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -157,16 +156,9 @@ func TestHubKilled(t *testing.T) {
 // objectStore opens a JetStream object store on the NATS at url.
 func objectStore(t *testing.T, url, bucket string) jetstream.ObjectStore {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := hubtest.JetStream(t, url)
 	var store jetstream.ObjectStore
+	var err error
 	hubtest.Eventually(t, time.Minute, func() error {
 		store, err = js.ObjectStore(context.Background(), bucket)
 		return err

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ndxp/ndxp/adapters/population"
 	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
@@ -123,15 +122,7 @@ func tamper(t *testing.T, ctx context.Context, env *hubtest.Env, seq uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect(env.NATSURL(), nats.Secure(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := hubtest.JetStream(t, env.NATSURL(), nats.Secure(cfg))
 	var lines [][]byte
 	if err := audit.Each(ctx, js, audit.DefaultStream, func(_ uint64, b *audit.Block, raw []byte, _ error) error {
 		if b.Seq == seq {

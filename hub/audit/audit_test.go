@@ -96,21 +96,8 @@ func start(t *testing.T, secure bool, opts ...hubtest.Option) *system {
 		s.key, s.cert = opTLS.Certificates[0].PrivateKey.(crypto.Signer), opTLS.Certificates[0].Certificate[0]
 		s.ex = hubv1.NewExchangeServiceClient(s.env.DialAs(t, consumer))
 	}
-	s.js = jsOf(t, s.env.NATSURL(), natsOpts...)
+	s.js = hubtest.JetStream(t, s.env.NATSURL(), natsOpts...)
 	return s
-}
-
-func jsOf(t *testing.T, url string, opts ...nats.Option) jetstream.JetStream {
-	nc, err := nats.Connect(url, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
 }
 
 func (s *system) verify(ctx context.Context) (audit.Report, error) {

@@ -76,7 +76,7 @@ func TestChainCoversEveryRecordThroughNATSRestarts(t *testing.T) {
 			}
 		}()
 	}
-	s := &system{env: env, js: jsOf(t, url), ex: env.Exchange}
+	s := &system{env: env, js: hubtest.JetStream(t, url), ex: env.Exchange}
 	tx, err := s.js.Stream(ctx, txlog.DefaultStream)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestRecordCorruptedOnDiskIsNamed(t *testing.T) {
 	cfg := hub.Config{Audit: audit.Config{BlockEntries: 4}}
 	env := hubtest.Start(t, hubtest.WithNATSURL(url), hubtest.WithHubConfig(cfg))
 	ctx := ctxT(t)
-	s := &system{env: env, js: jsOf(t, url), ex: env.Exchange}
+	s := &system{env: env, js: hubtest.JetStream(t, url), ex: env.Exchange}
 	exchange(t, ctx, s.ex, "m", 9)
 	s.waitChained(t, ctx, 9)
 	env.Stop(t)
@@ -159,7 +159,7 @@ func TestRecordCorruptedOnDiskIsNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns.start()
-	s.js = jsOf(t, ns.s.ClientURL())
+	s.js = hubtest.JetStream(t, ns.s.ClientURL())
 	r, err := s.verify(ctx)
 	be := breakOf(t, err)
 	if be.TxSeq == 0 || be.TxSeq > 9 {

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
 	"github.com/ndxp/ndxp/hub/counter"
 	"github.com/ndxp/ndxp/internal/natsproc"
 	"github.com/ndxp/ndxp/internal/wire"
@@ -22,16 +22,7 @@ func TestStartsOnAFreshCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a three-server NATS cluster")
 	}
-	servers := natsproc.StartCluster(t, 3)
-	nc, err := nats.Connect(servers[0].URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := hubtest.JetStream(t, natsproc.StartCluster(t, 3)[0].URL())
 	ctx := context.Background()
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
 		Name: stream, Subjects: []string{wire.RecordPrefix + ".>"}, Replicas: 3,

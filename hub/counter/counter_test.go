@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/proto"
@@ -25,16 +24,7 @@ var business = time.Date(2023, 5, 20, 3, 0, 0, 0, time.UTC) // 10:00 in Hà Nộ
 // setup starts NATS with a record stream that keeps only maxMsgs records.
 func setup(t testing.TB, maxMsgs int64) jetstream.JetStream {
 	t.Helper()
-	ns := hubtest.StartNATS(t)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := hubtest.JetStream(t, hubtest.StartNATS(t).ClientURL())
 	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{
 		Name: stream, Subjects: []string{wire.RecordPrefix + ".>"}, MaxMsgs: maxMsgs, Discard: jetstream.DiscardOld,
 	}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/proto"
@@ -23,16 +22,7 @@ import (
 // taken between the copies; a copy further back than DedupRecords
 // sequences is counted (the window is bounded).
 func TestDuplicateCopyCountedOnce(t *testing.T) {
-	ns := hubtest.StartNATS(t)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := hubtest.JetStream(t, hubtest.StartNATS(t).ClientURL())
 	ctx := context.Background()
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{
 		Name: stream, Subjects: []string{wire.RecordPrefix + ".>"}, Duplicates: 100 * time.Millisecond,

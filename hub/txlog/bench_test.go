@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -31,16 +30,7 @@ import (
 func BenchmarkStore(b *testing.B) {
 	for _, mode := range []string{"request-reply", "async"} {
 		b.Run(mode, func(b *testing.B) {
-			ns := hubtest.StartNATS(b)
-			nc, err := nats.Connect(ns.ClientURL())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer nc.Close()
-			js, err := jetstream.New(nc)
-			if err != nil {
-				b.Fatal(err)
-			}
+			js := hubtest.JetStream(b, hubtest.StartNATS(b).ClientURL())
 			ctx := context.Background()
 			l, err := txlog.Open(ctx, js, txlog.Config{})
 			if err != nil {

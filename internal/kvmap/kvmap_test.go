@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ndxp/ndxp/cmd/ndxp/platform/hubtest"
@@ -17,15 +15,7 @@ import (
 
 func open(t *testing.T, url string) *kvmap.Map[*hubv1.Agency] {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := hubtest.JetStream(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	m, err := kvmap.Open(ctx, js, kvmap.Config{Bucket: "test"}, func() *hubv1.Agency { return &hubv1.Agency{} }, zaptest.NewLogger(t))
