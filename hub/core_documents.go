@@ -20,7 +20,9 @@ func (h *Hub) GetDocument(ctx context.Context, req *hubv1.GetDocumentRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return h.docs.Get(ctx, caller, req.GetSender(), req.GetDocumentId())
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.GetDocumentResponse, error) {
+		return h.docs.Get(ctx, caller, req.GetSender(), req.GetDocumentId())
+	})
 }
 
 // SendReceipt stores a recipient's receipt on a document it received.
@@ -29,7 +31,7 @@ func (h *Hub) SendReceipt(ctx context.Context, req *hubv1.SendReceiptRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	rc, err := h.docs.Receipt(ctx, recipient, req)
+	rc, err := onNATS(h, ctx, func(ctx context.Context) (*hubv1.Receipt, error) { return h.docs.Receipt(ctx, recipient, req) })
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +46,9 @@ func (h *Hub) Inbox(ctx context.Context, named string, from uint64, limit int) (
 	if err != nil {
 		return nil, err
 	}
-	return h.docs.Peek(ctx, recipient, from, limit)
+	return onNATS(h, ctx, func(ctx context.Context) ([]*hubv1.ReceivedDocument, error) {
+		return h.docs.Peek(ctx, recipient, from, limit)
+	})
 }
 
 // TakeDocument records the named recipient's document at sequence
@@ -54,7 +58,9 @@ func (h *Hub) TakeDocument(ctx context.Context, named string, sequence uint64) (
 	if err != nil {
 		return nil, err
 	}
-	return h.docs.Take(ctx, recipient, sequence)
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.DocumentEnvelope, error) {
+		return h.docs.Take(ctx, recipient, sequence)
+	})
 }
 
 // EventPayloadType is the protobuf message name an event type's payload

@@ -15,7 +15,7 @@ func (h *Hub) RegisterAgency(ctx context.Context, a *hubv1.Agency) (*hubv1.Agenc
 	if err := mayRegister(ctx, a); err != nil {
 		return nil, err
 	}
-	return h.reg.Register(ctx, a)
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.Agency, error) { return h.reg.Register(ctx, a) })
 }
 
 // Agency returns the registration of the agency code, or an error

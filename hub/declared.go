@@ -39,7 +39,7 @@ func (h *Hub) DeclareOffset(ctx context.Context, in *hubv1.DeclaredOffset) (*hub
 		o.DeclaredBy = who(id)
 	}
 	if o.Total == 0 {
-		return o, h.declared.Delete(ctx, declaredKey)
+		return o, h.doOnNATS(ctx, func(ctx context.Context) error { return h.declared.Delete(ctx, declaredKey) })
 	}
 	switch {
 	case o.Total < 0:
@@ -53,7 +53,7 @@ func (h *Hub) DeclareOffset(ctx context.Context, in *hubv1.DeclaredOffset) (*hub
 	if err := checkText(o.Source, MaxSource); err != nil {
 		return nil, field.Wrap("offset.source", err)
 	}
-	if err := h.declared.Put(ctx, declaredKey, o); err != nil {
+	if err := h.doOnNATS(ctx, func(ctx context.Context) error { return h.declared.Put(ctx, declaredKey, o) }); err != nil {
 		return nil, err
 	}
 	h.log.Info("since-launch offset declared", zap.Int64("total", o.Total), zap.String("as_of", o.AsOf), zap.String("by", o.DeclaredBy))

@@ -21,10 +21,12 @@ func (h *Hub) SendDocument(ctx context.Context, req *hubv1.SendDocumentRequest) 
 	if err := h.admitDocument(ctx, sender, req.GetEnvelope(), relayed); err != nil {
 		return nil, err
 	}
-	if relayed {
-		return h.docs.Relay(ctx, sender, req.GetEnvelope())
-	}
-	return h.docs.Send(ctx, sender, req.GetEnvelope())
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.SendDocumentResponse, error) {
+		if relayed {
+			return h.docs.Relay(ctx, sender, req.GetEnvelope())
+		}
+		return h.docs.Send(ctx, sender, req.GetEnvelope())
+	})
 }
 
 // documentSender is the agency a document is sent for: the caller, or,

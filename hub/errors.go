@@ -66,6 +66,7 @@ var codeTable = []struct {
 	{ErrRecordPending, codes.Unavailable},
 	{txlog.ErrIncomplete, codes.Unavailable},
 	{ErrShuttingDown, codes.Unavailable},
+	{ErrNATSLost, codes.Unavailable},
 	{ErrRecordStoreFull, codes.Unavailable},
 	{ErrMessageIDReused, codes.AlreadyExists},
 	{delivery.ErrUnknown, codes.NotFound},

@@ -43,7 +43,9 @@ func (h *Hub) Publish(ctx context.Context, req *hubv1.PublishRequest) (*hubv1.Pu
 	if err := h.admitPublish(ctx, publisher, req); err != nil {
 		return nil, err
 	}
-	return h.events.svc.Publish(ctx, publisher, req)
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.PublishResponse, error) {
+		return h.events.svc.Publish(ctx, publisher, req)
+	})
 }
 
 // Subscribe opens a subscription to open's event type for open's
@@ -71,7 +73,9 @@ func (h *Hub) FetchEvents(ctx context.Context, named, eventType string, max int,
 	if err != nil {
 		return nil, err
 	}
-	return h.events.svc.Fetch(ctx, subscriber, eventType, max, wait)
+	return onNATS(h, ctx, func(ctx context.Context) ([]events.Fetched, error) {
+		return h.events.svc.Fetch(ctx, subscriber, eventType, max, wait)
+	})
 }
 
 // AckEvent records and acknowledges the delivery of the event a token of
@@ -81,5 +85,7 @@ func (h *Hub) AckEvent(ctx context.Context, named, eventType, token string) (*hu
 	if err != nil {
 		return nil, err
 	}
-	return h.events.svc.AckFetched(ctx, subscriber, eventType, token)
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.Event, error) {
+		return h.events.svc.AckFetched(ctx, subscriber, eventType, token)
+	})
 }

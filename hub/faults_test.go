@@ -275,6 +275,7 @@ func TestNATSLostFailsFast(t *testing.T) {
 	if c := <-results; c != codes.Unavailable {
 		t.Errorf("an exchange made while NATS is down ended with %s, want UNAVAILABLE", c)
 	}
+	callsWhileNATSDown(t, env)
 
 	srv.Restart(t, true)
 	wantMetric(t, env, "ndxp_nats_connected", "1")
@@ -291,6 +292,47 @@ func TestNATSLostFailsFast(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// callsWhileNATSDown: while the hub's NATS is down, every other call
+// that needs NATS (stored deliveries, the records, synchronised counters)
+// fails at once with UNAVAILABLE too, as an exchange does, rather than
+// waiting on the reconnecting connection until the caller's deadline.
+func callsWhileNATSDown(t *testing.T, env *hubtest.Env) {
+	t.Helper()
+	deliveries := hubv1.NewDeliveryServiceClient(env.Conn)
+	calls := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"Send", func(ctx context.Context) error {
+			r := waitRequest(t, "send-while-down")
+			_, err := deliveries.Send(ctx, &hubv1.SendRequest{
+				MessageId: r.MessageId, Consumer: r.Consumer, Provider: r.Provider, Service: r.Service, Payload: r.Payload, BusinessTime: r.BusinessTime,
+			})
+			return err
+		}},
+		{"GetDelivery", func(ctx context.Context) error {
+			_, err := deliveries.GetDelivery(ctx, &hubv1.GetDeliveryRequest{Consumer: consumer, MessageId: "send-while-down"})
+			return err
+		}},
+		{"QueryRecords", func(ctx context.Context) error {
+			_, err := env.Stats.QueryRecords(ctx, &hubv1.QueryRecordsRequest{})
+			return err
+		}},
+		{"GetStats with sync", func(ctx context.Context) error {
+			_, err := env.Stats.GetStats(ctx, &hubv1.GetStatsRequest{Day: "2022-03-15", Sync: true})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := c.call(ctx)
+		cancel()
+		if status.Code(err) != codes.Unavailable || !strings.Contains(status.Convert(err).Message(), "lost its NATS connection") {
+			t.Errorf("%s while NATS is down: %v, want UNAVAILABLE saying the hub lost its NATS connection", c.name, err)
+		}
+	}
 }
 
 // TestDeadlineRecordedAsDeadline (issue 9, item 16): when the caller's

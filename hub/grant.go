@@ -23,7 +23,7 @@ func (h *Hub) Grant(ctx context.Context, g *hubv1.AccessGrant) (*hubv1.AccessGra
 	if err := h.registeredConsumer(g); err != nil {
 		return nil, err
 	}
-	return h.access.Grant(ctx, g, granter(ctx))
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.AccessGrant, error) { return h.access.Grant(ctx, g, granter(ctx)) })
 }
 
 // Revoke removes g once it is well formed and the caller may act for its
@@ -35,7 +35,7 @@ func (h *Hub) Revoke(ctx context.Context, g *hubv1.AccessGrant) error {
 	if err := mayActFor(ctx, g.GetProvider()); err != nil {
 		return err
 	}
-	return h.access.Revoke(ctx, g)
+	return h.doOnNATS(ctx, func(ctx context.Context) error { return h.access.Revoke(ctx, g) })
 }
 
 // registeredConsumer refuses a grant to a consumer no agency has

@@ -34,7 +34,7 @@ func (h *Hub) QueryRecords(ctx context.Context, req *hubv1.QueryRecordsRequest) 
 // Records returns the page of records q selects; its errors are the
 // record stream's (the hub cannot serve), never the query's.
 func (h *Hub) Records(ctx context.Context, q txlog.Query) (*hubv1.QueryRecordsResponse, error) {
-	page, err := h.txlog.Query(ctx, q)
+	page, err := onNATS(h, ctx, func(ctx context.Context) (*txlog.Page, error) { return h.txlog.Query(ctx, q) })
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func (h *Hub) send(ctx context.Context, in *hubv1.SendRequest) (*hubv1.SendRespo
 		return nil, h.refuseSend(ctx, tx, err)
 	}
 	req.Consumer, req.BusinessTime = tx.Consumer, tx.BusinessTime
-	return h.deliver.Send(ctx, req, accepted)
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.SendResponse, error) { return h.deliver.Send(ctx, req, accepted) })
 }
 
 // refuseSend records the refused Send tx and returns its error (or the
@@ -72,7 +72,9 @@ func (h *Hub) getDelivery(ctx context.Context, req *hubv1.GetDeliveryRequest) (*
 	if consumer == "" {
 		return nil, field.Errorf("consumer", "is required: name the agency that sent it, or call with its certificate")
 	}
-	return h.deliver.Get(ctx, consumer, req.GetMessageId())
+	return onNATS(h, ctx, func(ctx context.Context) (*hubv1.Delivery, error) {
+		return h.deliver.Get(ctx, consumer, req.GetMessageId())
+	})
 }
 
 // stillGranted checks, when a stored request is about to be delivered,

@@ -36,20 +36,26 @@ func Period(day, month string) (string, error) {
 // waits until every record stored so far is counted.
 func (h *Hub) Stats(ctx context.Context, p string, sync bool) (*hubv1.Stats, error) {
 	if sync {
-		if err := h.refused.sync(ctx); err != nil {
-			return nil, err
-		}
-		last, err := h.txlog.LastSequence(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if err := h.counter.WaitFor(ctx, last); err != nil {
+		if err := h.doOnNATS(ctx, h.countedSoFar); err != nil {
 			return nil, err
 		}
 	}
 	st := h.counter.Snapshot(p)
 	h.addDeclared(st)
 	return st, nil
+}
+
+// countedSoFar records the refusals this hub holds in aggregate and waits
+// until every record stored so far is counted.
+func (h *Hub) countedSoFar(ctx context.Context) error {
+	if err := h.refused.sync(ctx); err != nil {
+		return err
+	}
+	last, err := h.txlog.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	return h.counter.WaitFor(ctx, last)
 }
 
 // Counter is the hub's transaction counter, for read-outs and tests.

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/ndxp/ndxp/internal/connwatch"
 	"github.com/ndxp/ndxp/internal/wire"
 )
 
@@ -132,13 +133,7 @@ func (r *Router) watch(ctx context.Context) (context.Context, func(), error) {
 	if r.link == nil {
 		return ctx, func() {}, nil
 	}
-	lctx := r.link.Context()
-	if lctx.Err() != nil {
-		return nil, nil, ErrConnectionLost
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	stop := context.AfterFunc(lctx, func() { cancel(ErrConnectionLost) })
-	return ctx, func() { stop(); cancel(nil) }, nil
+	return connwatch.Within(ctx, r.link.Context(), ErrConnectionLost)
 }
 
 // requestError maps a failed request's error; ctx is the request's.

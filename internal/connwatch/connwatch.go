@@ -95,6 +95,20 @@ func (w *Watcher) Context() context.Context {
 	return w.ctx
 }
 
+// Within derives from ctx a context that is also cancelled, with cause as
+// its cause, when lost ends (a Watcher's Context: the connection is lost).
+// When lost has ended already, it returns cause at once: work that needs
+// the connection fails then rather than waiting for its deadline on a
+// connection that only buffers its requests. release frees the context.
+func Within(ctx, lost context.Context, cause error) (_ context.Context, release func(), _ error) {
+	if lost.Err() != nil {
+		return nil, nil, cause
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(lost, func() { cancel(cause) })
+	return ctx, func() { stop(); cancel(nil) }, nil
+}
+
 // Connected reports whether the connection is up.
 func (w *Watcher) Connected() bool {
 	w.mu.Lock()
