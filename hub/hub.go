@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -300,15 +301,19 @@ func (h *Hub) Ready() error {
 func (h *Hub) Close() {
 	h.events.stop()
 	h.rates.close()
-	h.declared.Close()
 	h.deliver.Stop()
 	h.refused.stop()
 	h.stopRecording()
 	h.store.stop()
 	h.audit.Stop()
 	h.counter.Stop()
-	h.access.Close()
-	h.reg.Close()
+	// Each watch ends with a request to NATS, which waits out its timeout
+	// while NATS is gone: they end together.
+	var wg sync.WaitGroup
+	for _, stop := range []func(){h.declared.Close, h.access.Close, h.reg.Close} {
+		wg.Go(stop)
+	}
+	wg.Wait()
 	h.link.Stop()
 }
 

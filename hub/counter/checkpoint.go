@@ -293,23 +293,41 @@ func (c *Counter) checkpointLoop() {
 		<-c.stop
 		return
 	}
+	// A periodic save ends when Stop is called (it may wait out its
+	// timeout while NATS is gone), and Stop wins over a pending tick: so
+	// Stop waits for the last save alone, bounded by stopCheckpointTimeout.
+	stopping, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-c.stop
+		cancel()
+	}()
 	t := time.NewTicker(c.cfg.CheckpointInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-c.stop:
-			c.save(stopCheckpointTimeout)
+			if c.nc.IsConnected() {
+				c.save(context.Background(), stopCheckpointTimeout)
+			} else {
+				c.log.Warn("NATS is gone: stopping without a last checkpoint; a restart will read more of the stream")
+			}
 			return
 		case <-t.C:
-			c.save(checkpointTimeout)
+			if stopping.Err() == nil {
+				c.save(stopping, checkpointTimeout)
+			}
 		}
 	}
 }
 
-func (c *Counter) save(timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+func (c *Counter) save(parent context.Context, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	if err := c.Checkpoint(ctx); err != nil {
+		if parent.Err() != nil {
+			return // Stop ended it; the last save follows
+		}
 		c.log.Warn("checkpoint not saved; a restart will read more of the stream", zap.Error(err))
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
@@ -110,6 +111,7 @@ type Counter struct {
 	feed     func(seq uint64, raw []byte, rec *hubv1.TransactionRecord)
 	store    jetstream.ObjectStore
 	stream   jetstream.Stream
+	nc       *nats.Conn // js's connection, to see whether NATS is there at Stop
 	cc       jetstream.ConsumeContext
 	stop     chan struct{}
 	done     chan struct{}
@@ -145,7 +147,7 @@ func (c *Counter) Start(ctx context.Context, js jetstream.JetStream, stream stri
 	if err != nil {
 		return fmt.Errorf("counter: stream %s: %w", stream, err)
 	}
-	c.stream = s
+	c.stream, c.nc = s, js.Conn()
 	store, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      c.cfg.Bucket,
 		Description: "ndxp transaction counter checkpoints",
@@ -225,11 +227,15 @@ const stopCatchUp = 2 * time.Second
 
 // Stop catches up with the records already stored (for a short while),
 // stops following the stream and saves a last checkpoint (unless
-// checkpoints are disabled). It is safe to call more than once.
+// checkpoints are disabled); while NATS is disconnected it does neither
+// the catch-up nor the save, and ends a periodic save under way, so a hub
+// whose NATS is gone stops at once. It is safe to call more than once.
 func (c *Counter) Stop() {
 	c.stopOnce.Do(func() {
 		if c.cc != nil {
-			c.catchUp()
+			if c.nc.IsConnected() {
+				c.catchUp()
+			}
 			c.cc.Stop()
 		}
 		if c.stop != nil {
