@@ -10,7 +10,7 @@ import (
 // ErrNATSLost: the hub has lost its NATS connection, so what needs NATS
 // (stored deliveries, documents and events, the records, grants and the
 // registry) cannot be served until it is back.
-var ErrNATSLost = errors.New("hub: the hub has lost its NATS connection; retry once it is back (the hub's /readyz answers 200 again)")
+var ErrNATSLost = errors.New("hub: this hub lost its NATS connection; retry once it is back (its /readyz answers 200 again)")
 
 // onNATS runs f, whose work needs NATS, with a context that also ends
 // when the hub loses its NATS connection, and fails at once with
