@@ -20,6 +20,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/zap"
@@ -283,6 +284,29 @@ func (p *Platform) readyWhenUp(h http.Handler) http.Handler {
 	})
 }
 
+// settingUp reports whether err, from setting up the hub's streams and
+// buckets, may pass by itself: NATS did not answer in time, or a cluster
+// that has just formed has not placed a stream's replicas or started its
+// replicas yet ("no suitable peers for placement, peer offline"; "JetStream
+// system temporarily unavailable"; no responders to a read).
+func settingUp(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode {
+		case jsClusterNoPeers, jsClusterNotAvailable:
+			return true
+		}
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders)
+}
+
+// JetStream error codes of a cluster not ready yet (nats-server's
+// JSClusterNoPeersErrF and JSClusterNotAvailErr).
+const (
+	jsClusterNoPeers      jetstream.ErrorCode = 10005
+	jsClusterNotAvailable jetstream.ErrorCode = 10008
+)
+
 // hubAttempts bounds how often newHub asks NATS to set up the streams
 // and buckets.
 const hubAttempts = 3
@@ -296,11 +320,11 @@ const hubAttempts = 3
 func (p *Platform) newHub(ctx context.Context) (*hub.Hub, error) {
 	for attempt := 1; ; attempt++ {
 		h, err := hub.New(ctx, p.nc, p.cfg.Hub, p.log.Named("hub"))
-		if err == nil || attempt == hubAttempts || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil || attempt == hubAttempts || ctx.Err() != nil || !settingUp(err) {
 			return h, err
 		}
 		pause := rand.N(hubRetryJitter)
-		p.log.Warn("NATS did not answer while the hub set up its streams and buckets (another hub creating them at the same moment?); trying again",
+		p.log.Warn("NATS did not answer, or its cluster was not ready, while the hub set up its streams and buckets (another hub creating them at the same moment, or a cluster just formed?); trying again",
 			zap.Int("attempt", attempt), zap.Duration("after", pause), zap.Error(err))
 		select {
 		case <-ctx.Done():
